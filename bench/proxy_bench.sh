@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Proxy benchmark: gatewayd (1 worker thread), NGINX (1 worker, keep-alive upstream) and
+# HAProxy (nbthread 1) in front of the same upstream, driven by the same wrk load, rounds
+# interleaved so drift hits every proxy alike. Prints requests/s, p50 and p99 per proxy (the
+# median over rounds) and the ratios against NGINX measured in the same run.
+#
+# The upstream is NGINX answering a fixed JSON body from memory (bench/proxy/upstream-nginx.conf):
+# far cheaper per request than any proxy in front of it, so it is not the bottleneck.
+# "gatewayd+policies" is gatewayd with a (never-denying) rate limit, metrics and the JSON
+# access log on, the issue's second target (>= 0.9x plain NGINX).
+#
+# Usage: bench/proxy_bench.sh [--gatewayd PATH] [--rounds N] [--duration S] [--connections C]
+#                             [--threads T] [--no-pin]
+# By default the proxy under test is pinned to CPU 0 and wrk + upstream to the other CPUs
+# (taskset), so each proxy gets exactly one core. Everything listens on 127.0.0.1, lives in a
+# temporary directory and is killed on exit.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CONF="$ROOT/bench/proxy"
+GATEWAYD=""
+ROUNDS=3
+DURATION=5
+CONNECTIONS=50
+WRK_THREADS=1
+PIN=1
+
+while (($#)); do
+  case "$1" in
+    --gatewayd) GATEWAYD="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    --threads) WRK_THREADS="$2"; shift 2 ;;
+    --no-pin) PIN=0; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "proxy_bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+if [[ -z "$GATEWAYD" ]]; then
+  for candidate in "$ROOT/build/release/tools/gatewayd" "$ROOT/build/net/tools/gatewayd"; do
+    if [[ -x "$candidate" ]]; then GATEWAYD="$candidate"; break; fi
+  done
+fi
+for tool in nginx haproxy wrk python3; do
+  command -v "$tool" >/dev/null || { echo "proxy_bench: $tool is not installed (tools/bootstrap.sh)" >&2; exit 2; }
+done
+[[ -x "$GATEWAYD" ]] || { echo "proxy_bench: no gatewayd binary; build a Release gatewayd or pass --gatewayd" >&2; exit 2; }
+
+CPUS=$(nproc)
+if ((PIN)) && command -v taskset >/dev/null && ((CPUS >= 2)); then
+  PROXY_CPU=(taskset -c 0)
+  LOAD_CPU=(taskset -c "1-$((CPUS - 1))")
+else
+  PIN=0
+  PROXY_CPU=()
+  LOAD_CPU=()
+fi
+
+DIR="$(mktemp -d -t proxy-bench-XXXXXX)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$DIR"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+UPSTREAM_PORT=$(free_port)
+NGINX_PORT=$(free_port)
+HAPROXY_PORT=$(free_port)
+
+render() {  # template -> file with the ports and the directory filled in
+  sed -e "s|@DIR@|$DIR|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" -e "s|@NGINX_PORT@|$NGINX_PORT|g" \
+      -e "s|@HAPROXY_PORT@|$HAPROXY_PORT|g" "$1" > "$2"
+}
+
+# Polls a port until it answers, for at most 5 s.
+wait_http() {
+  local url="$1" deadline=$((SECONDS + 5))
+  until curl -s -o /dev/null "$url"; do
+    ((SECONDS < deadline)) || { echo "proxy_bench: $url did not come up" >&2; exit 1; }
+  done
+}
+
+render "$CONF/upstream-nginx.conf" "$DIR/upstream.conf"
+render "$CONF/nginx-proxy.conf" "$DIR/nginx.conf"
+render "$CONF/haproxy.cfg" "$DIR/haproxy.cfg"
+render "$CONF/gateway-plain.json" "$DIR/gateway-plain.json"
+render "$CONF/gateway-policies.json" "$DIR/gateway-policies.json"
+
+"${LOAD_CPU[@]}" nginx -p "$DIR" -c "$DIR/upstream.conf" & PIDS+=($!)
+"${PROXY_CPU[@]}" nginx -p "$DIR" -c "$DIR/nginx.conf" & PIDS+=($!)
+"${PROXY_CPU[@]}" haproxy -q -f "$DIR/haproxy.cfg" & PIDS+=($!)
+
+start_gatewayd() {  # name config [extra args...] -> sets GW_PORT_<name>
+  local name="$1" config="$2"; shift 2
+  "${PROXY_CPU[@]}" "$GATEWAYD" --config "$config" --threads 1 --listen 127.0.0.1:0 --admin 127.0.0.1:0 "$@" \
+    > "$DIR/$name.out" 2> "$DIR/$name.err" &
+  PIDS+=($!)
+  local deadline=$((SECONDS + 5))
+  until [[ -s "$DIR/$name.out" ]]; do
+    ((SECONDS < deadline)) || { echo "proxy_bench: gatewayd ($name) did not start:" >&2; cat "$DIR/$name.err" >&2; exit 1; }
+    sleep 0.05
+  done
+  python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["listen"])' "$DIR/$name.out"
+}
+GW_PLAIN=$(start_gatewayd plain "$DIR/gateway-plain.json")
+GW_POLICIES=$(start_gatewayd policies "$DIR/gateway-policies.json" --access-log "$DIR/access.log")
+
+declare -A TARGET=(
+  [nginx]="127.0.0.1:$NGINX_PORT"
+  [haproxy]="127.0.0.1:$HAPROXY_PORT"
+  [gatewayd]="$GW_PLAIN"
+  [gatewayd+policies]="$GW_POLICIES"
+)
+ORDER=(nginx gatewayd haproxy gatewayd+policies)
+
+wait_http "http://127.0.0.1:$UPSTREAM_PORT/"
+for p in "${ORDER[@]}"; do
+  wait_http "http://${TARGET[$p]}/"
+  body=$(curl -s "http://${TARGET[$p]}/bench")
+  [[ "$body" == *'"proxy benchmark body"'* ]] || { echo "proxy_bench: $p answered: $body" >&2; exit 1; }
+done
+
+# wrk prints latencies as 812.00us / 1.23ms / 1.01s: normalise to ms.
+to_ms() {
+  python3 -c '
+import re,sys
+v=sys.argv[1]; m=re.match(r"([0-9.]+)(us|ms|s)$", v)
+print("nan" if not m else float(m.group(1))*{"us":0.001,"ms":1,"s":1000}[m.group(2)])' "$1"
+}
+
+RESULTS="$DIR/results.tsv"
+: > "$RESULTS"
+echo "proxy_bench: wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, pinned=$PIN, gatewayd=$GATEWAYD" >&2
+for ((round = 1; round <= ROUNDS; round++)); do
+  for p in "${ORDER[@]}"; do
+    url="http://${TARGET[$p]}/bench"
+    "${LOAD_CPU[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d1s "$url" > /dev/null  # warm-up
+    out=$("${LOAD_CPU[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+    rps=$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")
+    p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<< "$out")")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<< "$out")")
+    errors=$(awk '/Non-2xx|Socket errors/ {print}' <<< "$out" | tr '\n' ' ')
+    printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$p" "$rps" "$p50" "$p99" >> "$RESULTS"
+    printf 'round %d %-18s %10.0f req/s  p50 %6.3f ms  p99 %6.3f ms %s\n' "$round" "$p" "$rps" "$p50" "$p99" "$errors" >&2
+  done
+done
+
+python3 - "$RESULTS" <<'EOF'
+import statistics, sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for _, p, rps, p50, p99 in rows:
+    by.setdefault(p, []).append((float(rps), float(p50), float(p99)))
+med = {p: tuple(statistics.median(v[i] for v in vals) for i in range(3)) for p, vals in by.items()}
+n = med["nginx"]
+print()
+print(f"{'proxy':<20}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'req/s vs nginx':>16}{'p99 vs nginx':>14}")
+for p in ["nginx", "haproxy", "gatewayd", "gatewayd+policies"]:
+    r, a, b = med[p]
+    print(f"{p:<20}{r:>12.0f}{a:>10.3f}{b:>10.3f}{r / n[0]:>15.2f}x{b / n[2]:>13.2f}x")
+g = med["gatewayd"]
+print()
+print(f"gatewayd/nginx: {g[0] / n[0]:.2f}x requests/s (target >= 1.0), p99 {g[2] / n[2]:.2f}x (target <= 1.0)")
+gp = med["gatewayd+policies"]
+print(f"gatewayd+policies/nginx: {gp[0] / n[0]:.2f}x requests/s (target >= 0.9)")
+EOF

@@ -1,0 +1,76 @@
+// The gateway core's whole view of the outside world: a clock, a scheduler, a transport
+// to upstream instances and a seeded random source, injected through Env (leveldb's Env,
+// Envoy's TimeSource). The real world (libgateway/net) and the simulated world (sim/)
+// implement these; the core never reads a clock, opens a socket or starts a thread.
+// Lifetimes: everything an Env refers to outlives every Gateway built on it. Calls on
+// one Env come from one thread (one Gateway per worker thread).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "libgateway/core/random.h"
+#include "libgateway/core/time.h"
+#include "libgateway/http/message.h"
+
+namespace gateway {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint now() const = 0;
+};
+
+using TimerId = std::uint64_t;
+using Callback = std::function<void()>;
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  // Runs `callback` once at `at` (or as soon as possible after it). Never runs it inline.
+  virtual TimerId schedule(TimePoint at, Callback callback) = 0;
+  // Cancels a pending timer; a no-op if it already ran or was cancelled.
+  virtual void cancel(TimerId id) = 0;
+};
+
+// One upstream instance, as named in config.
+struct Endpoint {
+  std::string service;   // service name
+  std::string instance;  // instance id (unique within the service)
+  std::string address;   // "host:port"
+};
+
+enum class UpstreamOutcome {
+  kResponse,       // a complete HTTP response arrived (any status)
+  kConnectError,   // could not connect (refused, unreachable, instance down)
+  kProtocolError,  // the peer spoke broken HTTP or closed mid-message
+  kReset,          // connection reset after the request was sent
+  kTimeout,        // the deadline passed before a complete response
+};
+
+std::string_view toString(UpstreamOutcome outcome);
+
+struct UpstreamResult {
+  UpstreamOutcome outcome = UpstreamOutcome::kResponse;
+  Response response;   // meaningful when outcome == kResponse
+  std::string detail;  // human-readable reason for the failure kinds
+};
+
+class UpstreamTransport {
+ public:
+  virtual ~UpstreamTransport() = default;
+  // Sends one request to one instance. `done` is called exactly once, never inline, with the
+  // result; a transport must report kTimeout no later than shortly after `deadline`.
+  virtual void send(const Endpoint& endpoint, Request request, TimePoint deadline,
+                    std::function<void(UpstreamResult)> done) = 0;
+};
+
+struct Env {
+  Clock& clock;
+  Scheduler& scheduler;
+  UpstreamTransport& transport;
+  Random& random;
+};
+
+}  // namespace gateway

@@ -1,0 +1,71 @@
+#include "libgateway/net/admin_api.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace gateway::net {
+
+namespace {
+
+Response json(int status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(2);
+  r.body += '\n';
+  r.headers.set("Content-Type", "application/json");
+  r.headers.set("Cache-Control", "no-store");
+  return r;
+}
+
+Response methodNotAllowed(std::string_view path, std::string_view allow) {
+  Response r = errorResponse(405, "method_not_allowed", fmt::format("{} allows {}", path, allow));
+  r.headers.set("Allow", allow);
+  return r;
+}
+
+}  // namespace
+
+void AdminApi::handle(Request request, ResponseSink sink) {
+  const std::string_view path = request.path();
+  const std::string& method = request.method;
+  const bool read = method == "GET" || method == "HEAD";
+  if (path == "/health") {
+    if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
+    return sink.respond(json(200, {{"status", "ok"}}));
+  }
+  if (path == "/ready") {
+    if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
+    const bool ready = control_.ready();
+    return sink.respond(json(ready ? 200 : 503, {{"status", ready ? "ready" : "not_ready"}}));
+  }
+  if (path == "/metrics") {
+    if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
+    Response r;
+    control_.renderMetrics(r.body);
+    r.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.headers.set("Cache-Control", "no-store");
+    return sink.respond(std::move(r));
+  }
+  if (path == "/stats") {
+    if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
+    return sink.respond(json(200, control_.stats()));
+  }
+  if (path == "/reload") {
+    if (method != "POST") return sink.respond(methodNotAllowed(path, "POST"));
+    ReloadResult result = control_.reload();
+    if (result.ok) return sink.respond(json(200, {{"status", "reloaded"}, {"version", result.version}}));
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : result.errors.list()) errors.push_back({{"path", e.path}, {"message", e.message}});
+    return sink.respond(json(400, {{"status", "rejected"},
+                                   {"version", result.version},
+                                   {"message", "the new config has errors; the running config is unchanged"},
+                                   {"errors", errors}}));
+  }
+  if (path == "/cache/purge") {
+    return sink.respond(errorResponse(501, "not_implemented", "there is no response cache yet"));
+  }
+  sink.respond(errorResponse(404, "not_found",
+                             fmt::format("no admin endpoint {}; try /health, /ready, /metrics, /stats, POST /reload", path)));
+}
+
+}  // namespace gateway::net

@@ -1,0 +1,53 @@
+// Reports each completed exchange of one worker: Prometheus series (through pointers cached
+// per config version, so the hot path takes no lock and builds no label strings) and a JSON
+// access-log line (correlation id, route, consumer, status, upstream instance, total and
+// upstream durations, outcome, limiter decision) buffered and written in batches.
+// One per Gateway (worker thread); not thread-safe. Registry and log outlive it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "libgateway/net/access_log.h"
+#include "libgateway/net/metrics_registry.h"
+#include "libgateway/pipeline/exchange.h"
+
+namespace gateway::net {
+
+class ExchangeReporter final : public ExchangeObserver {
+ public:
+  // `log` may be null (no access log).
+  ExchangeReporter(MetricsRegistry& metrics, AccessLog* log);
+  ~ExchangeReporter() override;
+
+  void onComplete(const Exchange& exchange, const Response& response) override;
+  // Hands buffered log lines to the AccessLog; call periodically and at shutdown.
+  void flush();
+
+ private:
+  struct RequestSeries {
+    Counter* requests = nullptr;
+    Histogram* duration = nullptr;
+  };
+  struct UpstreamSeries {
+    Counter* attempts = nullptr;
+    Histogram* duration = nullptr;
+  };
+  void record(const Exchange& ex, int status);
+  void appendLogLine(const Exchange& ex, const Response& response);
+
+  MetricsRegistry& metrics_;
+  AccessLog* log_;
+  std::shared_ptr<const GatewayRuntime> runtime_;  // the caches below index into this one
+  std::unordered_map<std::uint64_t, RequestSeries> requestSeries_;
+  std::unordered_map<std::uint64_t, UpstreamSeries> upstreamSeries_;
+  std::unordered_map<std::uint64_t, Counter*> limitSeries_;
+  std::string buffer_;
+};
+
+// Appends `s` as a JSON string literal (quotes included); invalid UTF-8 bytes are escaped.
+void appendJsonString(std::string& out, std::string_view s);
+
+}  // namespace gateway::net

@@ -1,0 +1,32 @@
+// What the admin API may ask of a running gateway: reload its config, say whether it is ready,
+// render metrics and a JSON snapshot. Implemented by GatewayServer; every method is
+// thread-safe (the admin API runs on its own thread).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "libgateway/config/json_reader.h"
+
+namespace gateway::net {
+
+struct ReloadResult {
+  bool ok = false;
+  std::uint64_t version = 0;  // the config version now running
+  FieldErrors errors;         // why the new config was refused (each with its JSON path)
+};
+
+class GatewayControl {
+ public:
+  virtual ~GatewayControl() = default;
+  // Re-reads the config file; a config with errors is refused and the old one keeps running.
+  virtual ReloadResult reload() = 0;
+  // False while starting or draining (load balancers should stop sending).
+  virtual bool ready() const = 0;
+  virtual void renderMetrics(std::string& out) const = 0;
+  virtual nlohmann::json stats() const = 0;
+};
+
+}  // namespace gateway::net

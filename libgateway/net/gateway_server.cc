@@ -1,0 +1,379 @@
+#include "libgateway/net/gateway_server.h"
+
+#include <csignal>
+#include <condition_variable>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "libgateway/config/config_loader.h"
+#include "libgateway/net/exchange_reporter.h"
+#include "libgateway/pipeline/gateway.h"
+#include "libgateway/pipeline/standard_pipeline.h"
+
+namespace gateway::net {
+
+namespace {
+
+constexpr Duration kLogFlushPeriod = millis(200);
+constexpr Duration kDrainPollPeriod = millis(10);
+constexpr auto kWorkerStopGrace = std::chrono::seconds(3);
+
+}  // namespace
+
+// One worker thread: its loop and everything that lives on it. Also the HttpHandler that
+// hands the listener's requests to the Gateway.
+struct GatewayServer::Worker final : HttpHandler {
+  Worker(GatewayServer& server, Random seed)
+      : loop(server.clock_),
+        random(std::move(seed)),
+        transport(loop, server.options_.upstream, server.upstreamStats_,
+                  [shared = server.shared_.get()](std::string_view service) {
+                    const auto runtime = shared->runtime();
+                    const ServiceConfig* s = runtime->config().findService(service);
+                    return s ? s->connectTimeout : seconds(5);
+                  }),
+        env{server.clock_, loop.scheduler(), transport, random},
+        gateway(*server.shared_, env),
+        reporter(server.metrics_, server.accessLog_.get()) {
+    installStandardFilters(gateway, *server.shared_);
+    gateway.setObserver(&reporter);
+  }
+
+  void handle(Request request, ResponseSink sink) override {
+    inFlight.fetch_add(1, std::memory_order_relaxed);
+    gateway.handle(std::move(request), [this, sink = std::move(sink)](Response response) mutable {
+      inFlight.fetch_sub(1, std::memory_order_relaxed);
+      sink.respond(std::move(response));
+    });
+  }
+
+  void scheduleFlush() {
+    flushTimer = loop.scheduler().schedule(loop.clock().now() + kLogFlushPeriod, [this] {
+      flushTimer = 0;
+      reporter.flush();
+      if (!stopping) scheduleFlush();
+    });
+  }
+
+  // On the worker's thread: fail what is left upstream, flush, and let run() return.
+  void stop() {
+    stopping = true;
+    if (flushTimer) loop.scheduler().cancel(flushTimer);
+    flushTimer = 0;
+    transport.closeAll();
+    reporter.flush();
+    loop.finish();
+  }
+
+  EventLoop loop;  // first: outlives everything below
+  Random random;
+  PooledTransport transport;
+  Env env;
+  Gateway gateway;
+  ExchangeReporter reporter;
+  std::atomic<std::int64_t> inFlight{0};
+  TimerId flushTimer = 0;
+  bool stopping = false;
+  std::thread thread;
+  std::atomic<bool> finished{false};
+};
+
+GatewayServer::GatewayServer(const GatewayOptions& options) : options_(options), adminLoop_(clock_) {}
+
+GatewayServer::~GatewayServer() {
+  // Normally run() joined the workers; if it never ran, nothing was started.
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) {
+      w->loop.stop();
+      w->thread.join();
+    }
+  }
+}
+
+std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& options, std::string& error,
+                                                     FieldErrors& configErrors) {
+  if (options.threads < 1 || options.threads > 256) {
+    error = fmt::format("--threads {} is out of range 1-256", options.threads);
+    return nullptr;
+  }
+  ConfigLoad load = loadConfigFile(options.configPath);
+  if (!load.ok()) {
+    configErrors = std::move(load.errors);
+    error = fmt::format("config \"{}\" has {} error(s)", options.configPath, configErrors.size());
+    return nullptr;
+  }
+  std::unique_ptr<GatewayServer> server(new GatewayServer(options));
+  server->shared_ = std::make_unique<SharedState>(load.config);
+  if (!options.accessLogPath.empty()) {
+    server->accessLog_ = AccessLog::open(options.accessLogPath, error);
+    if (!server->accessLog_) return nullptr;
+  }
+  std::uint64_t seed = options.seed;
+  if (seed == 0) seed = (static_cast<std::uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+  const Random root(seed);
+  std::vector<HttpServer::Worker> handlers;
+  for (unsigned i = 0; i < options.threads; ++i) {
+    server->workers_.push_back(std::make_unique<Worker>(*server, root.stream("worker", i)));
+    handlers.push_back({&server->workers_.back()->loop, server->workers_.back().get()});
+  }
+  server->listener_ = HttpServer::bind(options.listen, server->workers_.front()->loop, handlers, options.limits, error);
+  if (!server->listener_) return nullptr;
+  server->adminApi_ = std::make_unique<AdminApi>(*server);
+  HttpLimits adminLimits;
+  adminLimits.maxPipelined = 4;
+  server->adminServer_ = HttpServer::bind(options.admin, server->adminLoop_, {{&server->adminLoop_, server->adminApi_.get()}},
+                                          adminLimits, error);
+  if (!server->adminServer_) {
+    error = "admin: " + error;
+    return nullptr;
+  }
+  // Installed now, so a signal that arrives before run() is not the default (fatal) action.
+  GatewayServer* self = server.get();
+  server->adminLoop_.onSignals({SIGTERM, SIGINT}, [self](int signal) { self->beginShutdown(signal); });
+  server->adminLoop_.onSignals({SIGHUP}, [self](int) {
+    const ReloadResult r = self->reload();
+    if (r.ok) {
+      fmt::print(stderr, "gatewayd: SIGHUP: config reloaded (version {})\n", r.version);
+    } else {
+      fmt::print(stderr, "gatewayd: SIGHUP: config refused, version {} keeps running:\n{}", r.version, r.errors.text());
+    }
+  });
+  return server;
+}
+
+int GatewayServer::run() {
+  startedAt_ = clock_.now();
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    worker->loop.post([worker] { worker->scheduleFlush(); });
+    worker->thread = std::thread([worker] {
+      worker->loop.run();
+      worker->finished.store(true);
+    });
+  }
+  listener_->start();
+  adminServer_->start();
+  running_ = true;
+  adminLoop_.run();
+
+  // Workers were told to finish; give them a moment, then stop any that hangs.
+  const auto until = std::chrono::steady_clock::now() + kWorkerStopGrace;
+  for (auto& w : workers_) {
+    while (!w->finished.load() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!w->finished.load()) w->loop.stop();
+    w->thread.join();
+  }
+  fmt::print(stderr, "gatewayd: stopped\n");
+  return 0;
+}
+
+void GatewayServer::shutdown() {
+  adminLoop_.post([this] { beginShutdown(SIGTERM); });
+}
+
+void GatewayServer::beginShutdown(int signal) {
+  if (shuttingDown_) return;
+  shuttingDown_ = true;
+  draining_ = true;
+  fmt::print(stderr, "gatewayd: {}: draining ({} connections, up to {} ms)\n", signal == SIGINT ? "SIGINT" : "SIGTERM",
+             listener_->stats().active.load(), options_.drainTimeout / 1000);
+  listener_->stopAccepting();
+  listener_->drain();
+  drainDeadline_ = clock_.now() + options_.drainTimeout;
+  pollDrain();
+}
+
+void GatewayServer::pollDrain() {
+  bool idle = listener_->stats().active.load() == 0;
+  for (const auto& w : workers_) idle = idle && w->inFlight.load() == 0;
+  if (idle) return finishWorkers(false);
+  if (clock_.now() >= drainDeadline_) return finishWorkers(true);
+  adminLoop_.scheduler().schedule(clock_.now() + kDrainPollPeriod, [this] { pollDrain(); });
+}
+
+void GatewayServer::finishWorkers(bool forced) {
+  if (forced) {
+    fmt::print(stderr, "gatewayd: drain timeout: closing {} connection(s)\n", listener_->stats().active.load());
+    listener_->closeAll();
+  }
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    worker->loop.post([worker] { worker->stop(); });
+  }
+  adminServer_->stopAccepting();
+  adminServer_->closeAll();
+  adminLoop_.finish();
+}
+
+ReloadResult GatewayServer::reload() {
+  std::lock_guard lock(reloadMutex_);
+  ConfigLoad load = loadConfigFile(options_.configPath);
+  ReloadResult result;
+  if (!load.ok()) {
+    metrics_.reloads("rejected").add();
+    result.errors = std::move(load.errors);
+    result.version = shared_->version();
+    return result;
+  }
+  shared_->install(load.config);
+  metrics_.reloads("ok").add();
+  result.ok = true;
+  result.version = shared_->version();
+  return result;
+}
+
+bool GatewayServer::ready() const { return running_.load() && !draining_.load(); }
+
+void GatewayServer::renderMetrics(std::string& out) const {
+  metrics_.render(out);
+  const ConnectionStats& cs = listener_->stats();
+  appendFamilyHeader(out, "gateway_connections_accepted_total", "Client connections accepted.", "counter");
+  fmt::format_to(std::back_inserter(out), "gateway_connections_accepted_total {}\n", cs.accepted.load());
+  appendGauge(out, "gateway_connections_active", "Client connections open now.", static_cast<double>(cs.active.load()));
+  appendFamilyHeader(out, "gateway_http_rejections_total",
+                     "Requests refused before routing (malformed, too large, too slow), by status code.", "counter");
+  const std::pair<const char*, std::uint64_t> rejections[] = {{"400", cs.rejected400.load()},
+                                                              {"408", cs.rejected408.load()},
+                                                              {"413", cs.rejected413.load()},
+                                                              {"414", cs.rejected414.load()},
+                                                              {"431", cs.rejected431.load()}};
+  for (const auto& [code, n] : rejections) {
+    fmt::format_to(std::back_inserter(out), "gateway_http_rejections_total{{code=\"{}\"}} {}\n", code, n);
+  }
+  std::int64_t inFlight = 0;
+  for (const auto& w : workers_) inFlight += w->inFlight.load(std::memory_order_relaxed);
+  appendGauge(out, "gateway_requests_in_flight", "Requests received and not yet answered.", static_cast<double>(inFlight));
+  appendGauge(out, "gateway_config_version", "Version of the running config (1 at start, +1 per reload).",
+              static_cast<double>(shared_->version()));
+  appendGauge(out, "gateway_ready", "1 when the gateway accepts traffic, 0 while starting or draining.", ready() ? 1 : 0);
+  appendFamilyHeader(out, "gateway_upstream_connections", "Upstream connections by state.", "gauge");
+  fmt::format_to(std::back_inserter(out), "gateway_upstream_connections{{state=\"open\"}} {}\n",
+                 upstreamStats_.connectionsOpen.load());
+  fmt::format_to(std::back_inserter(out), "gateway_upstream_connections{{state=\"idle\"}} {}\n",
+                 upstreamStats_.connectionsIdle.load());
+  appendFamilyHeader(out, "gateway_upstream_requests_in_flight", "Requests in flight per upstream instance.", "gauge");
+  const auto runtime = shared_->runtime();
+  for (std::size_t s = 0; s < runtime->serviceCount(); ++s) {
+    const ServiceRuntime& sr = runtime->service(s);
+    for (std::size_t i = 0; i < sr.config->instances.size(); ++i) {
+      std::string labels = "service=\"";
+      appendLabelValue(labels, sr.config->name);
+      labels += "\",instance=\"";
+      appendLabelValue(labels, sr.config->instances[i].id);
+      labels += '"';
+      fmt::format_to(std::back_inserter(out), "gateway_upstream_requests_in_flight{{{}}} {}\n", labels, sr.inFlight->get(i));
+    }
+  }
+}
+
+nlohmann::json GatewayServer::stats() const {
+  using nlohmann::json;
+  const auto runtime = shared_->runtime();
+  const Config& config = runtime->config();
+  const ConnectionStats& cs = listener_->stats();
+  const auto counts = metrics_.requestCounts();
+  const auto upstream = metrics_.upstreamCounts();
+
+  std::int64_t inFlight = 0;
+  for (const auto& w : workers_) inFlight += w->inFlight.load(std::memory_order_relaxed);
+  std::uint64_t total = 0;
+  json byCode = json::object();
+  for (const auto& c : counts) {
+    total += c.count;
+    const std::string code = std::to_string(c.code);
+    byCode[code] = byCode.value(code, std::uint64_t{0}) + c.count;
+  }
+
+  json routes = json::array();
+  for (const auto& r : config.routes) {
+    json services = json::array();
+    for (const auto& b : r.backends) services.push_back({{"service", b.service}, {"weight", b.weight}});
+    std::uint64_t n = 0;
+    json codes = json::object();
+    for (const auto& c : counts) {
+      if (c.route != r.name) continue;
+      n += c.count;
+      const std::string code = std::to_string(c.code);
+      codes[code] = codes.value(code, std::uint64_t{0}) + c.count;
+    }
+    routes.push_back({{"name", r.name},
+                      {"match", {{"type", toString(r.pathType)}, {"path", r.path}, {"methods", r.methods}, {"hosts", r.hosts}}},
+                      {"backends", services},
+                      {"requests", n},
+                      {"by_code", codes}});
+  }
+
+  json services = json::array();
+  for (std::size_t s = 0; s < runtime->serviceCount(); ++s) {
+    const ServiceRuntime& sr = runtime->service(s);
+    json instances = json::array();
+    for (std::size_t i = 0; i < sr.config->instances.size(); ++i) {
+      const InstanceConfig& ic = sr.config->instances[i];
+      json outcomes = json::object();
+      std::uint64_t attempts = 0;
+      for (const auto& u : upstream) {
+        if (u.service != sr.config->name || u.instance != ic.id) continue;
+        outcomes[u.outcome] = u.count;
+        attempts += u.count;
+      }
+      instances.push_back({{"id", ic.id},
+                           {"address", ic.address},
+                           {"weight", ic.weight},
+                           {"in_flight", sr.inFlight->get(i)},
+                           {"attempts", attempts},
+                           {"outcomes", outcomes}});
+    }
+    services.push_back({{"name", sr.config->name},
+                        {"load_balancer", toString(sr.config->loadBalancer.algorithm)},
+                        {"timeout_ms", sr.config->timeout / 1000},
+                        {"instances", instances}});
+  }
+
+  json limiters = json::array();
+  for (const auto& [id, store] : shared_->limiters().all()) {
+    const LimiterStoreStats st = store->stats();
+    limiters.push_back({{"id", id},
+                        {"keys", st.keys},
+                        {"max_keys", st.maxKeys},
+                        {"allowed", st.allowed},
+                        {"denied", st.denied},
+                        {"evicted_idle", st.evictedIdle},
+                        {"evicted_active", st.evictedActive},
+                        {"bytes", st.bytes}});
+  }
+
+  return {{"config_version", shared_->version()},
+          {"ready", ready()},
+          {"draining", draining_.load()},
+          {"threads", workers_.size()},
+          {"uptime_s", running_.load() ? (clock_.now() - startedAt_) / 1e6 : 0.0},
+          {"connections", {{"active", cs.active.load()}, {"accepted", cs.accepted.load()}}},
+          {"requests",
+           {{"total", total},
+            {"in_flight", inFlight},
+            {"by_code", byCode},
+            {"rejected",
+             {{"400", cs.rejected400.load()},
+              {"408", cs.rejected408.load()},
+              {"413", cs.rejected413.load()},
+              {"414", cs.rejected414.load()},
+              {"431", cs.rejected431.load()}}}}},
+          {"upstream_connections",
+           {{"open", upstreamStats_.connectionsOpen.load()},
+            {"idle", upstreamStats_.connectionsIdle.load()},
+            {"opened", upstreamStats_.connectionsOpened.load()},
+            {"requests_on_reused", upstreamStats_.requestsOnReused.load()},
+            {"connect_failures", upstreamStats_.connectFailures.load()},
+            {"stale_retries", upstreamStats_.staleRetries.load()}}},
+          {"routes", routes},
+          {"services", services},
+          {"limiters", limiters},
+          {"breakers", json::array()},
+          {"cache", nullptr}};
+}
+
+}  // namespace gateway::net

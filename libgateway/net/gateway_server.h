@@ -1,0 +1,89 @@
+// gatewayd assembled: N worker threads, each with its own EventLoop, Gateway, pooled
+// transport and reporter, all sharing one SharedState (config, limiter stores); a listener
+// spreading client connections over the workers; the admin API on its own loop (the thread
+// that calls run()); SIGTERM/SIGINT drain, SIGHUP reload. create() and run() are called from
+// one thread; shutdown() and the GatewayControl methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "libgateway/config/json_reader.h"
+#include "libgateway/net/access_log.h"
+#include "libgateway/net/admin_api.h"
+#include "libgateway/net/event_loop.h"
+#include "libgateway/net/gateway_control.h"
+#include "libgateway/net/http_limits.h"
+#include "libgateway/net/http_server.h"
+#include "libgateway/net/metrics_registry.h"
+#include "libgateway/net/pooled_transport.h"
+#include "libgateway/net/steady_clock.h"
+#include "libgateway/pipeline/shared_state.h"
+
+namespace gateway::net {
+
+struct GatewayOptions {
+  std::string configPath;
+  unsigned threads = 1;
+  std::string listen = "127.0.0.1:8080";
+  std::string admin = "127.0.0.1:9901";
+  std::string accessLogPath;           // "" = none, "-" = stdout
+  Duration drainTimeout = seconds(10);
+  std::uint64_t seed = 0;              // 0: a random seed (correlation ids, balancer draws)
+  HttpLimits limits;
+  UpstreamOptions upstream;
+};
+
+class GatewayServer final : public GatewayControl {
+ public:
+  // Loads the config and binds both addresses. On failure returns null with `error` set, and
+  // config problems listed in `configErrors`.
+  static std::unique_ptr<GatewayServer> create(const GatewayOptions& options, std::string& error,
+                                               FieldErrors& configErrors);
+  ~GatewayServer() override;
+
+  std::string listenAddress() const { return listener_->address(); }
+  std::string adminAddress() const { return adminServer_->address(); }
+
+  // Serves until SIGTERM/SIGINT or shutdown(), then drains; returns the exit status.
+  int run();
+  // Starts the graceful shutdown, as SIGTERM does.
+  void shutdown();
+
+  ReloadResult reload() override;
+  bool ready() const override;
+  void renderMetrics(std::string& out) const override;
+  nlohmann::json stats() const override;
+
+  struct Worker;
+
+ private:
+  explicit GatewayServer(const GatewayOptions& options);
+  void beginShutdown(int signal);
+  void pollDrain();
+  void finishWorkers(bool forced);
+
+  GatewayOptions options_;
+  SteadyClock clock_;
+  std::unique_ptr<SharedState> shared_;
+  MetricsRegistry metrics_;
+  UpstreamStats upstreamStats_;
+  std::unique_ptr<AccessLog> accessLog_;
+  EventLoop adminLoop_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<HttpServer> listener_;
+  std::unique_ptr<AdminApi> adminApi_;
+  std::unique_ptr<HttpServer> adminServer_;
+  mutable std::mutex reloadMutex_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> draining_{false};
+  TimePoint startedAt_ = 0;
+  TimePoint drainDeadline_ = 0;
+  bool shuttingDown_ = false;  // admin thread only
+};
+
+}  // namespace gateway::net

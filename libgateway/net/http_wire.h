@@ -1,0 +1,39 @@
+// HTTP/1.1 message heads as bytes: the status line or request line, the fields and our own
+// framing (Content-Length, Connection), written into a caller's reusable string. Bodies are
+// sent as a separate buffer, never copied. Also the cached IMF-fixdate for Date, and
+// "host:port" parsing. Pure functions except httpDate's per-thread cache; no Boost.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "libgateway/http/message.h"
+
+namespace gateway::net {
+
+struct ResponseFraming {
+  bool headRequest = false;    // a response to HEAD: framing fields, no body
+  bool close = false;          // "Connection: close", the connection ends after it
+  bool keepAliveHttp10 = false;  // an HTTP/1.0 client asked for keep-alive
+};
+
+// Appends the response head (status line, fields, Date if missing, Content-Length unless the
+// status forbids a body, Connection). Framing fields in `response` are replaced by ours.
+void writeResponseHead(std::string& out, const Response& response, const ResponseFraming& framing);
+
+// True when a response with this status to this request carries no body (1xx, 204, 304, HEAD).
+bool responseHasNoBody(int status, bool headRequest);
+
+// Appends an HTTP/1.1 request head for an upstream: Host is kept (or set to `defaultHost`),
+// Content-Length framed from the body, and Expect dropped (the body is already here).
+void writeRequestHead(std::string& out, const Request& request, std::string_view defaultHost);
+
+// The current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), recomputed at most
+// once a second per thread.
+std::string_view httpDate();
+
+// Splits "host:port" or "[v6]:port". False with a message naming the problem.
+bool splitHostPort(std::string_view address, std::string& host, std::uint16_t& port, std::string& error);
+
+}  // namespace gateway::net

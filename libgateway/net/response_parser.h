@@ -1,0 +1,45 @@
+// Parses one upstream HTTP/1.1 response straight into a gateway::Response on Beast's
+// basic_parser: Content-Length, chunked (buffered whole, within the body limit) or
+// read-until-close bodies; trailers are dropped. One parser per response; not thread-safe.
+// Net-internal (includes Beast).
+#pragma once
+
+#include <cstddef>
+
+#include <boost/beast/http/basic_parser.hpp>
+
+#include "libgateway/http/message.h"
+
+namespace gateway::net {
+
+class ResponseParser final : public boost::beast::http::basic_parser<false> {
+ public:
+  // `forHead`: the request was HEAD, so the response has no body whatever its fields say.
+  ResponseParser(std::size_t maxBodyBytes, std::size_t maxHeaderBytes, bool forHead);
+
+  Response& response() { return response_; }
+  int version() const { return version_; }
+
+ private:
+  void on_request_impl(boost::beast::http::verb, boost::beast::string_view, boost::beast::string_view, int,
+                       boost::system::error_code&) override {}
+  void on_response_impl(int status, boost::beast::string_view reason, int version,
+                        boost::system::error_code& ec) override;
+  void on_field_impl(boost::beast::http::field name, boost::beast::string_view nameText,
+                     boost::beast::string_view value, boost::system::error_code& ec) override;
+  void on_header_impl(boost::system::error_code& ec) override;
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, boost::system::error_code& ec) override;
+  std::size_t on_body_impl(boost::beast::string_view body, boost::system::error_code& ec) override;
+  void on_chunk_header_impl(std::uint64_t size, boost::beast::string_view extensions,
+                            boost::system::error_code& ec) override;
+  std::size_t on_chunk_body_impl(std::uint64_t remain, boost::beast::string_view body,
+                                 boost::system::error_code& ec) override;
+  void on_finish_impl(boost::system::error_code& ec) override;
+
+  Response response_;
+  std::size_t maxBodyBytes_;
+  int version_ = 11;
+  bool headerDone_ = false;
+};
+
+}  // namespace gateway::net

@@ -1,0 +1,83 @@
+// One request's journey through the gateway: the request, what each stage decided, and the
+// timings. Created by Gateway::handle, owned by a shared_ptr that the pending upstream call
+// and deadline timer hold; lives on one Gateway's thread. Observers read it at completion
+// for access logs, metrics and simulator traces.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "libgateway/core/env.h"
+#include "libgateway/http/message.h"
+#include "libgateway/pipeline/gateway_runtime.h"
+
+namespace gateway {
+
+struct Exchange : std::enable_shared_from_this<Exchange> {
+  Request request;
+  std::function<void(Response)> done;
+  std::shared_ptr<const GatewayRuntime> runtime;
+
+  TimePoint start = 0;
+  TimePoint end = 0;
+  std::string correlationId;
+  std::string traceParent;  // the child span sent upstream
+
+  // Routing.
+  bool routed = false;
+  std::size_t routeIndex = 0;
+  RouteMatch match;
+  // Identity (filled by authentication when it lands).
+  std::string consumer;
+  std::string tier;
+  // Upstream.
+  bool forwarded = false;
+  std::size_t serviceIndex = 0;
+  std::size_t instanceIndex = 0;
+  TimePoint upstreamStart = 0;
+  TimePoint upstreamEnd = 0;
+  UpstreamOutcome upstreamOutcome = UpstreamOutcome::kResponse;
+  TimerId deadlineTimer = 0;
+  std::shared_ptr<Exchange> upstreamHold;  // set while the transport holds the request
+  // Why the request ended as it did: "upstream", "no_route", "method_not_allowed",
+  // "rate_limited", "upstream_timeout", ... (stable strings used in traces and logs).
+  std::string outcome;
+  // Rate limiting (RateLimitFilter); limiterDecision() renders it for traces and logs.
+  const std::string* limitPolicy = nullptr;  // the policy that denied, or the last that allowed
+  bool rateLimited = false;                  // answered 429 by a limiter
+  std::int64_t limitRemaining = 0;
+  Duration limitRetryAfter = 0;              // when denied; kNever if no wait will do
+  Duration limitDelay = 0;                   // leaky bucket: how long the request is held
+  Headers responseHeaders;       // added to the final response (rate-limit headers)
+  bool finished = false;
+  std::function<void()> onFinish;  // policy clean-up hooks (concurrency release), run once
+
+  // "allow:free r=4", "deny:free retry=120000us", "delay:free d=5000us" or "" (no limit).
+  std::string limiterDecision() const;
+
+  const RouteConfig* route() const { return routed ? &runtime->config().routes[routeIndex] : nullptr; }
+  const ServiceConfig* service() const { return forwarded ? runtime->service(serviceIndex).config : nullptr; }
+};
+
+// Sees every completed exchange. Called on the Gateway's thread after the response is sent.
+class ExchangeObserver {
+ public:
+  virtual ~ExchangeObserver() = default;
+  virtual void onComplete(const Exchange& exchange, const Response& response) = 0;
+  // Called when every filter has let the request through, at the time of that decision
+  // (so calls arrive in time order, unlike completions).
+  virtual void onAdmitted(const Exchange&) {}
+};
+
+// A pipeline stage between routing and the upstream call: it lets the request continue
+// (nullopt) or answers it locally (a 401, a 429, a cache hit). Filters are per Gateway
+// (per thread) and keep their shared policy state in SharedState.
+class RequestFilter {
+ public:
+  virtual ~RequestFilter() = default;
+  virtual std::optional<Response> onRequest(Exchange& exchange) = 0;
+};
+
+}  // namespace gateway

@@ -1,0 +1,53 @@
+#include "libgateway/pipeline/gateway_runtime.h"
+
+#include "libgateway/pipeline/consumer_filter.h"
+
+namespace gateway {
+
+GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegistry& limiters)
+    : config_(std::move(config)), routeTable_(config_->routes) {
+  const RateLimitsConfig& rl = config_->rateLimits;
+  for (const auto& [name, policy] : rl.tiers) {
+    tiers_.emplace(name, RouteLimiter{&policy, limiters.get("tier:" + name, policy.spec, rl)});
+  }
+  services_.resize(config_->services.size());
+  for (std::size_t i = 0; i < config_->services.size(); ++i) {
+    const ServiceConfig& sc = config_->services[i];
+    services_[i].config = &sc;
+    services_[i].inFlight = std::make_unique<InFlightCounters>(sc.instances.size());
+    services_[i].balancer = makeLoadBalancer(sc, *services_[i].inFlight);
+  }
+  for (std::size_t c = 0; c < config_->consumers.size(); ++c) {
+    for (const auto& key : config_->consumers[c].apiKeys) consumerByKey_.emplace(apiKeyDigest(key), c);
+  }
+  routes_.resize(config_->routes.size());
+  for (std::size_t r = 0; r < config_->routes.size(); ++r) {
+    const RouteConfig& rc = config_->routes[r];
+    routes_[r].perConsumer = rc.rateLimit.perConsumer;
+    for (const auto& name : rc.rateLimit.policies) {
+      const RateLimitPolicy& policy = rl.policies.at(name);
+      routes_[r].limiters.push_back(RouteLimiter{&policy, limiters.get("policy:" + name, policy.spec, rl)});
+    }
+    for (const auto& b : config_->routes[r].backends) {
+      for (std::size_t i = 0; i < config_->services.size(); ++i) {
+        if (config_->services[i].name == b.service) {
+          routes_[r].backends.push_back(i);
+          routes_[r].weights.push_back(b.weight);
+          routes_[r].totalWeight += b.weight;
+        }
+      }
+    }
+  }
+}
+
+const RouteLimiter* GatewayRuntime::tier(const std::string& name) const {
+  auto it = tiers_.find(name);
+  return it == tiers_.end() ? nullptr : &it->second;
+}
+
+const ConsumerConfig* GatewayRuntime::consumerByKeyDigest(const std::string& digest) const {
+  auto it = consumerByKey_.find(digest);
+  return it == consumerByKey_.end() ? nullptr : &config_->consumers[it->second];
+}
+
+}  // namespace gateway

@@ -1,0 +1,34 @@
+// The rate-limit stores of one gateway instance, by policy identity. A reload keeps a
+// policy's store (and so its counters) when the policy's name and spec are unchanged, and
+// starts a fresh one when they change. Thread-safe; stores are shared by every worker.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "libgateway/config/config.h"
+#include "libgateway/ratelimit/limiter_store.h"
+
+namespace gateway {
+
+class LimiterRegistry {
+ public:
+  // `id` names the policy ("tier:free", "policy:orders-global"). Never null for a validated spec.
+  std::shared_ptr<LimiterStore> get(const std::string& id, const LimiterSpec& spec, const RateLimitsConfig& limits);
+  // Every store, for metrics and /stats.
+  std::map<std::string, std::shared_ptr<LimiterStore>> all() const;
+
+ private:
+  struct Entry {
+    LimiterSpec spec;
+    std::int64_t maxKeys = 0;
+    Duration idleTimeout = 0;
+    std::shared_ptr<LimiterStore> store;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry> stores_;
+};
+
+}  // namespace gateway

@@ -1,0 +1,177 @@
+#include "libgateway/pipeline/rate_limit_filter.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace gateway {
+
+std::int64_t ceilSeconds(Duration d) { return d <= 0 ? 0 : (d + kSecond - 1) / kSecond; }
+
+namespace {
+
+std::string_view clientIp(std::string_view address) {
+  if (!address.empty() && address.front() == '[') return address.substr(1, address.find(']') - 1);
+  if (std::count(address.begin(), address.end(), ':') == 1) return address.substr(0, address.find(':'));
+  return address;
+}
+
+// Writes the key a policy counts by into `key` (a reused buffer). Without a consumer (or
+// header), the client address stands in.
+void limitKey(const RateLimitPolicy& policy, const Exchange& ex, bool perRoute, std::string& key) {
+  key.clear();
+  if (perRoute) {
+    key += ex.route()->name;
+    key += '\x1f';
+  }
+  switch (policy.key) {
+    case LimitKey::kRoute: return;
+    case LimitKey::kConsumer:
+      if (!ex.consumer.empty()) {
+        key += "c:";
+        key += ex.consumer;
+        return;
+      }
+      break;
+    case LimitKey::kApiKey:
+      if (const std::string* k = ex.request.headers.find(ex.runtime->config().auth.apiKeyHeader)) {
+        key += "k:";
+        key += *k;
+        return;
+      }
+      break;
+    case LimitKey::kHeader:
+      if (const std::string* h = ex.request.headers.find(policy.header)) {
+        key += "h:";
+        key += *h;
+        return;
+      }
+      break;
+    case LimitKey::kClientAddress: break;
+  }
+  key += "a:";
+  key += clientIp(ex.request.clientAddress);
+}
+
+void appendInt(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void addHeaders(const std::vector<RateLimitFilter::Applied>& applied, RateLimitHeaders mode, Headers& out) {
+  if (applied.empty() || mode == RateLimitHeaders::kNone) return;
+  if (mode == RateLimitHeaders::kDraft || mode == RateLimitHeaders::kBoth) {
+    std::string policy, state;
+    for (const auto& a : applied) {
+      const LimiterSpec& s = a.policy->spec;
+      const std::int64_t w = std::max<std::int64_t>(1, ceilSeconds(s.quotaWindow()));
+      const Duration t = a.decision.allowed ? a.decision.resetAfter : a.decision.retryAfter;
+      if (!policy.empty()) policy += ", ";
+      if (!state.empty()) state += ", ";
+      policy += '"';
+      policy += a.policy->name;
+      policy += "\";q=";
+      appendInt(policy, s.quota());
+      if (s.algorithm != LimiterAlgorithm::kConcurrency) {
+        policy += ";w=";
+        appendInt(policy, w);
+      }
+      state += '"';
+      state += a.policy->name;
+      state += "\";r=";
+      appendInt(state, std::max<std::int64_t>(0, a.decision.remaining));
+      if (t != kNever && s.algorithm != LimiterAlgorithm::kConcurrency) {
+        state += ";t=";
+        appendInt(state, ceilSeconds(t));
+      }
+    }
+    out.set("RateLimit-Policy", policy);
+    out.set("RateLimit", state);
+  }
+  if (mode == RateLimitHeaders::kLegacy || mode == RateLimitHeaders::kBoth) {
+    // One limit can be told in the legacy form: the one closest to denying.
+    const RateLimitFilter::Applied* tight = &applied.front();
+    for (const auto& a : applied) {
+      if (!a.decision.allowed || a.decision.remaining < tight->decision.remaining) tight = &a;
+      if (!a.decision.allowed) break;
+    }
+    const Duration t = tight->decision.allowed ? tight->decision.resetAfter : tight->decision.retryAfter;
+    out.set("X-RateLimit-Limit", std::to_string(tight->policy->spec.quota()));
+    out.set("X-RateLimit-Remaining", std::to_string(std::max<std::int64_t>(0, tight->decision.remaining)));
+    if (t != kNever) out.set("X-RateLimit-Reset", std::to_string(ceilSeconds(t)));
+  }
+}
+
+}  // namespace
+
+std::optional<Response> RateLimitFilter::onRequest(Exchange& ex) {
+  const GatewayRuntime& rt = *ex.runtime;
+  const RouteRuntime& route = rt.route(ex.routeIndex);
+  const RateLimitsConfig& rl = rt.config().rateLimits;
+  if (!route.perConsumer && route.limiters.empty()) return std::nullopt;
+
+  const TimePoint now = ex.start;
+  std::vector<Applied>& applied = applied_;
+  applied.clear();
+  auto apply = [&](const RouteLimiter& limiter, bool perRoute) -> bool {
+    std::string& key = keyBuffer_;
+    limitKey(*limiter.policy, ex, perRoute, key);
+    const LimitDecision d = limiter.store->decide(key, now);
+    applied.push_back({limiter.policy, d});
+    if (!d.allowed) return false;
+    ex.limitDelay = std::max(ex.limitDelay, d.delay);
+    if (limiter.policy->spec.algorithm == LimiterAlgorithm::kConcurrency) {
+      // Give the slot back when the exchange ends, however it ends.
+      auto store = limiter.store;
+      auto previous = std::move(ex.onFinish);
+      ex.onFinish = [store, key = std::string(key), previous = std::move(previous), &ex] {
+        store->release(key, ex.end);
+        if (previous) previous();
+      };
+    }
+    return true;
+  };
+
+  bool allowed = true;
+  if (route.perConsumer) {
+    const std::string& tierName = ex.consumer.empty() ? rl.anonymousTier : ex.tier;
+    if (const RouteLimiter* tier = tierName.empty() ? nullptr : rt.tier(tierName)) allowed = apply(*tier, false);
+  }
+  for (std::size_t i = 0; allowed && i < route.limiters.size(); ++i) allowed = apply(route.limiters[i], true);
+  if (applied.empty()) return std::nullopt;
+
+  const Applied& last = applied.back();
+  ex.limitPolicy = &last.policy->name;
+  ex.limitRemaining = last.decision.remaining;
+  ex.limitRetryAfter = last.decision.retryAfter;
+  addHeaders(applied, rl.headers, ex.responseHeaders);
+  if (allowed) return std::nullopt;
+
+  ex.rateLimited = true;
+  ex.outcome = "rate_limited";
+  const LimitDecision& d = last.decision;
+  Response r;
+  r.status = 429;
+  std::string& body = r.body;
+  body.reserve(160);
+  body += "{\"error\":{\"status\":429,\"code\":\"rate_limited\",\"policy\":";
+  appendJsonString(body, last.policy->name);
+  body += ",\"message\":";
+  appendJsonString(body, "rate limit \"" + last.policy->name + "\" exceeded");
+  if (d.retryAfter != kNever) {
+    // Rounded up: a client that waits this long is admitted (REFERENCE.md section 1).
+    const std::int64_t s = std::max<std::int64_t>(1, ceilSeconds(d.retryAfter));
+    r.headers.set("Retry-After", std::to_string(s));
+    body += ",\"retry_after_ms\":";
+    appendInt(body, (d.retryAfter + kMillisecond - 1) / kMillisecond);
+  } else if (last.policy->spec.algorithm == LimiterAlgorithm::kConcurrency) {
+    r.headers.set("Retry-After", "1");  // no time basis: a slot frees when a request ends
+  }
+  body += "}}";
+  r.headers.set("Content-Type", "application/json");
+  return r;
+}
+
+}  // namespace gateway

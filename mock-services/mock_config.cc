@@ -1,0 +1,115 @@
+#include "mock-services/mock_config.h"
+
+#include <array>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "libgateway/config/config_loader.h"
+
+namespace gateway::mock {
+
+namespace {
+
+constexpr std::array<std::string_view, 8> kKinds = {"users",     "orders",  "products",        "payments",
+                                                    "inventory", "reviews", "recommendations", "echo"};
+
+}  // namespace
+
+bool knownKind(std::string_view kind) {
+  for (auto k : kKinds) {
+    if (k == kind) return true;
+  }
+  return false;
+}
+
+std::optional<MockConfig> MockConfig::parse(const nlohmann::json& document, FieldErrors& errors) {
+  JsonReader root(document, "", errors);
+  if (!root.isObject()) return std::nullopt;
+  const std::size_t before = errors.size();
+  MockConfig config;
+  if (auto s = root.integer("seed", 0, INT64_MAX)) config.seed = static_cast<std::uint64_t>(*s);
+  if (auto h = root.string("host")) config.host = *h;
+  std::set<std::string> names;
+  std::set<std::uint16_t> fixedPorts;
+  if (const auto* list = root.array("services", true)) {
+    if (list->empty()) errors.add(root.pathOf("services"), "list at least one service");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      JsonReader r((*list)[i], childPath(root.pathOf("services"), i), errors);
+      if (!r.isObject()) continue;
+      MockServiceConfig service;
+      if (auto n = r.string("name", true)) {
+        service.name = *n;
+        if (service.name.empty()) errors.add(r.pathOf("name"), "must not be empty");
+        else if (!names.insert(service.name).second) errors.add(r.pathOf("name"), fmt::format("duplicate service \"{}\"", *n));
+      }
+      service.kind = knownKind(service.name) ? service.name : "echo";
+      if (auto k = r.choice("kind", std::vector<std::string_view>(kKinds.begin(), kKinds.end()))) service.kind = *k;
+      gwsim::InstanceSpec spec;
+      if (const auto* s = r.any("spec")) {
+        if (auto parsed = gwsim::InstanceSpec::parse(*s, r.pathOf("spec"), errors)) spec = *parsed;
+      }
+      std::int64_t basePort = 0;
+      if (auto p = r.integer("port", 0, 65535)) basePort = *p;
+      const nlohmann::json* instances = r.any("instances");
+      if (!instances || instances->is_number_integer()) {
+        const std::int64_t count = instances ? instances->get<std::int64_t>() : 1;
+        if (count < 1 || count > 64) {
+          errors.add(r.pathOf("instances"), fmt::format("{} is out of range 1-64", count));
+        } else {
+          for (std::int64_t k = 0; k < count; ++k) {
+            MockInstanceConfig ic;
+            ic.id = fmt::format("{}-{}", service.name, k + 1);
+            ic.port = basePort == 0 ? 0 : static_cast<std::uint16_t>(basePort + k);
+            ic.spec = spec;
+            service.instances.push_back(std::move(ic));
+          }
+        }
+      } else if (instances->is_array()) {
+        if (r.has("port")) errors.add(r.pathOf("port"), "give ports per instance when instances is a list");
+        if (instances->empty()) errors.add(r.pathOf("instances"), "a service needs at least one instance");
+        std::set<std::string> ids;
+        for (std::size_t k = 0; k < instances->size(); ++k) {
+          JsonReader ir((*instances)[k], childPath(r.pathOf("instances"), k), errors);
+          if (!ir.isObject()) continue;
+          MockInstanceConfig ic;
+          ic.id = fmt::format("{}-{}", service.name, k + 1);
+          if (auto id = ir.string("id")) ic.id = *id;
+          if (!ids.insert(ic.id).second) errors.add(ir.pathOf("id"), fmt::format("duplicate instance \"{}\"", ic.id));
+          if (auto p = ir.integer("port", 0, 65535)) ic.port = static_cast<std::uint16_t>(*p);
+          ic.spec = spec;
+          if (const auto* s = ir.any("spec")) {
+            if (auto parsed = gwsim::InstanceSpec::parse(*s, ir.pathOf("spec"), errors)) ic.spec = *parsed;
+          }
+          ir.finish();
+          service.instances.push_back(std::move(ic));
+        }
+      } else {
+        errors.add(r.pathOf("instances"), "expected a count or a list of instances");
+      }
+      for (const auto& ic : service.instances) {
+        if (ic.port != 0 && !fixedPorts.insert(ic.port).second) {
+          errors.add(r.path(), fmt::format("port {} is used twice", ic.port));
+        }
+      }
+      r.finish();
+      config.services.push_back(std::move(service));
+    }
+  }
+  root.finish();
+  if (errors.size() != before) return std::nullopt;
+  return config;
+}
+
+std::optional<MockConfig> MockConfig::load(const std::string& path, FieldErrors& errors) {
+  std::string text, why;
+  if (!readTextFile(path, text, why)) {
+    errors.add("", why);
+    return std::nullopt;
+  }
+  auto doc = parseJsonText(text, errors);
+  if (!doc) return std::nullopt;
+  return parse(*doc, errors);
+}
+
+}  // namespace gateway::mock

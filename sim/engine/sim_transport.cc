@@ -1,0 +1,194 @@
+#include "sim/engine/sim_transport.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gwsim {
+
+using gateway::UpstreamOutcome;
+using gateway::UpstreamResult;
+
+SimTransport::SimTransport(const Scenario& scenario, const gateway::Random& root)
+    : faultRandom_(root.stream("faults")), networkLatency_(scenario.networkLatency) {
+  for (const auto& svc : scenario.gateway->services) {
+    const ServiceModelSpec* spec = nullptr;
+    for (const auto& m : scenario.services) {
+      if (m.name == svc.name) spec = &m;
+    }
+    for (std::size_t i = 0; i < svc.instances.size(); ++i) {
+      const auto& ic = svc.instances[i];
+      InstanceSpec is = spec ? spec->forInstance(ic.id) : InstanceSpec{};
+      byKey_.emplace(gateway::stableHash(ic.id, gateway::stableHash(svc.name)), instances_.size());
+      instances_.push_back(Instance{svc.name, ic.id, InstanceModel(std::move(is)), {}, root.stream("instance/" + svc.name + "/" + ic.id)});
+    }
+  }
+  for (const auto& f : scenario.faults) faults_.add(f);
+}
+
+std::uint64_t SimTransport::newCall() {
+  std::uint32_t slot;
+  if (!freeCalls_.empty()) {
+    slot = freeCalls_.back();
+    freeCalls_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(calls_.size());
+    calls_.emplace_back();
+  }
+  calls_[slot] = Call{};
+  calls_[slot].job = (generation_++ << 32) | slot;
+  return calls_[slot].job;
+}
+
+void SimTransport::freeCall(Call& call) {
+  const auto slot = static_cast<std::uint32_t>(call.job);
+  call.job = 0;
+  call.done = nullptr;
+  freeCalls_.push_back(slot);
+}
+
+SimTransport::Instance* SimTransport::findInstance(const gateway::Endpoint& endpoint) {
+  auto it = byKey_.find(gateway::stableHash(endpoint.instance, gateway::stableHash(endpoint.service)));
+  if (it == byKey_.end()) return nullptr;
+  Instance& inst = instances_[it->second];
+  return inst.service == endpoint.service && inst.id == endpoint.instance ? &inst : nullptr;
+}
+
+void SimTransport::attach(gateway::ManualClock& clock, gateway::ManualScheduler& scheduler) {
+  clock_ = &clock;
+  scheduler_ = &scheduler;
+}
+
+std::uint32_t SimTransport::workerLimit(const Instance& inst) const {
+  const double factor = faults_.capacityFactor(inst.service, inst.id, clock_->now());
+  if (factor >= 1.0) return 0;
+  return std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::floor(inst.model.spec().workers * factor)));
+}
+
+void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gateway::TimePoint deadline,
+                        std::function<void(UpstreamResult)> done) {
+  const gateway::TimePoint now = clock_->now();
+  const std::uint64_t job = newCall();
+  Call& call = *findCall(job);
+  call.done = std::move(done);
+  Instance* found = findInstance(endpoint);
+  if (!found) {
+    scheduler_->schedule(now, [this, job] {
+      answer(job, UpstreamResult{UpstreamOutcome::kConnectError, {}, "no such simulated instance"});
+    });
+    return;
+  }
+  Instance& inst = *found;
+  call.instance = &inst;
+  ++inst.counters.received;
+  // The caller gives up at its deadline; a server still working on it keeps the worker busy.
+  call.deadlineTimer = scheduler_->schedule(deadline, [this, job] {
+    Call* c = findCall(job);
+    if (!c) return;
+    c->deadlineTimer = 0;
+    ++c->instance->counters.timedOut;
+    if (c->queued) c->instance->model.abandon(job);
+    c->queued = false;
+    answer(job, UpstreamResult{UpstreamOutcome::kTimeout, {}, "deadline passed"});
+  });
+
+  const FaultEffect fx = faults_.evaluate(inst.service, inst.id, now, faultRandom_);
+  if (fx.down) {
+    ++inst.counters.refused;
+    scheduler_->schedule(now + networkLatency_, [this, job] {
+      answer(job, UpstreamResult{UpstreamOutcome::kConnectError, {}, "connection refused (instance down)"});
+    });
+    return;
+  }
+  if (fx.hang) {
+    ++inst.counters.hung;
+    return;  // only the deadline answers
+  }
+  if (fx.abortStatus) {
+    ++inst.counters.aborted;
+    const int status = *fx.abortStatus;
+    scheduler_->schedule(now + 2 * networkLatency_ + fx.extraLatency, [this, job, status] {
+      UpstreamResult r;
+      r.response.status = status;
+      r.response.headers.set("X-Fault", "abort");
+      answer(job, std::move(r));
+    });
+    return;
+  }
+  call.extraLatency = fx.extraLatency;
+  call.reset = fx.reset;
+  InstanceModel::Work work;
+  switch (inst.model.arrive(job, inst.random, work, workerLimit(inst))) {
+    case InstanceModel::Admission::kStarted:
+      inst.counters.maxBusy = std::max(inst.counters.maxBusy, inst.model.busy());
+      startWork(job, work);
+      break;
+    case InstanceModel::Admission::kQueued:
+      call.queued = true;
+      inst.counters.maxQueued = std::max(inst.counters.maxQueued, inst.model.queued());
+      break;
+    case InstanceModel::Admission::kRejected:
+      ++inst.counters.rejected;
+      scheduler_->schedule(now + 2 * networkLatency_, [this, job] {
+        UpstreamResult r;
+        r.response.status = 503;
+        r.response.headers.set("X-Overload", "queue full");
+        answer(job, std::move(r));
+      });
+      break;
+  }
+}
+
+void SimTransport::startWork(std::uint64_t job, const InstanceModel::Work& work) {
+  Call* c = findCall(job);
+  if (!c) return;
+  c->queued = false;
+  c->working = true;
+  c->status = work.status;
+  const gateway::TimePoint at = clock_->now() + work.serviceTime + c->extraLatency + 2 * networkLatency_;
+  scheduler_->schedule(at, [this, job] { complete(job); });
+}
+
+void SimTransport::complete(std::uint64_t job) {
+  Call* c = findCall(job);
+  if (!c) return;
+  Instance& inst = *c->instance;
+  c->working = false;
+  const int status = c->status;
+  if (status >= 500) ++inst.counters.errors;
+  else ++inst.counters.served;
+  if (c->answered) {
+    freeCall(*c);  // the caller timed out earlier; only the worker was still busy
+  } else if (c->reset) {
+    ++inst.counters.resets;
+    answer(job, UpstreamResult{UpstreamOutcome::kReset, {}, "connection reset by peer"});
+  } else {
+    UpstreamResult r;
+    r.response.status = status;
+    answer(job, std::move(r));
+  }
+  // The worker frees whether or not anyone still waits for the answer.
+  if (auto next = inst.model.release(inst.random, workerLimit(inst))) {
+    inst.counters.maxBusy = std::max(inst.counters.maxBusy, inst.model.busy());
+    startWork(next->job, *next);
+  }
+}
+
+void SimTransport::answer(std::uint64_t job, UpstreamResult result) {
+  Call* c = findCall(job);
+  if (!c || c->answered) return;
+  c->answered = true;
+  if (c->deadlineTimer) scheduler_->cancel(c->deadlineTimer);
+  c->deadlineTimer = 0;
+  auto done = std::move(c->done);
+  // A call whose worker is still busy stays registered until complete() frees it.
+  if (!c->working) freeCall(*c);
+  done(std::move(result));
+}
+
+std::vector<SimTransport::InstanceView> SimTransport::instances() const {
+  std::vector<InstanceView> out;
+  for (const auto& i : instances_) out.push_back({i.service, i.id, &i.model, &i.counters});
+  return out;
+}
+
+}  // namespace gwsim

@@ -1,0 +1,91 @@
+// The simulated upstream: every instance of every gateway service is an InstanceModel
+// (workers, queue, latency, errors) driven by the virtual scheduler, with the scenario's
+// faults applied per request. Implements gateway::UpstreamTransport, so the gateway core
+// calls it exactly as it calls the real pooled HTTP client. One thread, not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "libgateway/config/config.h"
+#include "libgateway/core/env.h"
+#include "libgateway/core/manual_time.h"
+#include "sim/model/fault.h"
+#include "sim/model/instance_model.h"
+#include "sim/scenario/scenario.h"
+
+namespace gwsim {
+
+struct InstanceCounters {
+  std::uint64_t received = 0, served = 0, rejected = 0, errors = 0, timedOut = 0;
+  std::uint64_t refused = 0, resets = 0, aborted = 0, hung = 0;
+  std::uint32_t maxBusy = 0;
+  std::size_t maxQueued = 0;
+};
+
+class SimTransport final : public gateway::UpstreamTransport {
+ public:
+  SimTransport(const Scenario& scenario, const gateway::Random& root);
+  // Must be called before the first send: the scheduler that drives virtual time.
+  void attach(gateway::ManualClock& clock, gateway::ManualScheduler& scheduler);
+
+  void send(const gateway::Endpoint& endpoint, gateway::Request request, gateway::TimePoint deadline,
+            std::function<void(gateway::UpstreamResult)> done) override;
+
+  FaultSet& faults() { return faults_; }
+  struct InstanceView {
+    std::string service, instance;
+    const InstanceModel* model;
+    const InstanceCounters* counters;
+  };
+  std::vector<InstanceView> instances() const;
+
+ private:
+  struct Instance {
+    std::string service, id;
+    InstanceModel model;
+    InstanceCounters counters;
+    gateway::Random random;
+  };
+  struct Call {
+    Instance* instance = nullptr;
+    std::function<void(gateway::UpstreamResult)> done;
+    gateway::TimerId deadlineTimer = 0;
+    gateway::Duration extraLatency = 0;
+    bool reset = false;
+    bool answered = false;  // the caller has its result (maybe a timeout)
+    bool queued = false;    // waiting in the instance's queue
+    bool working = false;   // a worker holds it; complete() will fire
+    int status = 200;       // what the worker will answer
+    std::uint64_t job = 0;  // 0: the slot is free
+  };
+  // Calls live in a slab; a job id is (generation << 32) | slot, so a stale id (a timer for
+  // a call that already ended) finds a slot whose job differs and is ignored.
+  Call* findCall(std::uint64_t job) {
+    const auto slot = static_cast<std::uint32_t>(job);
+    return slot < calls_.size() && calls_[slot].job == job ? &calls_[slot] : nullptr;
+  }
+  std::uint64_t newCall();
+  void freeCall(Call& call);
+  Instance* findInstance(const gateway::Endpoint& endpoint);
+
+  void startWork(std::uint64_t job, const InstanceModel::Work& work);
+  void complete(std::uint64_t job);
+  void answer(std::uint64_t job, gateway::UpstreamResult result);
+  std::uint32_t workerLimit(const Instance& inst) const;
+
+  std::vector<Instance> instances_;
+  std::unordered_map<std::uint64_t, std::size_t> byKey_;  // hash of (service, instance) -> index
+  std::vector<Call> calls_;
+  std::vector<std::uint32_t> freeCalls_;
+  std::uint64_t generation_ = 1;
+  FaultSet faults_;
+  gateway::Random faultRandom_;
+  gateway::Duration networkLatency_ = 0;
+  gateway::ManualClock* clock_ = nullptr;
+  gateway::ManualScheduler* scheduler_ = nullptr;
+};
+
+}  // namespace gwsim

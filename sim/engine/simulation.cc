@@ -1,0 +1,529 @@
+#include "sim/engine/simulation.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "libgateway/pipeline/gateway.h"
+#include "libgateway/pipeline/standard_pipeline.h"
+#include "sim/engine/sim_env.h"
+#include "sim/engine/sim_transport.h"
+
+namespace gwsim {
+
+using gateway::Duration;
+using gateway::TimePoint;
+
+namespace {
+
+constexpr const char* kUnrouted = "(none)";
+
+class Runner final : public gateway::ExchangeObserver {
+ public:
+  Runner(const Scenario& scenario, const RunOptions& options)
+      : scenario_(scenario),
+        options_(options),
+        seed_(options.seed.value_or(scenario.seed)),
+        root_(seed_),
+        transport_(scenario, root_),
+        env_(seed_, transport_),
+        shared_(scenario.gateway),
+        gateway_(shared_, env_.env()),
+        second_{} {
+    transport_.attach(env_.clock(), env_.scheduler());
+    gateway::installStandardFilters(gateway_, shared_);
+    gateway_.setObserver(this);
+    for (std::size_t g = 0; g < scenario.clients.size(); ++g) {
+      groups_.push_back(GroupState{&scenario.clients[g], root_.stream("client/" + scenario.clients[g].name)});
+    }
+    result_.scenario = scenario.name;
+    result_.seed = seed_;
+    // Every configured route and group has a row, even with no traffic. std::map nodes are
+    // stable, so the hot path keeps pointers instead of looking names up.
+    for (const auto& r : scenario.gateway->routes) routeStats_.push_back(&result_.routes[r.name]);
+    for (const auto& g : scenario.clients) groupStats_.push_back(&result_.groups[g.name]);
+  }
+
+  RunResult run() {
+    const auto wallStart = std::chrono::steady_clock::now();
+    if (options_.trace) {
+      std::fputs("start_us,end_us,client,consumer,method,target,route,limiter,service,instance,outcome,status,latency_us,upstream_us\n",
+                 options_.trace);
+    }
+    for (std::size_t g = 0; g < groups_.size(); ++g) startGroup(g);
+    const TimePoint end = scenario_.duration + options_.drainLimit;
+    auto& sched = env_.scheduler();
+    const bool showProgress = options_.progress && isatty(STDERR_FILENO);
+    bool printed = false;
+    auto lastPrint = wallStart;
+    std::uint64_t events = 0;
+    while (sched.nextTime() <= end) {
+      sched.runNext();
+      ++events;
+      if (showProgress && (events & 0xffff) == 0) {
+        const auto now = std::chrono::steady_clock::now();
+        const double wall = std::chrono::duration<double>(now - wallStart).count();
+        if (wall > 1.0 && now - lastPrint > std::chrono::milliseconds(250)) {
+          lastPrint = now;
+          printed = true;
+          const double sim = static_cast<double>(env_.now()) / 1e6;
+          std::fprintf(stderr, "\r[gwsim] t=%.1fs/%.0fs %3.0f%%  %.2fM events/s  %.0fx real time   ", sim,
+                       static_cast<double>(scenario_.duration) / 1e6,
+                       std::min(100.0, 100.0 * sim * 1e6 / static_cast<double>(scenario_.duration)),
+                       static_cast<double>(events) / wall / 1e6, sim / wall);
+        }
+      }
+    }
+    if (printed) std::fputc('\n', stderr);
+    flushSeconds(INT64_MAX);
+    result_.events = events;
+    result_.simulated = std::max<Duration>(scenario_.duration, env_.now());
+    result_.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+    result_.traceHash = hash_;
+    for (const auto& v : transport_.instances()) {
+      const auto& c = *v.counters;
+      result_.instances.push_back({v.service, v.instance, c.received, c.served, c.rejected, c.errors, c.timedOut,
+                                   c.refused, c.resets, c.aborted, c.hung, c.maxBusy, c.maxQueued});
+    }
+    for (const auto& e : scenario_.expectations) {
+      ExpectationResult er{e.text, result_.metric(e.metric, e.labels), false};
+      if (er.actual) {
+        const double a = *er.actual, v = e.value;
+        er.passed = e.op == "<" ? a < v : e.op == "<=" ? a <= v : e.op == ">" ? a > v : e.op == ">=" ? a >= v
+                  : e.op == "==" ? a == v : a != v;
+      }
+      result_.expectations.push_back(std::move(er));
+    }
+    return std::move(result_);
+  }
+
+  void onAdmitted(const gateway::Exchange& ex) override {
+    // Admissions arrive in time order, which the sliding-window maximum needs.
+    const std::string& who = ex.consumer.empty() ? ex.request.clientAddress : ex.consumer;
+    auto [it, inserted] = result_.consumers.try_emplace(who);
+    if (inserted) initConsumer(it->second, ex);
+    it->second.window.add(ex.start + ex.limitDelay);  // when it is let through upstream
+  }
+
+  void onComplete(const gateway::Exchange& ex, const gateway::Response& response) override {
+    const Duration latency = ex.end - ex.start;
+    const gateway::RouteConfig* route = ex.route();
+    LatencyStats& rs = route ? *routeStats_[ex.routeIndex] : result_.routes[kUnrouted];
+    record(rs, response.status, latency, ex);
+    record(result_.total, response.status, latency, ex);
+    if (ex.rateLimited) ++result_.limiterDenied;
+    else if (ex.limitPolicy) ++result_.limiterAllowed;
+    if (ex.limitDelay > 0) ++result_.limiterDelayed;
+
+    // Fairness and overshoot are measured per consumer (or per client when anonymous).
+    const std::string& who = ex.consumer.empty() ? ex.request.clientAddress : ex.consumer;
+    auto [it, inserted] = result_.consumers.try_emplace(who);
+    if (inserted) initConsumer(it->second, ex);
+    ++it->second.offered;
+    if (response.status != 429) ++it->second.admitted;
+
+    flushSeconds(ex.end / gateway::kSecond);
+    second_.statuses.add(response.status);
+    second_.latency.record(latency);
+
+    const gateway::ServiceConfig* svc = ex.service();
+    const std::string& instance = svc ? svc->instances[ex.instanceIndex].id : empty_;
+    std::uint64_t h = hash_ ^ gateway::mix64(static_cast<std::uint64_t>(ex.start));
+    h = gateway::mix64(h ^ static_cast<std::uint64_t>(ex.end));
+    h = gateway::mix64(h ^ static_cast<std::uint64_t>(response.status) ^ (static_cast<std::uint64_t>(ex.routeIndex) << 16) ^
+                       (ex.forwarded ? (static_cast<std::uint64_t>(ex.serviceIndex) << 32 | ex.instanceIndex) + 1 : 0));
+    hash_ = h ^ gateway::stableHash(who) ^ gateway::stableHash(ex.request.target, ex.request.method.size());
+    if (options_.trace) {
+      fmt::print(options_.trace, "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", ex.start, ex.end, ex.request.clientAddress,
+                 ex.consumer, ex.request.method, ex.request.target, route ? route->name : kUnrouted,
+                 ex.limitPolicy ? ex.limiterDecision() : std::string("-"), svc ? svc->name : "-",
+                 instance.empty() ? "-" : instance, ex.outcome, response.status, latency,
+                 ex.forwarded ? ex.upstreamEnd - ex.upstreamStart : 0);
+    }
+  }
+
+ private:
+  struct GroupState {
+    const ClientGroup* group;
+    gateway::Random random;
+  };
+  struct ClientCall {
+    std::uint32_t group = 0;
+    std::uint32_t client = 0;
+    std::uint32_t attempt = 0;
+    TimePoint firstStart = 0;
+    gateway::Request request;  // kept only when the group retries
+  };
+
+  void record(LatencyStats& s, int status, Duration latency, const gateway::Exchange& ex) {
+    s.statuses.add(status);
+    s.latency.record(latency);
+    if (ex.limitDelay > 0) {
+      ++s.limiterDelayed;
+      s.limiterDelaySumUs += static_cast<double>(ex.limitDelay);
+      s.limiterDelayMaxUs = std::max(s.limiterDelayMaxUs, ex.limitDelay);
+    }
+  }
+
+  void initConsumer(ConsumerStats& cs, const gateway::Exchange& ex) {
+    const auto& rl = scenario_.gateway->rateLimits;
+    std::string tier = ex.tier.empty() ? (ex.consumer.empty() ? rl.anonymousTier : std::string()) : ex.tier;
+    auto t = rl.tiers.find(tier);
+    if (t != rl.tiers.end()) {
+      cs.quota = t->second.spec.quota();
+      cs.window = WindowMax(t->second.spec.quotaWindow());
+    }
+  }
+
+  void flushSeconds(std::int64_t upTo) {
+    while (secondIndex_ < upTo && (second_.statuses.total > 0 || upTo != INT64_MAX)) {
+      SecondSummary s;
+      s.second = secondIndex_;
+      s.requests = second_.statuses.total;
+      s.s2xx = second_.statuses.byClass[2];
+      s.s3xx = second_.statuses.byClass[3];
+      s.s4xx = second_.statuses.byClass[4];
+      s.s5xx = second_.statuses.byClass[5];
+      s.s429 = second_.statuses.code(429);
+      s.s502 = second_.statuses.code(502);
+      s.s503 = second_.statuses.code(503);
+      s.s504 = second_.statuses.code(504);
+      s.p50Ms = static_cast<double>(second_.latency.quantile(0.5)) / 1000;
+      s.p99Ms = static_cast<double>(second_.latency.quantile(0.99)) / 1000;
+      s.maxMs = static_cast<double>(second_.latency.max()) / 1000;
+      result_.series.push_back(s);
+      second_.statuses.reset();
+      second_.latency.clear();
+      ++secondIndex_;
+      if (upTo == INT64_MAX) break;
+    }
+  }
+
+  static std::string clientAddress(std::size_t g, std::uint32_t c) {
+    // Labels only (nothing is sent anywhere): loopback-range strings, unique per client.
+    char buf[24];
+    const int n = std::snprintf(buf, sizeof buf, "127.%u.%u.%u", static_cast<unsigned>((g + 1) & 255),
+                                static_cast<unsigned>((c >> 8) & 255), static_cast<unsigned>(c & 255));
+    return std::string(buf, static_cast<std::size_t>(n));
+  }
+
+  TimePoint groupStop(const ClientGroup& g) const { return std::min(g.stop, scenario_.duration); }
+
+  void startGroup(std::size_t g) {
+    GroupState& gs = groups_[g];
+    const ClientGroup& cg = *gs.group;
+    if (cg.closedLoop) {
+      for (std::uint32_t c = 0; c < cg.count; ++c) {
+        // Spread the first requests over the first think time so clients do not move in lockstep.
+        const Duration jitter = cg.think ? static_cast<Duration>(gs.random.uniform(static_cast<std::uint64_t>(
+                                               std::max<double>(1.0, cg.think->mean()))))
+                                         : static_cast<Duration>(gs.random.uniform(1000));
+        const TimePoint at = cg.start + jitter;
+        if (at < groupStop(cg)) env_.scheduler().schedule(at, [this, g, c] { newRequest(g, c); });
+      }
+      return;
+    }
+    scheduleArrival(g, cg.start, true);
+  }
+
+  void scheduleArrival(std::size_t g, TimePoint from, bool first = false) {
+    GroupState& gs = groups_[g];
+    const ClientGroup& cg = *gs.group;
+    const TimePoint stop = groupStop(cg);
+    const double maxRate = cg.arrival.maxRate();
+    if (maxRate <= 0) return;
+    TimePoint t = from;
+    while (true) {
+      if (cg.process == ClientGroup::Process::kPoisson) {
+        // Thinning (Lewis-Shedler): candidates at the peak rate, kept with probability rate(t)/peak.
+        const double gap = -std::log(1.0 - gs.random.unit()) / maxRate * 1e6;
+        t += std::max<Duration>(1, static_cast<Duration>(std::llround(gap)));
+        if (t >= stop) return;
+        const double r = cg.arrival.rateAt(t);
+        if (r >= maxRate || gs.random.unit() * maxRate < r) break;
+      } else {
+        if (first && cg.arrival.rateAt(t) > 0) break;  // a constant process starts at its start
+        // Evenly spaced in "operational time": the next arrival is where the integral of the
+        // rate since the last one reaches 1 (exact for a constant rate, close for ramps).
+        const double step = std::max(1.0, 1e6 / (maxRate * 8));
+        double acc = 0;
+        bool found = false;
+        while (!found) {
+          const double r = cg.arrival.rateAt(t + static_cast<Duration>(step / 2));
+          if (acc + r * step / 1e6 >= 1.0) {
+            t += std::max<Duration>(1, static_cast<Duration>(std::llround((1.0 - acc) / r * 1e6)));
+            found = true;
+          } else {
+            acc += r * step / 1e6;
+            t += static_cast<Duration>(step);
+          }
+          if (t >= stop) return;
+        }
+        break;
+      }
+    }
+    env_.scheduler().schedule(t, [this, g] {
+      GroupState& state = groups_[g];
+      const auto client = static_cast<std::uint32_t>(state.random.uniform(state.group->count));
+      newRequest(g, client);
+      scheduleArrival(g, env_.now());
+    });
+  }
+
+  // Client calls live in a slab so callbacks capture an index, not a shared_ptr.
+  std::uint32_t allocCall() {
+    if (!freeCalls_.empty()) {
+      const std::uint32_t i = freeCalls_.back();
+      freeCalls_.pop_back();
+      return i;
+    }
+    calls_.emplace_back();
+    return static_cast<std::uint32_t>(calls_.size() - 1);
+  }
+
+  void newRequest(std::size_t g, std::uint32_t c) {
+    GroupState& gs = groups_[g];
+    const ClientGroup& cg = *gs.group;
+    const std::uint32_t id = allocCall();
+    ClientCall& call = calls_[id];
+    call.group = static_cast<std::uint32_t>(g);
+    call.client = c;
+    call.attempt = 0;
+    call.firstStart = env_.now();
+    call.request = cg.mix.make(gs.random);
+    call.request.clientAddress = clientAddress(g, c);
+    if (!cg.apiKeys.empty()) call.request.headers.set(cg.apiKeyHeader, cg.apiKeys[c % cg.apiKeys.size()]);
+    ++result_.clientRequests;
+    sendAttempt(id);
+  }
+
+  void sendAttempt(std::uint32_t id) {
+    ClientCall& call = calls_[id];
+    const ClientGroup& cg = *groups_[call.group].group;
+    gateway::Request req = cg.retry.maxRetries > 0 ? call.request : std::move(call.request);
+    ++result_.gatewayRequests;
+    gateway_.handle(std::move(req), [this, id](gateway::Response r) { onClientResponse(id, r); });
+  }
+
+  void onClientResponse(std::uint32_t id, const gateway::Response& r) {
+    ClientCall& call = calls_[id];
+    GroupState& gs = groups_[call.group];
+    const ClientGroup& cg = *gs.group;
+    const TimePoint now = env_.now();
+    const bool retryable = std::find(cg.retry.retryOn.begin(), cg.retry.retryOn.end(), r.status) != cg.retry.retryOn.end();
+    if (retryable && call.attempt < cg.retry.maxRetries && now < scenario_.duration) {
+      Duration wait = 0;
+      if (cg.retry.backoff > 0) {
+        // Exponential backoff with full jitter (AWS architecture blog).
+        const Duration cap = cg.retry.backoff << std::min<std::uint32_t>(call.attempt, 20);
+        wait = static_cast<Duration>(gs.random.uniform(static_cast<std::uint64_t>(cap) + 1));
+      }
+      if (cg.retry.honourRetryAfter) {
+        const std::string_view ra = r.headers.get("retry-after");
+        if (!ra.empty() && std::all_of(ra.begin(), ra.end(), ::isdigit) && ra.size() < 9) {
+          wait = std::max<Duration>(wait, std::stoll(std::string(ra)) * gateway::kSecond);
+        }
+      }
+      ++call.attempt;
+      ++result_.retries;
+      env_.scheduler().schedule(now + wait, [this, id] { sendAttempt(id); });
+      return;
+    }
+    LatencyStats& gstats = *groupStats_[call.group];
+    gstats.statuses.add(r.status);
+    gstats.latency.record(now - call.firstStart);
+    const std::uint32_t g = call.group, c = call.client;
+    call.request = gateway::Request{};
+    freeCalls_.push_back(id);
+    if (cg.closedLoop) {
+      const Duration think = cg.think ? cg.think->sample(gs.random) : 0;
+      const TimePoint next = now + think;
+      if (next < groupStop(cg)) env_.scheduler().schedule(next, [this, g, c] { newRequest(g, c); });
+    }
+  }
+
+  const Scenario& scenario_;
+  RunOptions options_;
+  std::uint64_t seed_;
+  gateway::Random root_;
+  SimTransport transport_;
+  SimEnv env_;
+  gateway::SharedState shared_;
+  gateway::Gateway gateway_;
+  std::vector<GroupState> groups_;
+  RunResult result_;
+  SecondRow second_;
+  std::int64_t secondIndex_ = 0;
+  std::uint64_t hash_ = 0x5eed;
+  std::string empty_;
+  std::vector<LatencyStats*> routeStats_;
+  std::vector<LatencyStats*> groupStats_;
+  std::vector<ClientCall> calls_;
+  std::vector<std::uint32_t> freeCalls_;
+};
+
+std::string fmtMs(std::int64_t us) { return fmt::format("{:.1f}", static_cast<double>(us) / 1000.0); }
+
+}  // namespace
+
+RunResult runScenario(const Scenario& scenario, const RunOptions& options) {
+  Runner runner(scenario, options);
+  return runner.run();
+}
+
+double RunResult::jainFairness() const {
+  double sum = 0, sumSq = 0;
+  std::size_t n = 0;
+  for (const auto& [_, c] : consumers) {
+    if (c.offered == 0) continue;
+    const double x = static_cast<double>(c.admitted) / static_cast<double>(c.offered);
+    sum += x;
+    sumSq += x * x;
+    ++n;
+  }
+  return n == 0 || sumSq == 0 ? 1.0 : sum * sum / (static_cast<double>(n) * sumSq);
+}
+
+double RunResult::maxOvershoot() const {
+  double worst = 0;
+  for (const auto& [_, c] : consumers) {
+    if (c.quota > 0) worst = std::max(worst, static_cast<double>(c.window.max()) / static_cast<double>(c.quota));
+  }
+  return worst;
+}
+
+bool RunResult::passed() const {
+  return std::all_of(expectations.begin(), expectations.end(), [](const ExpectationResult& e) { return e.passed; });
+}
+
+std::optional<double> RunResult::metric(const std::string& name, const std::map<std::string, std::string>& labels) const {
+  const LatencyStats* s = &total;
+  if (auto r = labels.find("route"); r != labels.end()) {
+    auto it = routes.find(r->second);
+    if (it == routes.end()) return std::nullopt;
+    s = &it->second;
+  } else if (auto g = labels.find("group"); g != labels.end()) {
+    auto it = groups.find(g->second);
+    if (it == groups.end()) return std::nullopt;
+    s = &it->second;
+  } else if (auto c = labels.find("consumer"); c != labels.end()) {
+    auto it = consumers.find(c->second);
+    if (it == consumers.end()) return std::nullopt;
+    if (name == "offered") return static_cast<double>(it->second.offered);
+    if (name == "admitted") return static_cast<double>(it->second.admitted);
+    return std::nullopt;
+  }
+  const double seconds = static_cast<double>(std::max<gateway::Duration>(1, simulated)) / 1e6;
+  const auto total = static_cast<double>(s->statuses.total);
+  const auto ms = [](std::int64_t us) { return static_cast<double>(us) / 1000.0; };
+  if (name == "requests") return total;
+  if (name == "throughput_rps") return total / seconds;
+  if (name == "rate_limited") return static_cast<double>(s->statuses.code(429));
+  if (name == "errors") return static_cast<double>(s->statuses.byClass[5]);
+  if (name == "error_rate") return total ? static_cast<double>(s->statuses.byClass[5]) / total : 0.0;
+  if (name == "success_rate") return total ? static_cast<double>(s->statuses.byClass[2]) / total : 0.0;
+  if (name == "p50_ms") return ms(s->latency.quantile(0.5));
+  if (name == "p90_ms") return ms(s->latency.quantile(0.9));
+  if (name == "p99_ms") return ms(s->latency.quantile(0.99));
+  if (name == "p999_ms") return ms(s->latency.quantile(0.999));
+  if (name == "max_ms") return ms(s->latency.max());
+  if (name == "mean_ms") return s->latency.mean() / 1000.0;
+  if (name == "retries") return static_cast<double>(retries);
+  if (name == "jain_fairness") return jainFairness();
+  if (name == "overshoot") return maxOvershoot();
+  if (name == "limiter_delay_mean_ms") {
+    return s->limiterDelayed ? s->limiterDelaySumUs / static_cast<double>(s->limiterDelayed) / 1000.0 : 0.0;
+  }
+  if (name.rfind("status_", 0) == 0) {
+    const std::string code = name.substr(7);
+    if (code.size() == 3 && code[1] == 'x' && code[2] == 'x' && code[0] >= '1' && code[0] <= '5') {
+      return static_cast<double>(s->statuses.byClass[code[0] - '0']);
+    }
+    if (code.size() == 3 && std::all_of(code.begin(), code.end(), ::isdigit)) {
+      return static_cast<double>(s->statuses.code(std::stoi(code)));
+    }
+  }
+  return std::nullopt;
+}
+
+nlohmann::json RunResult::toJson() const {
+  nlohmann::json j;
+  j["scenario"] = scenario;
+  j["seed"] = seed;
+  j["simulated_s"] = static_cast<double>(simulated) / 1e6;
+  j["gateway_requests"] = gatewayRequests;
+  j["client_requests"] = clientRequests;
+  j["retries"] = retries;
+  j["events"] = events;
+  j["trace_hash"] = fmt::format("{:016x}", traceHash);
+  j["total"] = total.toJson();
+  for (const auto& [name, s] : routes) j["routes"][name] = s.toJson();
+  for (const auto& [name, s] : groups) j["groups"][name] = s.toJson();
+  j["rate_limiting"] = {{"allowed", limiterAllowed}, {"denied", limiterDenied}, {"delayed", limiterDelayed},
+                        {"jain_fairness", jainFairness()}, {"max_overshoot", maxOvershoot()}};
+  for (const auto& i : instances) {
+    j["instances"].push_back({{"service", i.service}, {"instance", i.instance}, {"received", i.received},
+                              {"served", i.served}, {"errors", i.errors}, {"rejected_queue_full", i.rejected},
+                              {"timed_out", i.timedOut}, {"refused", i.refused}, {"resets", i.resets},
+                              {"aborted", i.aborted}, {"hung", i.hung}, {"max_busy", i.maxBusy},
+                              {"max_queued", i.maxQueued}});
+  }
+  for (const auto& e : expectations) {
+    j["expectations"].push_back({{"expectation", e.text}, {"passed", e.passed},
+                                 {"actual", e.actual ? nlohmann::json(*e.actual) : nlohmann::json(nullptr)}});
+  }
+  return j;
+}
+
+std::string formatRunSummary(const RunResult& r) {
+  std::string out;
+  out += fmt::format("scenario {}  seed {}  simulated {:.1f}s  {} requests ({} from clients, {} retries)\n", r.scenario,
+                     r.seed, static_cast<double>(r.simulated) / 1e6, r.gatewayRequests, r.clientRequests, r.retries);
+  out += fmt::format("{:<22} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9}\n", "route",
+                     "requests", "2xx", "4xx", "5xx", "429", "502", "503", "504", "p50 ms", "p90 ms", "p99 ms",
+                     "p99.9 ms", "max ms");
+  auto row = [&](const std::string& name, const LatencyStats& s) {
+    out += fmt::format("{:<22} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9}\n", name,
+                       s.statuses.total, s.statuses.byClass[2], s.statuses.byClass[4], s.statuses.byClass[5],
+                       s.statuses.code(429), s.statuses.code(502), s.statuses.code(503), s.statuses.code(504),
+                       fmtMs(s.latency.quantile(0.5)), fmtMs(s.latency.quantile(0.9)), fmtMs(s.latency.quantile(0.99)),
+                       fmtMs(s.latency.quantile(0.999)), fmtMs(s.latency.max()));
+  };
+  for (const auto& [name, s] : r.routes) row(name, s);
+  row("(all)", r.total);
+  if (!r.groups.empty()) {
+    out += "client groups (as clients saw it, retries included):\n";
+    for (const auto& [name, s] : r.groups) row(name, s);
+  }
+  out += fmt::format("rate limiting: {} allowed, {} denied, {} delayed; fairness (Jain) {:.3f}; max overshoot {:.2f}x quota\n",
+                     r.limiterAllowed, r.limiterDenied, r.limiterDelayed, r.jainFairness(), r.maxOvershoot());
+  out += "instances:\n";
+  for (const auto& i : r.instances) {
+    out += fmt::format("  {}/{}: received {}, served {}, errors {}, queue-full {}, timed out {}, refused {}, resets {}, "
+                       "aborted {}, hung {}, max busy {}, max queued {}\n",
+                       i.service, i.instance, i.received, i.served, i.errors, i.rejected, i.timedOut, i.refused,
+                       i.resets, i.aborted, i.hung, i.maxBusy, i.maxQueued);
+  }
+  for (const auto& e : r.expectations) {
+    out += fmt::format("expectation {:<40} {}  (actual {})\n", e.text, e.passed ? "PASS" : "FAIL",
+                       e.actual ? fmt::format("{:.4g}", *e.actual) : std::string("no such metric"));
+  }
+  out += fmt::format("trace hash {:016x}  ({} events in {:.2f}s wall, {:.0f} simulated requests/s)\n", r.traceHash,
+                     r.events, r.wallSeconds, static_cast<double>(r.gatewayRequests) / std::max(1e-9, r.wallSeconds));
+  return out;
+}
+
+void writeSeriesCsv(const RunResult& r, std::FILE* out) {
+  std::fputs("second,requests,2xx,3xx,4xx,5xx,429,502,503,504,p50_ms,p99_ms,max_ms\n", out);
+  for (const auto& s : r.series) {
+    fmt::print(out, "{},{},{},{},{},{},{},{},{},{},{:.3f},{:.3f},{:.3f}\n", s.second, s.requests, s.s2xx, s.s3xx, s.s4xx,
+               s.s5xx, s.s429, s.s502, s.s503, s.s504, s.p50Ms, s.p99Ms, s.maxMs);
+  }
+}
+
+}  // namespace gwsim

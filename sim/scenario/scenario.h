@@ -1,0 +1,95 @@
+// A scenario: the unit of replay (DESIGN.md "Scenarios"). Seed, duration, the gateway config,
+// simulated services, client groups with their arrival processes and request mixes, a fault
+// timeline and expectations. Loaded from JSON with every error reported by its JSON path.
+// Immutable after loading; the same Scenario can be run many times (each run owns its state).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "libgateway/config/config.h"
+#include "libgateway/config/json_reader.h"
+#include "sim/model/fault.h"
+#include "sim/model/instance_model.h"
+#include "sim/workload/rate_profile.h"
+#include "sim/workload/request_mix.h"
+
+namespace gwsim {
+
+struct ServiceModelSpec {
+  std::string name;
+  InstanceSpec model;                          // every instance, unless overridden
+  std::map<std::string, InstanceSpec> instances;  // by instance id
+  const InstanceSpec& forInstance(const std::string& id) const {
+    auto it = instances.find(id);
+    return it == instances.end() ? model : it->second;
+  }
+};
+
+struct RetryPolicy {
+  std::uint32_t maxRetries = 0;
+  std::vector<int> retryOn;       // statuses that are retried (e.g. 429, 502, 503, 504)
+  gateway::Duration backoff = 0;  // base; doubles per attempt, with full jitter
+  bool honourRetryAfter = true;   // wait at least Retry-After on a 429/503
+};
+
+struct ClientGroup {
+  std::string name;
+  std::uint32_t count = 1;                 // clients in the group
+  std::vector<std::string> apiKeys;        // given to the clients round-robin; empty = anonymous
+  std::string apiKeyHeader = "X-API-Key";
+  enum class Process { kPoisson, kConstant } process = Process::kPoisson;
+  RateProfile arrival;                      // open loop: requests per second for the whole group
+  bool closedLoop = false;                  // each client waits for its answer, thinks, repeats
+  std::optional<LatencyDistribution> think; // closed loop think time
+  RetryPolicy retry;
+  RequestMix mix;
+  gateway::TimePoint start = 0;
+  gateway::TimePoint stop = gateway::kNever;
+};
+
+struct Expectation {
+  std::string text;                         // as written, for reports
+  std::string metric;                       // "p99_ms", "status_429", ...
+  std::map<std::string, std::string> labels; // route=..., group=...
+  std::string op;                           // < <= > >= == !=
+  double value = 0;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  gateway::Duration duration = gateway::seconds(60);
+  gateway::Duration networkLatency = 0;     // one way, gateway <-> service
+  nlohmann::json gatewayJson;               // the config as loaded (for --vary)
+  std::shared_ptr<const gateway::Config> gateway;
+  std::vector<ServiceModelSpec> services;
+  std::vector<ClientGroup> clients;
+  std::vector<FaultSpec> faults;
+  std::vector<Expectation> expectations;
+};
+
+struct ScenarioLoad {
+  std::optional<Scenario> scenario;
+  gateway::FieldErrors errors;
+  bool ok() const { return scenario.has_value(); }
+};
+
+// `baseDir` resolves a gateway config given as a relative path. A document whose "gateway"
+// is a path is returned with the config inlined in Scenario::gatewayJson.
+ScenarioLoad loadScenarioJson(const nlohmann::json& document, const std::string& baseDir);
+ScenarioLoad loadScenarioFile(const std::string& path);
+// The document with "gateway" replaced by the config it points to (for --vary).
+std::optional<nlohmann::json> readScenarioDocument(const std::string& path, gateway::FieldErrors& errors);
+
+// "p99_ms{route=users} < 250" -> Expectation; an error message on failure.
+std::optional<Expectation> parseExpectation(const std::string& text, std::string& error);
+
+}  // namespace gwsim

@@ -1,0 +1,299 @@
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "libgateway/config/config_loader.h"
+#include "sim/scenario/scenario.h"
+
+namespace gwsim {
+
+using gateway::childPath;
+using gateway::FieldErrors;
+using gateway::JsonReader;
+
+namespace {
+
+gateway::Duration seconds(double s) { return static_cast<gateway::Duration>(std::llround(s * 1e6)); }
+
+void loadServices(const nlohmann::json& v, const std::string& path, const gateway::Config* config, Scenario& s,
+                  FieldErrors& errors) {
+  JsonReader r(v, path, errors);
+  if (!r.isObject()) return;
+  for (const auto& [name, spec] : v.items()) {
+    const std::string sp = childPath(path, name);
+    r.any(name);  // every key is a service name
+    const gateway::ServiceConfig* sc = config ? config->findService(name) : nullptr;
+    if (config && !sc) {
+      errors.add(sp, fmt::format("service \"{}\" is not in the gateway config", name));
+      continue;
+    }
+    JsonReader sr(spec, sp, errors);
+    if (!sr.isObject()) continue;
+    ServiceModelSpec m;
+    m.name = name;
+    if (const auto* model = sr.any("model", true)) {
+      if (auto is = InstanceSpec::parse(*model, sr.pathOf("model"), errors)) m.model = std::move(*is);
+    }
+    if (const auto* inst = sr.object("instances")) {
+      for (const auto& [id, ispec] : inst->items()) {
+        const std::string ip = childPath(sr.pathOf("instances"), id);
+        if (sc && std::none_of(sc->instances.begin(), sc->instances.end(),
+                               [&](const gateway::InstanceConfig& i) { return i.id == id; })) {
+          errors.add(ip, fmt::format("service \"{}\" has no instance \"{}\"", name, id));
+          continue;
+        }
+        // An override starts from the service model and changes only the fields it names.
+        nlohmann::json merged = spec.contains("model") && spec["model"].is_object() ? spec["model"] : nlohmann::json::object();
+        if (ispec.is_object()) merged.update(ispec);
+        if (auto is = InstanceSpec::parse(ispec.is_object() ? merged : ispec, ip, errors)) m.instances.emplace(id, std::move(*is));
+      }
+    }
+    sr.finish();
+    s.services.push_back(std::move(m));
+  }
+  if (config) {
+    for (const auto& svc : config->services) {
+      if (std::none_of(s.services.begin(), s.services.end(), [&](const ServiceModelSpec& m) { return m.name == svc.name; })) {
+        errors.add(path, fmt::format("no model for gateway service \"{}\"", svc.name));
+      }
+    }
+  }
+}
+
+void loadClients(const nlohmann::json& list, const std::string& path, Scenario& s, FieldErrors& errors) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    JsonReader r(list[i], childPath(path, i), errors);
+    if (!r.isObject()) continue;
+    ClientGroup g;
+    if (auto n = r.string("name", true)) {
+      g.name = *n;
+      if (std::find(names.begin(), names.end(), g.name) != names.end()) {
+        errors.add(r.pathOf("name"), fmt::format("duplicate client group \"{}\"", g.name));
+      }
+      names.push_back(g.name);
+    }
+    if (auto c = r.integer("count", 1, 10'000'000)) g.count = static_cast<std::uint32_t>(*c);
+    if (const auto* keys = r.array("api_keys")) {
+      for (std::size_t k = 0; k < keys->size(); ++k) {
+        if ((*keys)[k].is_string()) g.apiKeys.push_back((*keys)[k].get<std::string>());
+        else errors.add(childPath(r.pathOf("api_keys"), k), "expected a string");
+      }
+    }
+    if (s.gateway) g.apiKeyHeader = s.gateway->auth.apiKeyHeader;
+    if (auto v = r.number("start_s", 0, 1e7)) g.start = seconds(*v);
+    if (auto v = r.number("stop_s", 0, 1e7)) g.stop = seconds(*v);
+    if (const auto* cl = r.object("closed_loop")) {
+      g.closedLoop = true;
+      JsonReader c(*cl, r.pathOf("closed_loop"), errors);
+      if (const auto* t = c.any("think")) g.think = LatencyDistribution::parse(*t, c.pathOf("think"), errors);
+      c.finish();
+    }
+    if (const auto* a = r.object("arrival", !g.closedLoop)) {
+      if (g.closedLoop) {
+        errors.add(r.pathOf("arrival"), "a closed-loop group sends when its last answer arrives; remove \"arrival\"");
+      } else {
+        JsonReader ar(*a, r.pathOf("arrival"), errors);
+        if (auto p = ar.choice("process", {"poisson", "constant"})) {
+          g.process = *p == "poisson" ? ClientGroup::Process::kPoisson : ClientGroup::Process::kConstant;
+        }
+        g.arrival = RateProfile::parse(ar);
+        ar.finish();
+      }
+    }
+    if (const auto* rt = r.object("retry")) {
+      JsonReader rr(*rt, r.pathOf("retry"), errors);
+      if (auto m = rr.integer("max", 0, 100, true)) g.retry.maxRetries = static_cast<std::uint32_t>(*m);
+      if (const auto* on = rr.array("on")) {
+        for (std::size_t k = 0; k < on->size(); ++k) {
+          if ((*on)[k].is_number_integer() && (*on)[k].get<int>() >= 100 && (*on)[k].get<int>() <= 599) {
+            g.retry.retryOn.push_back((*on)[k].get<int>());
+          } else {
+            errors.add(childPath(rr.pathOf("on"), k), "expected an HTTP status code");
+          }
+        }
+      } else {
+        g.retry.retryOn = {429, 502, 503, 504};
+      }
+      if (auto b = rr.number("backoff_ms", 0, 3.6e6)) g.retry.backoff = seconds(*b / 1000);
+      if (auto h = rr.boolean("honour_retry_after")) g.retry.honourRetryAfter = *h;
+      rr.finish();
+    }
+    if (const auto* mix = r.any("requests", true)) {
+      if (auto m = RequestMix::parse(*mix, r.pathOf("requests"), errors)) g.mix = std::move(*m);
+    }
+    r.finish();
+    s.clients.push_back(std::move(g));
+  }
+  if (list.empty()) errors.add(path, "a scenario needs at least one client group");
+}
+
+}  // namespace
+
+std::optional<Expectation> parseExpectation(const std::string& text, std::string& error) {
+  static const std::regex kPattern(R"(^\s*([a-z0-9_]+)\s*(\{([^}]*)\})?\s*(<=|>=|==|!=|<|>)\s*(-?[0-9]+(\.[0-9]+)?)\s*$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, kPattern)) {
+    error = "expected METRIC[{label=value,...}] OP NUMBER, like \"p99_ms{route=users} < 250\"";
+    return std::nullopt;
+  }
+  Expectation e;
+  e.text = text;
+  e.metric = m[1];
+  static const std::vector<std::string> kMetrics = {
+      "requests", "throughput_rps", "rate_limited", "errors", "error_rate", "success_rate", "p50_ms", "p90_ms",
+      "p99_ms", "p999_ms", "max_ms", "mean_ms", "retries", "jain_fairness", "overshoot", "limiter_delay_mean_ms",
+      "offered", "admitted"};
+  static const std::regex kStatus(R"(^status_([1-5]xx|[1-5][0-9][0-9])$)");
+  if (std::find(kMetrics.begin(), kMetrics.end(), e.metric) == kMetrics.end() && !std::regex_match(e.metric, kStatus)) {
+    std::string hint;
+    std::size_t best = 4;
+    for (const auto& k : kMetrics) {
+      const auto d = gateway::editDistance(e.metric, k);
+      if (d < best) {
+        best = d;
+        hint = fmt::format(" (did you mean \"{}\"?)", k);
+      }
+    }
+    error = fmt::format("unknown metric \"{}\"{}", e.metric, hint.empty() ? " (requests, p99_ms, status_429, error_rate, ...)" : hint);
+    return std::nullopt;
+  }
+  e.op = m[4];
+  e.value = std::stod(m[5]);
+  const std::string labels = m[3];
+  std::size_t pos = 0;
+  while (pos < labels.size()) {
+    auto comma = labels.find(',', pos);
+    if (comma == std::string::npos) comma = labels.size();
+    const std::string pair = labels.substr(pos, comma - pos);
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
+      error = fmt::format("bad label \"{}\": expected name=value", pair);
+      return std::nullopt;
+    }
+    auto trim = [](std::string x) {
+      x.erase(0, x.find_first_not_of(' '));
+      x.erase(x.find_last_not_of(' ') + 1);
+      return x;
+    };
+    const std::string key = trim(pair.substr(0, eq));
+    if (key != "route" && key != "group" && key != "consumer") {
+      error = fmt::format("unknown label \"{}\" (route, group or consumer)", key);
+      return std::nullopt;
+    }
+    e.labels[key] = trim(pair.substr(eq + 1));
+    pos = comma + 1;
+  }
+  return e;
+}
+
+ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& baseDir) {
+  ScenarioLoad out;
+  FieldErrors& errors = out.errors;
+  Scenario s;
+  JsonReader r(doc, "", errors);
+  if (!r.isObject()) return out;
+  if (auto v = r.string("name")) s.name = *v;
+  if (auto v = r.string("description")) s.description = *v;
+  if (auto v = r.integer("seed", 0, INT64_MAX)) s.seed = static_cast<std::uint64_t>(*v);
+  if (auto v = r.number("duration_s", 0.001, 1e7, true)) s.duration = seconds(*v);
+  if (auto v = r.number("network_latency_ms", 0, 60000)) s.networkLatency = seconds(*v / 1000);
+  if (const auto* g = r.any("gateway", true)) {
+    if (g->is_string()) {
+      std::filesystem::path p(g->get<std::string>());
+      if (p.is_relative()) p = std::filesystem::path(baseDir) / p;
+      std::string text, why;
+      if (!gateway::readTextFile(p.string(), text, why)) {
+        errors.add("/gateway", why);
+      } else {
+        FieldErrors parseErrors;
+        auto parsed = gateway::parseJsonText(text, parseErrors);
+        for (const auto& e : parseErrors.list()) errors.add("/gateway", fmt::format("{}: {}", p.string(), e.message));
+        if (parsed) s.gatewayJson = std::move(*parsed);
+      }
+    } else if (g->is_object()) {
+      s.gatewayJson = *g;
+    } else {
+      errors.add("/gateway", "expected a config object or the path of a config file");
+    }
+    if (!s.gatewayJson.is_null()) {
+      auto load = gateway::loadConfigJson(s.gatewayJson, "/gateway");
+      for (const auto& e : load.errors.list()) errors.add(e.path, e.message);
+      s.gateway = load.config;
+    }
+  }
+  if (const auto* v = r.object("services", true)) loadServices(*v, "/services", s.gateway.get(), s, errors);
+  if (const auto* v = r.array("clients", true)) loadClients(*v, "/clients", s, errors);
+  if (const auto* v = r.array("faults")) {
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const std::string fp = childPath("/faults", i);
+      auto f = FaultSpec::parse((*v)[i], fp, errors);
+      if (!f) continue;
+      if (s.gateway && !f->service.empty()) {
+        const auto* sc = s.gateway->findService(f->service);
+        if (!sc) {
+          errors.add(childPath(fp, "service"), fmt::format("unknown service \"{}\"", f->service));
+        } else if (!f->instance.empty() &&
+                   std::none_of(sc->instances.begin(), sc->instances.end(),
+                                [&](const gateway::InstanceConfig& i) { return i.id == f->instance; })) {
+          errors.add(childPath(fp, "instance"), fmt::format("service \"{}\" has no instance \"{}\"", f->service, f->instance));
+        }
+      }
+      if (f->at >= s.duration) errors.add(childPath(fp, "at_s"), "starts after the scenario ends");
+      s.faults.push_back(std::move(*f));
+    }
+  }
+  if (const auto* v = r.array("expectations")) {
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      if (!(*v)[i].is_string()) {
+        errors.add(childPath("/expectations", i), "expected a string like \"p99_ms < 250\"");
+        continue;
+      }
+      std::string why;
+      if (auto e = parseExpectation((*v)[i].get<std::string>(), why)) s.expectations.push_back(std::move(*e));
+      else errors.add(childPath("/expectations", i), why);
+    }
+  }
+  r.finish();
+  if (errors.empty()) out.scenario = std::move(s);
+  return out;
+}
+
+std::optional<nlohmann::json> readScenarioDocument(const std::string& path, FieldErrors& errors) {
+  std::string text, why;
+  if (!gateway::readTextFile(path, text, why)) {
+    errors.add("", why);
+    return std::nullopt;
+  }
+  auto doc = gateway::parseJsonText(text, errors);
+  if (!doc) return std::nullopt;
+  if (doc->is_object() && doc->contains("gateway") && (*doc)["gateway"].is_string()) {
+    std::filesystem::path p((*doc)["gateway"].get<std::string>());
+    if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
+    std::string ctext;
+    if (!gateway::readTextFile(p.string(), ctext, why)) {
+      errors.add("/gateway", why);
+      return std::nullopt;
+    }
+    FieldErrors cerr;
+    auto config = gateway::parseJsonText(ctext, cerr);
+    if (!config) {
+      for (const auto& e : cerr.list()) errors.add("/gateway", fmt::format("{}: {}", p.string(), e.message));
+      return std::nullopt;
+    }
+    (*doc)["gateway"] = std::move(*config);
+  }
+  return doc;
+}
+
+ScenarioLoad loadScenarioFile(const std::string& path) {
+  ScenarioLoad out;
+  auto doc = readScenarioDocument(path, out.errors);
+  if (!doc) return out;
+  return loadScenarioJson(*doc, std::filesystem::path(path).parent_path().string());
+}
+
+}  // namespace gwsim

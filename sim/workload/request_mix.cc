@@ -1,0 +1,188 @@
+#include "sim/workload/request_mix.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace gwsim {
+
+using gateway::JsonReader;
+
+ParamDistribution ParamDistribution::uniform(std::int64_t min, std::int64_t max) {
+  ParamDistribution d;
+  d.kind_ = Kind::kUniform;
+  d.min_ = min;
+  d.max_ = max;
+  return d;
+}
+
+ParamDistribution ParamDistribution::zipf(std::int64_t n, double s) {
+  ParamDistribution d;
+  d.kind_ = Kind::kZipf;
+  d.min_ = 1;
+  d.max_ = n;
+  auto cdf = std::make_shared<std::vector<double>>(static_cast<std::size_t>(n));
+  double sum = 0;
+  for (std::int64_t k = 1; k <= n; ++k) {
+    sum += 1.0 / std::pow(static_cast<double>(k), s);
+    (*cdf)[static_cast<std::size_t>(k - 1)] = sum;
+  }
+  for (auto& x : *cdf) x /= sum;
+  d.cdf_ = std::move(cdf);
+  return d;
+}
+
+std::int64_t ParamDistribution::sampleIndex(gateway::Random& random) const {
+  switch (kind_) {
+    case Kind::kUniform: return min_ + static_cast<std::int64_t>(random.uniform(static_cast<std::uint64_t>(max_ - min_ + 1)));
+    case Kind::kZipf: {
+      const double u = random.unit();
+      auto it = std::upper_bound(cdf_->begin(), cdf_->end(), u);
+      return std::min<std::int64_t>(max_, 1 + (it - cdf_->begin()));
+    }
+    case Kind::kChoice: return static_cast<std::int64_t>(random.uniform(choices_.size()));
+  }
+  return 0;
+}
+
+std::string ParamDistribution::sample(gateway::Random& random) const {
+  const auto i = sampleIndex(random);
+  if (kind_ == Kind::kChoice) return choices_[static_cast<std::size_t>(i)];
+  return std::to_string(i);
+}
+
+std::optional<ParamDistribution> ParamDistribution::parse(const nlohmann::json& value, const std::string& path,
+                                                          gateway::FieldErrors& errors) {
+  if (value.is_array()) {
+    ParamDistribution d;
+    d.kind_ = Kind::kChoice;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value[i].is_string()) d.choices_.push_back(value[i].get<std::string>());
+      else if (value[i].is_number_integer()) d.choices_.push_back(std::to_string(value[i].get<std::int64_t>()));
+      else errors.add(gateway::childPath(path, i), "choices are strings or integers");
+    }
+    if (d.choices_.empty()) {
+      errors.add(path, "needs at least one choice");
+      return std::nullopt;
+    }
+    return d;
+  }
+  JsonReader r(value, path, errors);
+  if (!r.isObject()) return std::nullopt;
+  std::optional<ParamDistribution> out;
+  const auto kind = r.choice("dist", {"uniform", "zipf"}, true);
+  if (kind == "uniform") {
+    auto lo = r.integer("min", 0, INT64_MAX / 2, true);
+    auto hi = r.integer("max", 0, INT64_MAX / 2, true);
+    if (lo && hi) {
+      if (*hi < *lo) errors.add(r.pathOf("max"), "must not be less than min");
+      else out = uniform(*lo, *hi);
+    }
+  } else if (kind == "zipf") {
+    auto n = r.integer("n", 1, 1'000'000, true);
+    auto s = r.number("s", 0.0, 10.0);
+    if (n) out = zipf(*n, s.value_or(1.0));
+  }
+  r.finish();
+  return out;
+}
+
+std::optional<RequestMix> RequestMix::parse(const nlohmann::json& value, const std::string& path,
+                                            gateway::FieldErrors& errors) {
+  if (!value.is_array() || value.empty()) {
+    errors.add(path, "expected a non-empty array of requests");
+    return std::nullopt;
+  }
+  RequestMix mix;
+  const std::size_t before = errors.size();
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    JsonReader r(value[i], gateway::childPath(path, i), errors);
+    if (!r.isObject()) continue;
+    RequestTemplate t;
+    if (auto w = r.integer("weight", 0, 1'000'000)) t.weight = static_cast<std::uint32_t>(*w);
+    if (auto m = r.string("method")) t.method = *m;
+    if (auto p = r.string("path", true)) {
+      t.path = *p;
+      if (t.path.empty() || t.path.front() != '/') errors.add(r.pathOf("path"), "must start with '/'");
+    }
+    if (const auto* params = r.object("params")) {
+      for (const auto& [name, spec] : params->items()) {
+        if (auto d = ParamDistribution::parse(spec, gateway::childPath(r.pathOf("params"), name), errors)) {
+          t.params.emplace_back(name, std::move(*d));
+        }
+        if (t.path.find("{" + name + "}") == std::string::npos) {
+          errors.add(gateway::childPath(r.pathOf("params"), name), fmt::format("\"{{{}}}\" does not appear in the path", name));
+        }
+      }
+    }
+    // Every placeholder in the path needs a parameter.
+    for (std::size_t open = t.path.find('{'); open != std::string::npos; open = t.path.find('{', open + 1)) {
+      const auto close = t.path.find('}', open);
+      if (close == std::string::npos) {
+        errors.add(r.pathOf("path"), "unclosed '{'");
+        break;
+      }
+      const std::string name = t.path.substr(open + 1, close - open - 1);
+      if (std::none_of(t.params.begin(), t.params.end(), [&](const auto& p) { return p.first == name; }) &&
+          !(r.has("params") && (*r.any("params")).contains(name))) {
+        errors.add(r.pathOf("path"), fmt::format("\"{{{}}}\" has no entry in params", name));
+      }
+    }
+    if (const auto* h = r.object("headers")) {
+      for (const auto& [name, v] : h->items()) {
+        if (v.is_string()) t.headers.add(name, v.get<std::string>());
+        else errors.add(gateway::childPath(r.pathOf("headers"), name), "expected a string");
+      }
+    }
+    if (auto b = r.string("body")) t.body = *b;
+    r.finish();
+    mix.totalWeight_ += t.weight;
+    mix.templates_.push_back(std::move(t));
+  }
+  if (mix.totalWeight_ == 0 && errors.size() == before) errors.add(path, "the weights add up to 0");
+  if (errors.size() != before) return std::nullopt;
+  return mix;
+}
+
+gateway::Request RequestMix::make(gateway::Random& random, std::size_t* index) const {
+  std::uint64_t ticket = random.uniform(totalWeight_);
+  std::size_t i = 0;
+  while (ticket >= templates_[i].weight) {
+    ticket -= templates_[i].weight;
+    ++i;
+  }
+  if (index) *index = i;
+  const RequestTemplate& t = templates_[i];
+  gateway::Request req;
+  req.method = t.method;
+  if (t.params.empty()) {
+    req.target = t.path;
+  } else {
+    req.target.clear();
+    req.target.reserve(t.path.size() + 16);
+    std::size_t pos = 0;
+    while (pos < t.path.size()) {
+      const auto open = t.path.find('{', pos);
+      if (open == std::string::npos) {
+        req.target.append(t.path, pos, std::string::npos);
+        break;
+      }
+      req.target.append(t.path, pos, open - pos);
+      const auto close = t.path.find('}', open);
+      const std::string_view name(t.path.data() + open + 1, close - open - 1);
+      for (const auto& [pname, dist] : t.params) {
+        if (pname == name) {
+          req.target += dist.sample(random);
+          break;
+        }
+      }
+      pos = close + 1;
+    }
+  }
+  req.headers = t.headers;
+  req.body = t.body;
+  return req;
+}
+
+}  // namespace gwsim

@@ -1,0 +1,60 @@
+// A client group's request mix: weighted request templates whose paths have {param}
+// placeholders filled from uniform, Zipf or fixed-choice draws. Zipf uses a precomputed CDF
+// (n up to 10^6), shared between copies. Immutable after parse; draws use the caller's Random.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "libgateway/config/json_reader.h"
+#include "libgateway/core/random.h"
+#include "libgateway/http/message.h"
+
+namespace gwsim {
+
+class ParamDistribution {
+ public:
+  static std::optional<ParamDistribution> parse(const nlohmann::json& value, const std::string& path,
+                                                gateway::FieldErrors& errors);
+  static ParamDistribution uniform(std::int64_t min, std::int64_t max);
+  static ParamDistribution zipf(std::int64_t n, double s);
+
+  std::string sample(gateway::Random& random) const;
+  // For zipf: the index drawn (1..n); tests use it to check the law.
+  std::int64_t sampleIndex(gateway::Random& random) const;
+
+ private:
+  enum class Kind { kUniform, kZipf, kChoice } kind_ = Kind::kUniform;
+  std::int64_t min_ = 1, max_ = 1;
+  std::shared_ptr<const std::vector<double>> cdf_;  // zipf
+  std::vector<std::string> choices_;
+};
+
+struct RequestTemplate {
+  std::uint32_t weight = 1;
+  std::string method = "GET";
+  std::string path;  // "/users/{id}?expand={field}"
+  std::vector<std::pair<std::string, ParamDistribution>> params;
+  gateway::Headers headers;
+  std::string body;
+};
+
+class RequestMix {
+ public:
+  static std::optional<RequestMix> parse(const nlohmann::json& value, const std::string& path,
+                                         gateway::FieldErrors& errors);
+  // Draws a template by weight and fills its placeholders. `index` receives the template's position.
+  gateway::Request make(gateway::Random& random, std::size_t* index = nullptr) const;
+  const std::vector<RequestTemplate>& templates() const { return templates_; }
+
+ private:
+  std::vector<RequestTemplate> templates_;
+  std::uint64_t totalWeight_ = 0;
+};
+
+}  // namespace gwsim

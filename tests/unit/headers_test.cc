@@ -1,0 +1,115 @@
+// Headers, Request accessors, error responses and hop-by-hop removal.
+#include "libgateway/http/headers.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "libgateway/http/message.h"
+#include "libgateway/pipeline/gateway.h"
+
+namespace gateway {
+namespace {
+
+std::vector<std::string> names(const Headers& h) {
+  std::vector<std::string> out;
+  for (const auto& f : h) out.push_back(f.name + "=" + f.value);
+  return out;
+}
+
+TEST(HeadersTest, CaseInsensitiveHelpers) {
+  EXPECT_TRUE(iequals("Content-Type", "content-TYPE"));
+  EXPECT_FALSE(iequals("Content-Type", "Content-Typo"));
+  EXPECT_FALSE(iequals("abc", "abcd"));
+  EXPECT_EQ(toLower("X-Forwarded-FOR"), "x-forwarded-for");
+}
+
+TEST(HeadersTest, FindGetAllAreCaseInsensitiveAndOrdered) {
+  Headers h{{"Accept", "a"}, {"X-Tag", "1"}, {"x-tag", "2"}, {"Host", "example.com"}};
+  ASSERT_NE(h.find("X-TAG"), nullptr);
+  EXPECT_EQ(*h.find("X-TAG"), "1");
+  EXPECT_EQ(h.get("host"), "example.com");
+  EXPECT_EQ(h.get("missing", "fallback"), "fallback");
+  EXPECT_EQ(h.find("missing"), nullptr);
+  EXPECT_TRUE(h.has("ACCEPT"));
+  EXPECT_EQ(h.all("x-tag"), (std::vector<std::string_view>{"1", "2"}));
+  EXPECT_EQ(h.size(), 4u);
+}
+
+TEST(HeadersTest, AddKeepsDuplicatesSetReplacesInPlace) {
+  Headers h;
+  h.add("A", "1");
+  h.add("B", "x");
+  h.add("a", "2");
+  h.add("C", "y");
+  EXPECT_EQ(h.all("A").size(), 2u);
+  h.set("A", "3");  // the first field keeps its position, later duplicates go
+  EXPECT_EQ(names(h), (std::vector<std::string>{"A=3", "B=x", "C=y"}));
+  h.set("D", "4");  // absent: appended
+  EXPECT_EQ(names(h).back(), "D=4");
+}
+
+TEST(HeadersTest, RemoveReturnsCount) {
+  Headers h{{"A", "1"}, {"b", "2"}, {"a", "3"}};
+  EXPECT_EQ(h.remove("A"), 2u);
+  EXPECT_EQ(h.remove("A"), 0u);
+  EXPECT_EQ(names(h), (std::vector<std::string>{"b=2"}));
+}
+
+TEST(RequestTest, PathQueryAndHost) {
+  Request r;
+  r.target = "/users/42?x=1&y=2";
+  r.headers.add("Host", "API.example.com:8443");
+  EXPECT_EQ(r.path(), "/users/42");
+  EXPECT_EQ(r.query(), "x=1&y=2");
+  EXPECT_EQ(r.host(), "API.example.com");
+
+  r.target = "/plain";
+  EXPECT_EQ(r.path(), "/plain");
+  EXPECT_EQ(r.query(), "");
+  r.target = "/empty?";
+  EXPECT_EQ(r.path(), "/empty");
+  EXPECT_EQ(r.query(), "");
+
+  r.headers.set("host", "[2001:db8::1]:8080");
+  EXPECT_EQ(r.host(), "[2001:db8::1]");
+  r.headers.set("host", "example.org");
+  EXPECT_EQ(r.host(), "example.org");
+  r.headers.remove("host");
+  EXPECT_EQ(r.host(), "");
+}
+
+TEST(ResponseTest, ErrorResponseIsJson) {
+  const Response r = errorResponse(404, "no_route", "no route for GET /x");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.headers.get("content-type"), "application/json");
+  const auto body = nlohmann::json::parse(r.body);
+  EXPECT_EQ(body["error"]["status"], 404);
+  EXPECT_EQ(body["error"]["code"], "no_route");
+  EXPECT_EQ(body["error"]["message"], "no route for GET /x");
+  EXPECT_EQ(reasonPhrase(405), "Method Not Allowed");
+  EXPECT_EQ(reasonPhrase(504), "Gateway Timeout");
+  EXPECT_EQ(reasonPhrase(299), "Unknown");
+}
+
+TEST(HopByHopTest, RemovesStandardFieldsAndThoseNamedInConnection) {
+  Headers h{{"Connection", "keep-alive, X-Secret-Hop ,Upgrade"},
+            {"Keep-Alive", "timeout=5"},
+            {"Transfer-Encoding", "chunked"},
+            {"TE", "trailers"},
+            {"Trailer", "Expires"},
+            {"Upgrade", "websocket"},
+            {"Proxy-Connection", "keep-alive"},
+            {"Proxy-Authorization", "Basic eA=="},
+            {"x-secret-hop", "1"},
+            {"connection", "X-Other"},
+            {"X-Other", "2"},
+            {"Authorization", "Bearer t"},
+            {"Content-Type", "text/plain"},
+            {"X-Keep", "yes"}};
+  removeHopByHopHeaders(h);
+  EXPECT_EQ(names(h), (std::vector<std::string>{"Authorization=Bearer t", "Content-Type=text/plain", "X-Keep=yes"}));
+}
+
+}  // namespace
+}  // namespace gateway

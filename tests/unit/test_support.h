@@ -1,0 +1,125 @@
+// Shared fixtures for the unit tests: config loading that fails the test loudly, a fake
+// upstream transport that records sends and lets the test complete them later, and a
+// Gateway wired to a manual clock and scheduler. Test-only; single-threaded.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "libgateway/config/config_loader.h"
+#include "libgateway/core/manual_time.h"
+#include "libgateway/pipeline/gateway.h"
+
+namespace gateway::testing {
+
+// Parses a config that must be valid; a failure names every error.
+inline std::shared_ptr<const Config> mustLoad(const nlohmann::json& doc) {
+  ConfigLoad load = loadConfigJson(doc);
+  EXPECT_TRUE(load.ok()) << load.errors.text();
+  return load.config;
+}
+
+inline std::shared_ptr<const Config> mustParse(std::string_view text) {
+  ConfigLoad load = parseConfig(text);
+  EXPECT_TRUE(load.ok()) << load.errors.text();
+  return load.config;
+}
+
+// Records every send; the test answers them (or not) whenever it wants. Never answers
+// inline, as the UpstreamTransport contract requires.
+class FakeTransport final : public UpstreamTransport {
+ public:
+  struct Send {
+    Endpoint endpoint;
+    Request request;
+    TimePoint deadline = 0;
+    std::function<void(UpstreamResult)> done;
+  };
+
+  void send(const Endpoint& endpoint, Request request, TimePoint deadline,
+            std::function<void(UpstreamResult)> done) override {
+    sends.push_back(Send{endpoint, std::move(request), deadline, std::move(done)});
+    ++total;
+  }
+
+  // Completes the oldest pending send.
+  void complete(UpstreamResult result) {
+    ASSERT_FALSE(sends.empty());
+    auto done = std::move(sends.front().done);
+    sends.pop_front();
+    done(std::move(result));
+  }
+  void respond(int status, std::string body = {}, Headers headers = {}) {
+    UpstreamResult r;
+    r.response.status = status;
+    r.response.body = std::move(body);
+    r.response.headers = std::move(headers);
+    complete(std::move(r));
+  }
+  void fail(UpstreamOutcome outcome, std::string detail = {}) {
+    UpstreamResult r;
+    r.outcome = outcome;
+    r.detail = std::move(detail);
+    complete(std::move(r));
+  }
+
+  std::deque<Send> sends;  // not yet completed, oldest first
+  std::size_t total = 0;
+};
+
+// A Gateway in frozen time: ManualClock at 1 s, ManualScheduler, FakeTransport, seeded Random.
+class GatewayHarness {
+ public:
+  explicit GatewayHarness(std::shared_ptr<const Config> config, std::uint64_t seed = 42)
+      : clock(seconds(1)),
+        scheduler(clock),
+        random(seed),
+        env{clock, scheduler, transport, random},
+        shared(std::move(config)),
+        gateway(shared, env) {}
+
+  // Handles a request and returns the response slot (empty until answered).
+  std::shared_ptr<std::optional<Response>> start(Request request) {
+    auto slot = std::make_shared<std::optional<Response>>();
+    gateway.handle(std::move(request), [slot, this](Response r) {
+      EXPECT_FALSE(slot->has_value()) << "done called twice";
+      *slot = std::move(r);
+      ++answered;
+    });
+    return slot;
+  }
+
+  std::int64_t instanceInFlight(std::size_t service, std::size_t instance) const {
+    return shared.runtime()->service(service).inFlight->get(instance);
+  }
+
+  ManualClock clock;
+  ManualScheduler scheduler;
+  FakeTransport transport;
+  Random random;
+  Env env;
+  SharedState shared;
+  Gateway gateway;
+  std::size_t answered = 0;
+};
+
+inline Request makeRequest(std::string method, std::string target, Headers headers = {},
+                           std::string clientAddress = "192.0.2.10:51000") {
+  Request r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  r.headers = std::move(headers);
+  r.clientAddress = std::move(clientAddress);
+  return r;
+}
+
+}  // namespace gateway::testing
