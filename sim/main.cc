@@ -7,10 +7,7 @@
 #include "sim/command.h"
 #include "sim/commands/compare_command.h"
 #include "sim/commands/run_command.h"
-#if __has_include("sim/limiter/limiter_command.h")  // TEMP until the limiter command lands
 #include "sim/limiter/limiter_command.h"
-#define GWSIM_HAS_LIMITER 1
-#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"gwsim: replay traffic through the gateway core in virtual time"};
@@ -18,9 +15,7 @@ int main(int argc, char** argv) {
   std::vector<gwsim::Command> commands;
   commands.push_back(gwsim::addRunCommand(app));
   commands.push_back(gwsim::addCompareCommand(app));
-#ifdef GWSIM_HAS_LIMITER
   commands.push_back(gwsim::addLimiterCommand(app));
-#endif
   CLI11_PARSE(app, argc, argv);
   for (auto& c : commands) {
     if (c.app->parsed()) return c.run();

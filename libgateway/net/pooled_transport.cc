@@ -1,6 +1,13 @@
 #include "libgateway/net/pooled_transport.h"
 
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
 #include <deque>
 #include <optional>
 #include <string>
@@ -10,7 +17,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <fmt/format.h>
 
@@ -71,7 +77,7 @@ struct Pool {
 
 struct PooledTransport::Impl : std::enable_shared_from_this<PooledTransport::Impl> {
   Impl(EventLoop& l, const UpstreamOptions& o, UpstreamStats& s, std::function<Duration(std::string_view)> ct)
-      : loop(l), io(ioContext(l)), options(o), stats(s), connectTimeout(std::move(ct)) {}
+      : loop(l), io(ioContext(l)), poller(fdPoller(l)), options(o), stats(s), connectTimeout(std::move(ct)) {}
 
   void send(const Endpoint& endpoint, Call call);
   void dispatch(Pool& pool, Call call);
@@ -94,6 +100,7 @@ struct PooledTransport::Impl : std::enable_shared_from_this<PooledTransport::Imp
 
   EventLoop& loop;
   asio::io_context& io;
+  FdPoller& poller;
   UpstreamOptions options;
   UpstreamStats& stats;
   std::function<Duration(std::string_view)> connectTimeout;
@@ -106,11 +113,11 @@ struct PooledTransport::Impl : std::enable_shared_from_this<PooledTransport::Imp
 
 namespace {
 
-// One upstream connection. Like the server session it writes synchronously first and reads
-// on readiness: a read wait stays armed from connect to close, so an idle pooled connection
-// that the upstream closes is noticed (and dropped) at once, and a response is read with
-// non-blocking reads only once it is there.
-class Connection final : public Expirable, public std::enable_shared_from_this<Connection> {
+// One upstream connection: connected through Asio, then a raw non-blocking socket on the
+// loop's edge-triggered FdPoller (like the server session): the request is written at once,
+// the response read only when the socket says it is there, and an idle pooled connection that
+// the upstream closes is noticed (and dropped) as soon as its FIN arrives.
+class Connection final : public Expirable, public FdWatcher, public std::enable_shared_from_this<Connection> {
  public:
   Connection(std::shared_ptr<PooledTransport::Impl> owner, Pool& pool)
       : Expirable(owner->loop.sweep()), owner_(std::move(owner)), pool_(pool), socket_(owner_->io) {
@@ -124,6 +131,10 @@ class Connection final : public Expirable, public std::enable_shared_from_this<C
     if (state_ != State::kClosed) {
       owner_->stats.connectionsOpen.fetch_sub(1, std::memory_order_relaxed);
       if (state_ == State::kIdle) owner_->stats.connectionsIdle.fetch_sub(1, std::memory_order_relaxed);
+      if (fd_ >= 0) {
+        owner_->poller.remove(fd_);
+        ::close(fd_);
+      }
     }
   }
 
@@ -149,18 +160,25 @@ class Connection final : public Expirable, public std::enable_shared_from_this<C
     state_ = State::kIdle;
     owner_->stats.connectionsIdle.fetch_add(1, std::memory_order_relaxed);
     setDeadline(owner_->loop.clock().now() + owner_->options.idleTimeout);
-    armRead();
   }
 
-  // Closes the socket; a pending operation then completes with an error and fails its call.
+  // Closes the socket. The call in progress, if any, is the caller's to report.
   void close() {
     if (state_ == State::kClosed) return;
     if (state_ == State::kIdle) owner_->stats.connectionsIdle.fetch_sub(1, std::memory_order_relaxed);
     owner_->stats.connectionsOpen.fetch_sub(1, std::memory_order_relaxed);
     state_ = State::kClosed;
     setDeadline(kNever);
-    error_code ec;
-    socket_.close(ec);
+    if (fd_ >= 0) {
+      owner_->poller.remove(fd_);
+      ::close(fd_);
+      fd_ = -1;
+    } else {
+      error_code ec;
+      socket_.close(ec);  // a pending connect completes with an error and is ignored
+    }
+    // Events of this batch may still name us: let go of ourselves only afterwards.
+    if (self_) asio::post(owner_->io, [self = std::move(self_)] {});
     owner_->connectionClosed(pool_);
   }
 
@@ -171,6 +189,21 @@ class Connection final : public Expirable, public std::enable_shared_from_this<C
     if (!busy()) return close();
     aborted_ = true;
     failCall(failure(UpstreamOutcome::kReset, "gateway shutting down"));
+  }
+
+  void onEvents(std::uint32_t events) override {
+    if (state_ == State::kClosed) return;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peerFin_ = true;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readReady_ = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) writeReady_ = true;
+    if (state_ == State::kIdle) {
+      // Bytes or EOF on an idle connection: the upstream closed it (or misbehaves). Drop it.
+      if (readReady_) dropIdle();
+      return;
+    }
+    if (state_ != State::kActive) return;
+    if (writeBlocked_ && writeReady_ && !flushRequest()) return;
+    if (readReady_) readResponse();
   }
 
  private:
@@ -191,14 +224,12 @@ class Connection final : public Expirable, public std::enable_shared_from_this<C
     error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
     socket_.non_blocking(true, ignored);
+    fd_ = socket_.release(ignored);
+    if (fd_ < 0 || !owner_->poller.add(fd_, this)) {
+      return failCall(failure(UpstreamOutcome::kConnectError, fmt::format("connect to {}: cannot poll the socket", pool_.address)));
+    }
+    self_ = shared_from_this();  // registered: alive until close()
     startRequest();
-    armRead();
-  }
-
-  void armRead() {
-    if (waiting_ || state_ == State::kClosed) return;
-    waiting_ = true;
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) { self->onReadable(ec); });
   }
 
   void startRequest() {
@@ -210,47 +241,76 @@ class Connection final : public Expirable, public std::enable_shared_from_this<C
     parser_.emplace(owner_->options.maxResponseBodyBytes, owner_->options.maxResponseHeaderBytes, r.method == "HEAD");
     head_.clear();
     writeRequestHead(head_, r, pool_.address);
-    const std::array<asio::const_buffer, 2> buffers = {asio::const_buffer(head_.data(), head_.size()),
-                                                       asio::const_buffer(r.body.data(), r.body.size())};
-    error_code ec;
-    const std::size_t n = socket_.write_some(buffers, ec);
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return onIoError(ec);
-    if (n == head_.size() + r.body.size()) return;
-    // The socket did not take it all (a large body): write the rest asynchronously.
-    std::array<asio::const_buffer, 2> rest = buffers;
-    if (n < head_.size()) {
-      rest[0] += n;
-    } else {
-      rest[0] = asio::const_buffer();
-      rest[1] += n - head_.size();
-    }
-    writingAsync_ = true;
-    asio::async_write(socket_, rest, [self = shared_from_this()](const error_code& e, std::size_t) {
-      self->writingAsync_ = false;
-      if (e && self->state_ == State::kActive) self->onIoError(e);
-    });
+    outOffset_ = 0;
+    writeBlocked_ = true;
+    if (writeReady_) flushRequest();
   }
 
-  void onReadable(const error_code& ec) {
-    waiting_ = false;
-    if (state_ == State::kClosed) return;
-    if (ec) return onIoError(ec);
-    if (state_ == State::kIdle) {
-      // Bytes or EOF on an idle connection: the upstream closed it (or misbehaves). Drop it.
-      dropIdle();
-      return;
+  // Sends the rest of the request; false when the socket is full or the call failed.
+  bool flushRequest() {
+    const std::string& body = call_->request.body;
+    while (true) {
+      iovec iov[2];
+      int count = 0;
+      if (outOffset_ < head_.size()) {
+        iov[count++] = {head_.data() + outOffset_, head_.size() - outOffset_};
+        if (!body.empty()) iov[count++] = {const_cast<char*>(body.data()), body.size()};
+      } else {
+        const std::size_t skip = outOffset_ - head_.size();
+        iov[count++] = {const_cast<char*>(body.data()) + skip, body.size() - skip};
+      }
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = static_cast<std::size_t>(count);
+      const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          writeReady_ = false;
+          return false;
+        }
+        onIoError(error_code(errno, boost::system::system_category()));
+        return false;
+      }
+      outOffset_ += static_cast<std::size_t>(n);
+      if (outOffset_ == head_.size() + body.size()) {
+        writeBlocked_ = false;
+        return true;
+      }
+      writeReady_ = false;  // a short write: the socket buffer is full
+      return false;
     }
-    for (;;) {
-      error_code rec;
-      const std::size_t n = socket_.read_some(buffer_.prepare(kReadChunk), rec);
-      if (rec == asio::error::would_block || rec == asio::error::try_again) break;
-      if (rec) return onIoError(rec);
-      gotBytes_ = true;
-      buffer_.commit(n);
-      if (parseBuffered()) return;  // answered (or failed)
-      if (n < kReadChunk) break;    // drained
+  }
+
+  void readResponse() {
+    for (int round = 0; round < 64; ++round) {
+      const auto space = buffer_.prepare(kReadChunk);
+      const ssize_t n = ::recv(fd_, space.data(), space.size(), 0);
+      if (n > 0) {
+        gotBytes_ = true;
+        buffer_.commit(static_cast<std::size_t>(n));
+        if (parseBuffered()) return;  // answered (or failed)
+        if (static_cast<std::size_t>(n) < space.size() && !peerFin_) {
+          readReady_ = false;
+          return;
+        }
+        continue;
+      }
+      if (n == 0) {
+        readReady_ = false;
+        return onIoError(asio::error::eof);
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        readReady_ = false;
+        return;
+      }
+      return onIoError(error_code(errno, boost::system::system_category()));
     }
-    armRead();
+    // A large body still arriving: continue after the other sockets had their turn.
+    asio::post(owner_->io, [self = shared_from_this()] {
+      if (self->state_ == State::kActive && self->readReady_) self->readResponse();
+    });
   }
 
   // True when the call was answered or failed.
@@ -309,7 +369,6 @@ class Connection final : public Expirable, public std::enable_shared_from_this<C
 
   void onIoError(const error_code& ec) {
     if (!call_) return close();
-    if (timedOut_) return failCall(failure(UpstreamOutcome::kTimeout, "deadline passed waiting for the response"));
     if (ec == asio::error::eof && parser_ && parser_->got_some()) {
       if (parser_->need_eof()) {
         error_code pec;
@@ -340,7 +399,7 @@ class Connection final : public Expirable, public std::enable_shared_from_this<C
     parser_.reset();
     Call call = std::move(*call_);
     call_.reset();
-    const bool reusable = keepAlive && buffer_.size() == 0 && !writingAsync_ && !aborted_ && !owner_->closing;
+    const bool reusable = keepAlive && buffer_.size() == 0 && !writeBlocked_ && !aborted_ && !owner_->closing;
     if (reusable) {
       owner_->release(pool_, shared_from_this());
     } else {
@@ -372,14 +431,19 @@ class Connection final : public Expirable, public std::enable_shared_from_this<C
 
   std::shared_ptr<PooledTransport::Impl> owner_;
   Pool& pool_;
-  tcp::socket socket_;
+  tcp::socket socket_;  // while connecting; the raw descriptor after
+  int fd_ = -1;
+  std::shared_ptr<Connection> self_;
   boost::beast::flat_buffer buffer_;
   std::optional<ResponseParser> parser_;
   std::optional<Call> call_;
   std::string head_;
+  std::size_t outOffset_ = 0;
   State state_ = State::kConnecting;
-  bool waiting_ = false;
-  bool writingAsync_ = false;
+  bool readReady_ = false;
+  bool writeReady_ = true;
+  bool peerFin_ = false;
+  bool writeBlocked_ = false;
   bool reused_ = false;
   bool gotBytes_ = false;
   bool timedOut_ = false;

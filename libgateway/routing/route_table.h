@@ -1,7 +1,7 @@
 // The route table: finds the route for a request by host, method, path (exact, prefix at a
 // segment boundary, or template with {param}) and headers. Paths are kept in a segment trie,
 // so a lookup walks the request path once whatever the number of routes.
-// Precedence, most specific first (deterministic; see docs/routing.md):
+// Precedence, most specific first (deterministic; see libgateway/README.md):
 //   host (exact > wildcard, longer wildcard first > any) > path kind (exact > template >
 //   prefix) > more literal segments (templates: later first parameter; prefixes: longer) >
 //   more header matchers > a method list > earlier in the config.

@@ -1,5 +1,7 @@
 #include "sim/commands/run_command.h"
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,7 +23,14 @@ struct RunArgs {
   std::string trace;
   bool quiet = false;
   bool json = false;
+  std::optional<double> durationS;
 };
+
+long peakRssKiB() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;  // KiB on Linux
+}
 
 struct FileCloser {
   void operator()(std::FILE* f) const {
@@ -36,7 +45,8 @@ int runMain(const RunArgs& args) {
     for (const auto& e : load.errors.list()) std::fprintf(stderr, "  %s\n", e.str().c_str());
     return 2;
   }
-  const Scenario& scenario = *load.scenario;
+  Scenario& scenario = *load.scenario;
+  if (args.durationS) scenario.duration = static_cast<gateway::Duration>(*args.durationS * 1e6);
   RunOptions options;
   options.seed = args.seed;
   options.progress = !args.quiet;
@@ -64,6 +74,7 @@ int runMain(const RunArgs& args) {
     std::fputc('\n', report);
   } else {
     std::fputs(formatRunSummary(result).c_str(), report);
+    std::fprintf(report, "peak RSS %.1f MiB\n", static_cast<double>(peakRssKiB()) / 1024.0);
   }
   if (!args.out.empty()) {
     std::error_code ec;
@@ -107,6 +118,8 @@ Command addRunCommand(CLI::App& app) {
                   "Write one CSV line per request (why it ended as it did) to FILE, or - for stdout");
   run->add_flag("--quiet", args->quiet, "No header and no progress line on stderr");
   run->add_flag("--json", args->json, "Print the summary as JSON");
+  run->add_option("--duration-s", args->durationS, "Override the scenario's duration (simulated seconds)")
+      ->check(CLI::Range(0.001, 1e7));
   run->footer(
       "Exit status: 0 when every expectation in the scenario passed, 1 when one failed, 2 on bad input.\n"
       "The trace hash printed at the end is the same for the same scenario and seed.");

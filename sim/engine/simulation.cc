@@ -217,6 +217,10 @@ class Runner final : public gateway::ExchangeObserver {
   void startGroup(std::size_t g) {
     GroupState& gs = groups_[g];
     const ClientGroup& cg = *gs.group;
+    if (cg.replay) {
+      scheduleReplay(g, 0);
+      return;
+    }
     if (cg.closedLoop) {
       for (std::uint32_t c = 0; c < cg.count; ++c) {
         // Spread the first requests over the first think time so clients do not move in lockstep.
@@ -229,6 +233,32 @@ class Runner final : public gateway::ExchangeObserver {
       return;
     }
     scheduleArrival(g, cg.start, true);
+  }
+
+  // Replays a recorded trace: one event at a time, so memory does not grow with its length.
+  void scheduleReplay(std::size_t g, std::size_t index) {
+    const ClientGroup& cg = *groups_[g].group;
+    if (index >= cg.replay->size()) return;
+    const RecordedRequest& rec = (*cg.replay)[index];
+    if (rec.at >= groupStop(cg) || rec.at < cg.start) return;
+    env_.scheduler().schedule(rec.at, [this, g, index] {
+      const ClientGroup& group = *groups_[g].group;
+      const RecordedRequest& r = (*group.replay)[index];
+      const std::uint32_t id = allocCall();
+      ClientCall& call = calls_[id];
+      call.group = static_cast<std::uint32_t>(g);
+      call.client = 0;
+      call.attempt = 0;
+      call.firstStart = env_.now();
+      call.request = gateway::Request{};
+      call.request.method = r.method;
+      call.request.target = r.target;
+      call.request.clientAddress = r.client.empty() ? clientAddress(g, 0) : r.client;
+      if (!r.apiKey.empty()) call.request.headers.set(group.apiKeyHeader, r.apiKey);
+      ++result_.clientRequests;
+      sendAttempt(id);
+      scheduleReplay(g, index + 1);
+    });
   }
 
   void scheduleArrival(std::size_t g, TimePoint from, bool first = false) {

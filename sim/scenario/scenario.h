@@ -39,6 +39,15 @@ struct RetryPolicy {
   bool honourRetryAfter = true;   // wait at least Retry-After on a 429/503
 };
 
+// One request of a recorded trace (replay groups).
+struct RecordedRequest {
+  gateway::TimePoint at = 0;
+  std::string method;
+  std::string target;
+  std::string apiKey;   // empty: anonymous
+  std::string client;   // client label; empty: one per line's group
+};
+
 struct ClientGroup {
   std::string name;
   std::uint32_t count = 1;                 // clients in the group
@@ -50,6 +59,8 @@ struct ClientGroup {
   std::optional<LatencyDistribution> think; // closed loop think time
   RetryPolicy retry;
   RequestMix mix;
+  // Replay of a recorded trace instead of arrivals and a mix ("replay": {"file": ...}).
+  std::shared_ptr<const std::vector<RecordedRequest>> replay;
   gateway::TimePoint start = 0;
   gateway::TimePoint stop = gateway::kNever;
 };

@@ -63,7 +63,73 @@ void loadServices(const nlohmann::json& v, const std::string& path, const gatewa
   }
 }
 
-void loadClients(const nlohmann::json& list, const std::string& path, Scenario& s, FieldErrors& errors) {
+// A recorded request trace: one request per line, "t_us,method,target[,api_key[,client]]",
+// times non-decreasing; '#' comments and blank lines skipped. Errors name the file and line.
+std::shared_ptr<const std::vector<RecordedRequest>> loadReplay(const std::string& file, const std::string& path,
+                                                               FieldErrors& errors) {
+  std::string text, why;
+  if (!gateway::readTextFile(file, text, why)) {
+    errors.add(path, why);
+    return nullptr;
+  }
+  auto out = std::make_shared<std::vector<RecordedRequest>>();
+  std::size_t lineNo = 0, pos = 0, bad = 0;
+  gateway::TimePoint last = 0;
+  while (pos < text.size() && bad < 10) {
+    auto eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    std::string line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++lineNo;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#' || (lineNo == 1 && line.rfind("t_us,", 0) == 0)) continue;
+    std::vector<std::string> f;
+    std::size_t start = 0;
+    while (true) {
+      const auto comma = line.find(',', start);
+      f.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    auto fail = [&](const std::string& what) {
+      errors.add(path, fmt::format("{}:{}: {}", file, lineNo, what));
+      ++bad;
+    };
+    if (f.size() < 3 || f.size() > 5) {
+      fail("expected t_us,method,target[,api_key[,client]]");
+      continue;
+    }
+    if (f[0].empty() || !std::all_of(f[0].begin(), f[0].end(), ::isdigit) || f[0].size() > 15) {
+      fail(fmt::format("\"{}\" is not a time in microseconds", f[0]));
+      continue;
+    }
+    RecordedRequest r;
+    r.at = std::stoll(f[0]);
+    if (r.at < last) {
+      fail("times must not decrease");
+      continue;
+    }
+    last = r.at;
+    r.method = f[1];
+    r.target = f[2];
+    if (r.method.empty() || !std::all_of(r.method.begin(), r.method.end(), ::isupper)) {
+      fail(fmt::format("\"{}\" is not an HTTP method", r.method));
+      continue;
+    }
+    if (r.target.empty() || r.target[0] != '/') {
+      fail("the target must start with '/'");
+      continue;
+    }
+    if (f.size() > 3) r.apiKey = f[3];
+    if (f.size() > 4) r.client = f[4];
+    out->push_back(std::move(r));
+  }
+  if (out->empty() && bad == 0) errors.add(path, fmt::format("{}: no requests", file));
+  return out;
+}
+
+void loadClients(const nlohmann::json& list, const std::string& path, Scenario& s, FieldErrors& errors,
+                 const std::string& baseDir) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < list.size(); ++i) {
     JsonReader r(list[i], childPath(path, i), errors);
@@ -92,7 +158,19 @@ void loadClients(const nlohmann::json& list, const std::string& path, Scenario& 
       if (const auto* t = c.any("think")) g.think = LatencyDistribution::parse(*t, c.pathOf("think"), errors);
       c.finish();
     }
-    if (const auto* a = r.object("arrival", !g.closedLoop)) {
+    if (const auto* rp = r.object("replay")) {
+      JsonReader rr(*rp, r.pathOf("replay"), errors);
+      if (auto file = rr.string("file", true)) {
+        std::filesystem::path fp(*file);
+        if (fp.is_relative()) fp = std::filesystem::path(baseDir) / fp;
+        g.replay = loadReplay(fp.string(), rr.pathOf("file"), errors);
+      }
+      rr.finish();
+      if (r.has("arrival") || r.has("requests") || g.closedLoop) {
+        errors.add(r.pathOf("replay"), "a replay group takes its times and requests from the file: remove arrival, requests and closed_loop");
+      }
+    }
+    if (const auto* a = r.object("arrival", !g.closedLoop && !r.has("replay"))) {
       if (g.closedLoop) {
         errors.add(r.pathOf("arrival"), "a closed-loop group sends when its last answer arrives; remove \"arrival\"");
       } else {
@@ -122,7 +200,7 @@ void loadClients(const nlohmann::json& list, const std::string& path, Scenario& 
       if (auto h = rr.boolean("honour_retry_after")) g.retry.honourRetryAfter = *h;
       rr.finish();
     }
-    if (const auto* mix = r.any("requests", true)) {
+    if (const auto* mix = r.any("requests", !r.has("replay"))) {
       if (auto m = RequestMix::parse(*mix, r.pathOf("requests"), errors)) g.mix = std::move(*m);
     }
     r.finish();
@@ -226,7 +304,7 @@ ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& base
     }
   }
   if (const auto* v = r.object("services", true)) loadServices(*v, "/services", s.gateway.get(), s, errors);
-  if (const auto* v = r.array("clients", true)) loadClients(*v, "/clients", s, errors);
+  if (const auto* v = r.array("clients", true)) loadClients(*v, "/clients", s, errors, baseDir);
   if (const auto* v = r.array("faults")) {
     for (std::size_t i = 0; i < v->size(); ++i) {
       const std::string fp = childPath("/faults", i);

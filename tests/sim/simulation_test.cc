@@ -1,6 +1,8 @@
 // The simulator against theory: arrival processes against their configured rates, the
 // capacity model against the M/M/c queueing formula, and each fault kind against its effect.
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -199,6 +201,55 @@ TEST(Retries, ClientsRetryAndHonourRetryAfter) {
   EXPECT_GE(r.retries, 2 * r.clientRequests - 10);  // requests near the end are not retried
   EXPECT_EQ(r.gatewayRequests, r.clientRequests + r.retries);
   EXPECT_EQ(r.groups.at("c").statuses.total, r.clientRequests);
+}
+
+}  // namespace
+}  // namespace gwsim
+
+namespace gwsim {
+namespace {
+
+TEST(Replay, RecordedRequestsAreSentAtTheirTimes) {
+  const auto dir = std::filesystem::temp_directory_path() / "gwsim_replay_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "trace.csv") << "t_us,method,target,api_key,client\n"
+                                   << "# a comment\n"
+                                   << "1000,GET,/a,,c1\n"
+                                   << "2000,POST,/b?x=1,,c2\n"
+                                   << "2000,GET,/c,,c1\n"
+                                   << "5000000,GET,/d,,c3\n";
+  nlohmann::json doc = {{"name", "replay"},
+                        {"duration_s", 10},
+                        {"gateway", testing::oneServiceGateway()},
+                        {"services", {{"svc", {{"model", {{"workers", 10}, {"latency", 1}}}}}}},
+                        {"clients", {{{"name", "rec"}, {"replay", {{"file", "trace.csv"}}}}}}};
+  auto load = loadScenarioJson(doc, dir.string());
+  ASSERT_TRUE(load.ok()) << load.errors.text();
+  std::FILE* f = std::tmpfile();
+  RunOptions o;
+  o.trace = f;
+  const RunResult r = runScenario(*load.scenario, o);
+  EXPECT_EQ(r.clientRequests, 4u);
+  std::rewind(f);
+  std::vector<std::string> lines;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, f)) lines.emplace_back(buf);
+  std::fclose(f);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[1].rfind("1000,", 0), 0u) << lines[1];
+  EXPECT_NE(lines[2].find(",c2,,POST,/b?x=1,"), std::string::npos) << lines[2];
+  EXPECT_EQ(lines[4].rfind("5000000,", 0), 0u) << lines[4];
+
+  std::ofstream(dir / "bad.csv") << "10,GET,/a\n5,GET,/b\nx,GET,/c\n20,get,/d\n30,GET,e\n";
+  doc["clients"][0]["replay"]["file"] = "bad.csv";
+  auto bad = loadScenarioJson(doc, dir.string());
+  ASSERT_FALSE(bad.ok());
+  const std::string text = bad.errors.text();
+  for (const char* want : {"bad.csv:2: times must not decrease", "bad.csv:3: \"x\" is not a time in microseconds",
+                           "bad.csv:4: \"get\" is not an HTTP method", "bad.csv:5: the target must start with '/'"}) {
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
