@@ -34,6 +34,25 @@ std::string_view toString(LimitKey key) {
   return "unknown";
 }
 
+void StatusSet::addClass(int hundreds) {
+  for (int s = hundreds * 100; s < hundreds * 100 + 100 && s < 600; ++s) codes.set(static_cast<std::size_t>(s));
+}
+
+StatusSet StatusSet::serverErrors() {
+  StatusSet s;
+  s.addClass(5);
+  return s;
+}
+
+std::string_view toString(BreakerMode mode) {
+  switch (mode) {
+    case BreakerMode::kConsecutive: return "consecutive";
+    case BreakerMode::kFailureRate: return "failure_rate";
+    case BreakerMode::kHystrix: return "hystrix";
+  }
+  return "unknown";
+}
+
 const ServiceConfig* Config::findService(std::string_view name) const {
   for (const auto& s : services) {
     if (s.name == name) return &s;

@@ -4,12 +4,14 @@
 // everything and reports every error with its JSON path (config_loader.h).
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "libgateway/auth/jwt_key.h"
 #include "libgateway/core/time.h"
 #include "libgateway/ratelimit/limiter_spec.h"
 
@@ -37,12 +39,84 @@ struct LoadBalancerConfig {
   std::uint32_t ringSize = 1024;  // ring_hash: virtual nodes per unit of weight
 };
 
+// A set of HTTP status codes (100-599), e.g. the statuses a breaker counts as failures.
+struct StatusSet {
+  std::bitset<600> codes;
+  bool contains(int status) const { return status >= 0 && status < 600 && codes.test(static_cast<std::size_t>(status)); }
+  void addClass(int hundreds);  // 5 -> 500..599
+  static StatusSet serverErrors();
+  bool operator==(const StatusSet&) const = default;
+};
+
+// Circuit breaker per service (REFERENCE.md section 2). Defaults are set per mode by the loader:
+//   consecutive (gobreaker / KrakenD): opens after more than max_errors consecutive failures;
+//   failure_rate (Resilience4j): failure or slow-call rate over a count or time window;
+//   hystrix: error percentage over rolling buckets, one trial call.
+enum class BreakerMode { kConsecutive, kFailureRate, kHystrix };
+std::string_view toString(BreakerMode mode);
+enum class BreakerWindow { kCount, kTime };
+
+struct CircuitBreakerConfig {
+  BreakerMode mode = BreakerMode::kFailureRate;
+  std::uint32_t maxErrors = 5;               // consecutive
+  Duration interval = 0;                     // consecutive: closed-state counts reset this often (0: never)
+  BreakerWindow window = BreakerWindow::kCount;
+  std::uint32_t windowSize = 100;            // calls (count window) or buckets (time window)
+  Duration bucketWidth = seconds(1);         // time window: the span of one bucket
+  std::uint32_t minimumCalls = 100;          // nothing is evaluated with fewer calls in the window
+  double failureRateThreshold = 50;          // percent; opens at or above
+  double slowCallRateThreshold = 100;        // percent; failure_rate only
+  Duration slowCallDuration = seconds(60);   // a call longer than this is slow
+  Duration openDuration = seconds(60);       // OPEN lasts this long, then HALF_OPEN
+  std::uint32_t halfOpenCalls = 10;          // trial calls admitted in HALF_OPEN
+  StatusSet failureStatuses = StatusSet::serverErrors();
+  bool operator==(const CircuitBreakerConfig&) const = default;
+};
+
+// Outlier detection per instance (Envoy): eject after consecutive 5xx (or gateway errors:
+// 502/503/504, connect errors, resets, timeouts); ejection time = base x times ejected,
+// capped at max; at most max_ejection_percent of the instances (but at least one) ejected.
+struct OutlierDetectionConfig {
+  std::uint32_t consecutive5xx = 5;             // 0 disables
+  std::uint32_t consecutiveGatewayFailure = 0;  // 0 disables (Envoy's default enforcement is 0%)
+  Duration interval = seconds(10);              // a healthy interval lowers the ejection multiplier
+  Duration baseEjection = seconds(30);
+  Duration maxEjection = seconds(300);
+  std::uint32_t maxEjectionPercent = 10;
+  bool operator==(const OutlierDetectionConfig&) const = default;
+};
+
+// Concurrency caps per service (Envoy max_requests / max_pending_requests), optionally
+// adaptive (Netflix Gradient2). 0 = no cap; Envoy's default of 1024 is not applied.
+struct ConcurrencyConfig {
+  std::uint32_t maxRequests = 0;   // requests in flight upstream
+  std::uint32_t maxPending = 0;    // requests waiting for a slot (until their deadline)
+  bool adaptive = false;           // Gradient2 moves the limit between minLimit and maxRequests
+  std::uint32_t minLimit = 4;
+  std::uint32_t initialLimit = 20;
+  double rttTolerance = 1.5;       // Gradient2: how much slower than the long-term RTT is tolerated
+  bool operator==(const ConcurrencyConfig&) const = default;
+};
+
+// Envoy retry budget: concurrent retries may be at most `percent` of the active requests to
+// the service, but `minConcurrency` are always allowed.
+struct RetryBudgetConfig {
+  bool enabled = true;
+  double percent = 20;
+  std::uint32_t minConcurrency = 3;
+  bool operator==(const RetryBudgetConfig&) const = default;
+};
+
 struct ServiceConfig {
   std::string name;
   std::vector<InstanceConfig> instances;
   LoadBalancerConfig loadBalancer;
   Duration timeout = seconds(30);        // per try, upstream response deadline
   Duration connectTimeout = seconds(5);  // used by the real transport
+  std::optional<CircuitBreakerConfig> circuitBreaker;
+  std::optional<OutlierDetectionConfig> outlierDetection;
+  ConcurrencyConfig concurrency;
+  RetryBudgetConfig retryBudget;
 };
 
 enum class PathMatchType { kExact, kPrefix, kTemplate };
@@ -63,6 +137,35 @@ struct RouteRateLimit {
   std::vector<std::string> policies; // named policies from rate_limits.policies, stacked
 };
 
+// What a route retries (Envoy's retry_on names), how often and how long each try may take.
+enum RetryOn : std::uint32_t {
+  kRetryOn5xx = 1,             // any 5xx response, connect error, reset or timeout
+  kRetryOnGatewayError = 2,    // 502, 503, 504, connect error, reset or timeout
+  kRetryOnConnectFailure = 4,  // connect error
+  kRetryOnReset = 8,           // reset or protocol error after sending
+  kRetryOnTimeout = 16,        // the per-try timeout passed
+};
+
+struct RetryConfig {
+  std::uint32_t maxRetries = 0;
+  std::uint32_t retryOn = kRetryOnGatewayError;
+  StatusSet statuses;                   // retriable_statuses: also retried
+  std::optional<Duration> perTryTimeout;
+  Duration backoffBase = millis(25);    // full jitter: uniform in [0, min(max, base * 2^n)]
+  Duration backoffMax = millis(250);
+  bool nonIdempotent = false;           // retry POST/PATCH too
+};
+
+// Who may call a route: "methods" lists the accepted credentials; without "optional" a
+// request must bring one. Every scope is required; any one of the roles is enough.
+struct RouteAuthConfig {
+  bool jwt = false;
+  bool apiKey = false;
+  std::vector<std::string> scopes;
+  std::vector<std::string> roles;
+  bool optional = false;
+};
+
 struct RouteConfig {
   std::string name;
   PathMatchType pathType = PathMatchType::kExact;
@@ -75,6 +178,8 @@ struct RouteConfig {
   std::optional<std::string> rewrite; // upstream path template: "/v2/users/{id}", "{*}" = rest
   std::optional<Duration> timeout;    // overall deadline; default: the service timeout
   RouteRateLimit rateLimit;
+  std::optional<RouteAuthConfig> auth; // none: credentials optional, API keys identify
+  std::optional<RetryConfig> retry;
 };
 
 struct ConsumerConfig {
@@ -82,6 +187,8 @@ struct ConsumerConfig {
   std::string tier;                   // names a rate_limits tier; may be empty
   std::vector<std::string> apiKeys;   // plain in the file; the runtime keeps only hashes
   std::string jwtSubject;             // `sub` claim that identifies this consumer
+  std::vector<std::string> roles;     // for API-key callers (JWT callers bring their own)
+  std::vector<std::string> scopes;    // for API-key callers
 };
 
 enum class LimitKey { kConsumer, kApiKey, kClientAddress, kHeader, kRoute };
@@ -106,8 +213,21 @@ struct RateLimitsConfig {
   std::map<std::string, RateLimitPolicy> policies;  // by policy name
 };
 
+// JWT verification (RFC 7519 / 7515): keys from config and/or a JWKS file, each with its
+// algorithm allow-list; the accepted issuers and audiences (empty: any); clock leeway.
+struct JwtConfig {
+  std::vector<std::string> issuers;
+  std::vector<std::string> audiences;
+  std::int64_t leewaySeconds = 30;
+  bool requireExp = true;
+  std::vector<JwtKey> keys;
+  std::string jwksFile;                 // as written in the config, for reports
+  std::size_t cacheEntries = 10000;     // verified tokens kept until they expire; 0 = no cache
+};
+
 struct AuthConfig {
   std::string apiKeyHeader = "X-API-Key";
+  std::optional<JwtConfig> jwt;
 };
 
 struct ObservabilityConfig {

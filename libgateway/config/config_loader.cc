@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "libgateway/config/auth_loader.h"
+#include "libgateway/config/resilience_loader.h"
 #include "libgateway/routing/path_template.h"
 
 namespace gateway {
@@ -57,7 +60,8 @@ bool validToken(std::string_view s) {
 
 class Loader {
  public:
-  Loader(std::string_view base, FieldErrors& errors) : base_(base), errors_(errors) {}
+  Loader(std::string_view base, std::string_view fileDir, FieldErrors& errors)
+      : base_(base), fileDir_(fileDir), errors_(errors) {}
 
   void load(const nlohmann::json& doc, Config& config) {
     JsonReader root(doc, base_, errors_);
@@ -65,8 +69,9 @@ class Loader {
     if (const auto* v = root.array("services", true)) loadServices(*v, root.pathOf("services"), config);
     if (const auto* v = root.object("rate_limits")) loadRateLimits(*v, root.pathOf("rate_limits"), config);
     if (const auto* v = root.array("consumers")) loadConsumers(*v, root.pathOf("consumers"), config);
-    if (const auto* v = root.array("routes", true)) loadRoutes(*v, root.pathOf("routes"), config);
+    // auth before routes: a route's auth requirement refers to it.
     if (const auto* v = root.object("auth")) loadAuth(*v, root.pathOf("auth"), config.auth);
+    if (const auto* v = root.array("routes", true)) loadRoutes(*v, root.pathOf("routes"), config);
     if (const auto* v = root.object("observability")) loadObservability(*v, root.pathOf("observability"), config.observability);
     root.finish();
   }
@@ -134,6 +139,16 @@ class Loader {
       }
       if (auto t = millisField(r, "timeout_ms")) s.timeout = *t;
       if (auto t = millisField(r, "connect_timeout_ms")) s.connectTimeout = *t;
+      if (const auto* cb = r.object("circuit_breaker")) {
+        s.circuitBreaker.emplace();
+        loadCircuitBreaker(*cb, r.pathOf("circuit_breaker"), *s.circuitBreaker, errors_);
+      }
+      if (const auto* od = r.object("outlier_detection")) {
+        s.outlierDetection.emplace();
+        loadOutlierDetection(*od, r.pathOf("outlier_detection"), *s.outlierDetection, errors_);
+      }
+      if (const auto* c = r.object("concurrency")) loadConcurrency(*c, r.pathOf("concurrency"), s.concurrency, errors_);
+      if (const auto* b = r.any("retry_budget")) loadRetryBudget(*b, r.pathOf("retry_budget"), s.retryBudget, errors_);
       r.finish();
       config.services.push_back(std::move(s));
     }
@@ -320,6 +335,19 @@ class Loader {
         c.jwtSubject = *s;
         if (!subjects.insert(*s).second) error(r.pathOf("jwt_subject"), fmt::format("subject \"{}\" already names another consumer", *s));
       }
+      for (const char* key : {"roles", "scopes"}) {
+        auto& out = std::string_view(key) == "roles" ? c.roles : c.scopes;
+        if (const auto* list = r.array(key)) {
+          for (std::size_t j = 0; j < list->size(); ++j) {
+            const auto& x = (*list)[j];
+            if (!x.is_string() || x.get<std::string>().empty() || x.get<std::string>().find_first_of(" ,\"\\") != std::string::npos) {
+              error(childPath(r.pathOf(key), j), "expected a name without spaces, commas or quotes");
+              continue;
+            }
+            out.push_back(x.get<std::string>());
+          }
+        }
+      }
       r.finish();
       config.consumers.push_back(std::move(c));
     }
@@ -379,6 +407,14 @@ class Loader {
       }
       if (auto t = millisField(r, "timeout_ms")) rc.timeout = *t;
       if (const auto* rl = r.object("rate_limit")) loadRouteRateLimit(*rl, r.pathOf("rate_limit"), rc);
+      if (const auto* a = r.object("auth")) {
+        rc.auth.emplace();
+        loadRouteAuth(*a, r.pathOf("auth"), config.auth.jwt.has_value(), *rc.auth, errors_);
+      }
+      if (const auto* rt = r.object("retry")) {
+        rc.retry.emplace();
+        loadRetry(*rt, r.pathOf("retry"), *rc.retry, errors_);
+      }
       r.finish();
       if (matchOk) {
         std::string key = fmt::format("{}|{}|{}|{}", toString(rc.pathType), rc.path, fmt::join(rc.hosts, ","),
@@ -551,6 +587,10 @@ class Loader {
       if (!validToken(*h)) error(r.pathOf("api_key_header"), fmt::format("\"{}\" is not a header name", *h));
       auth.apiKeyHeader = *h;
     }
+    if (const auto* j = r.object("jwt")) {
+      auth.jwt.emplace();
+      loadJwt(*j, r.pathOf("jwt"), fileDir_, *auth.jwt, errors_);
+    }
     r.finish();
   }
 
@@ -566,6 +606,7 @@ class Loader {
   }
 
   std::string base_;
+  std::string fileDir_;
   FieldErrors& errors_;
   // Names declared in the document, valid or not: a reference to a tier or policy that has
   // its own errors is not reported again as unknown.
@@ -575,19 +616,19 @@ class Loader {
 
 }  // namespace
 
-ConfigLoad loadConfigJson(const nlohmann::json& document, std::string_view basePath) {
+ConfigLoad loadConfigJson(const nlohmann::json& document, std::string_view basePath, std::string_view fileDir) {
   ConfigLoad out;
   auto config = std::make_shared<Config>();
-  Loader(basePath, out.errors).load(document, *config);
+  Loader(basePath, fileDir, out.errors).load(document, *config);
   if (out.errors.empty()) out.config = std::move(config);
   return out;
 }
 
-ConfigLoad parseConfig(std::string_view jsonText) {
+ConfigLoad parseConfig(std::string_view jsonText, std::string_view fileDir) {
   ConfigLoad out;
   auto doc = parseJsonText(jsonText, out.errors);
   if (!doc) return out;
-  return loadConfigJson(*doc);
+  return loadConfigJson(*doc, "", fileDir);
 }
 
 bool readTextFile(const std::string& filePath, std::string& out, std::string& error) {
@@ -613,7 +654,7 @@ ConfigLoad loadConfigFile(const std::string& filePath) {
     out.errors.add("", why);
     return out;
   }
-  return parseConfig(text);
+  return parseConfig(text, std::filesystem::path(filePath).parent_path().string());
 }
 
 }  // namespace gateway

@@ -21,10 +21,12 @@ struct ConfigLoad {
   bool ok() const { return config != nullptr; }
 };
 
-ConfigLoad parseConfig(std::string_view jsonText);
+// `fileDir` resolves relative key files (auth.jwt); "" means the working directory.
+ConfigLoad parseConfig(std::string_view jsonText, std::string_view fileDir = "");
 // `basePath` prefixes every error path, for configs embedded in scenario files ("/gateway").
-ConfigLoad loadConfigJson(const nlohmann::json& document, std::string_view basePath = "");
-// Reads a file; a missing or unreadable file is one error at path "".
+ConfigLoad loadConfigJson(const nlohmann::json& document, std::string_view basePath = "", std::string_view fileDir = "");
+// Reads a file; a missing or unreadable file is one error at path "". Key files named in it
+// are relative to its folder.
 ConfigLoad loadConfigFile(const std::string& filePath);
 
 // Reads a whole file into `out`; false with a message in `error` when it cannot.

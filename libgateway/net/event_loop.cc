@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -20,48 +19,86 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Scheduler on one steady_timer: pending timers sit in a min-heap ordered by (time, id), and
-// the Asio timer is armed only for the earliest, so the usual case (a route deadline later
-// than every pending one) costs no timer syscall. Cancelled entries are dropped lazily, and
-// the heap is compacted when they outnumber the live ones.
+// Scheduler on one steady_timer: pending timers sit in a min-heap ordered by (time, sequence)
+// and the Asio timer is armed only for the earliest, so the usual case (a route deadline later
+// than every pending one) costs no timer syscall. Callbacks live in a slab of reusable slots
+// (a TimerId is slot index + generation), so scheduling allocates nothing once warm;
+// cancelled heap entries are dropped lazily and compacted when they outnumber live ones.
 class AsioScheduler final : public Scheduler {
  public:
   AsioScheduler(asio::io_context& io, Clock& clock) : timer_(io), clock_(clock) {}
 
   TimerId schedule(TimePoint at, Callback callback) override {
-    const TimerId id = nextId_++;
-    callbacks_.emplace(id, std::move(callback));
-    heap_.push_back({at, id});
+    std::uint32_t index;
+    if (!free_.empty()) {
+      index = free_.back();
+      free_.pop_back();
+    } else {
+      index = static_cast<std::uint32_t>(slots_.size());
+      slots_.emplace_back();
+    }
+    Slot& slot = slots_[index];
+    slot.callback = std::move(callback);
+    slot.live = true;
+    ++live_;
+    const TimerId id = (static_cast<TimerId>(slot.generation) << 32) | index;
+    heap_.push_back({at, nextSequence_++, id});
     std::push_heap(heap_.begin(), heap_.end(), Later{});
     if (!firing_ && at < armedAt_) arm(at);
     return id;
   }
 
   void cancel(TimerId id) override {
-    if (callbacks_.erase(id) == 0) return;
-    if (heap_.size() > 1024 && heap_.size() > 4 * callbacks_.size()) compact();
-    if (callbacks_.empty() && !firing_) disarm();
+    Slot* slot = find(id);
+    if (!slot) return;
+    release(*slot, static_cast<std::uint32_t>(id & 0xFFFFFFFFu));
+    if (heap_.size() > 1024 && heap_.size() > 4 * live_) compact();
+    if (live_ == 0 && !firing_) disarm();
   }
 
   void cancelAll() {
-    callbacks_.clear();
+    for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].live) release(slots_[i], i);
+    }
     heap_.clear();
     disarm();
   }
 
-  std::size_t pending() const { return callbacks_.size(); }
-
  private:
+  struct Slot {
+    Callback callback;
+    std::uint32_t generation = 1;  // never 0, so no TimerId is 0 ("no timer" to callers)
+    bool live = false;
+  };
   struct Entry {
     TimePoint at;
+    std::uint64_t sequence;
     TimerId id;
   };
   struct Later {
-    bool operator()(const Entry& a, const Entry& b) const { return a.at != b.at ? a.at > b.at : a.id > b.id; }
+    bool operator()(const Entry& a, const Entry& b) const {
+      return a.at != b.at ? a.at > b.at : a.sequence > b.sequence;
+    }
   };
 
+  Slot* find(TimerId id) {
+    const auto index = static_cast<std::uint32_t>(id & 0xFFFFFFFFu);
+    const auto generation = static_cast<std::uint32_t>(id >> 32);
+    if (index >= slots_.size()) return nullptr;
+    Slot& slot = slots_[index];
+    return slot.live && slot.generation == generation ? &slot : nullptr;
+  }
+
+  void release(Slot& slot, std::uint32_t index) {
+    slot.callback = nullptr;
+    slot.live = false;
+    if (++slot.generation == 0) slot.generation = 1;
+    free_.push_back(index);
+    --live_;
+  }
+
   void compact() {
-    std::erase_if(heap_, [this](const Entry& e) { return !callbacks_.contains(e.id); });
+    std::erase_if(heap_, [this](const Entry& e) { return find(e.id) == nullptr; });
     std::make_heap(heap_.begin(), heap_.end(), Later{});
   }
 
@@ -74,9 +111,9 @@ class AsioScheduler final : public Scheduler {
   void arm(TimePoint at) {
     armedAt_ = at;
     timer_.expires_at(std::chrono::steady_clock::time_point(std::chrono::microseconds(at)));
-    const std::uint64_t generation = ++generation_;
+    const std::uint64_t generation = ++armGeneration_;
     timer_.async_wait([this, generation](const boost::system::error_code& ec) {
-      if (ec || generation != generation_) return;  // re-armed or cancelled meanwhile
+      if (ec || generation != armGeneration_) return;  // re-armed or cancelled meanwhile
       fire();
     });
   }
@@ -89,14 +126,14 @@ class AsioScheduler final : public Scheduler {
       const TimerId id = heap_.front().id;
       std::pop_heap(heap_.begin(), heap_.end(), Later{});
       heap_.pop_back();
-      auto it = callbacks_.find(id);
-      if (it == callbacks_.end()) continue;
-      Callback callback = std::move(it->second);
-      callbacks_.erase(it);
+      Slot* slot = find(id);
+      if (!slot) continue;
+      Callback callback = std::move(slot->callback);
+      release(*slot, static_cast<std::uint32_t>(id & 0xFFFFFFFFu));
       callback();
     }
     firing_ = false;
-    while (!heap_.empty() && !callbacks_.contains(heap_.front().id)) {
+    while (!heap_.empty() && find(heap_.front().id) == nullptr) {
       std::pop_heap(heap_.begin(), heap_.end(), Later{});
       heap_.pop_back();
     }
@@ -106,10 +143,12 @@ class AsioScheduler final : public Scheduler {
   asio::steady_timer timer_;
   Clock& clock_;
   std::vector<Entry> heap_;
-  std::unordered_map<TimerId, Callback> callbacks_;
-  TimerId nextId_ = 1;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::size_t live_ = 0;
+  std::uint64_t nextSequence_ = 0;
   TimePoint armedAt_ = kNever;
-  std::uint64_t generation_ = 0;
+  std::uint64_t armGeneration_ = 0;
   bool firing_ = false;
 };
 

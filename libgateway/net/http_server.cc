@@ -207,7 +207,7 @@ class Session final : public ServerConnection,
         buffer_.commit(static_cast<std::size_t>(n));
         if (lingering_ || readStopped_) {
           buffer_.consume(buffer_.size());  // after our final answer: nothing more is served
-          if (lingering_) setDeadline(std::min(lingerUntil_, ctx_->loop.clock().now() + kLingerQuiet));
+          if (lingering_) setDeadline(std::min(lingerUntil_, ctx_->loop.sweep().coarseNow() + kLingerQuiet));
         }
         if (static_cast<std::size_t>(n) < space.size() && !peerFin_) {
           readReady_ = false;
@@ -243,7 +243,7 @@ class Session final : public ServerConnection,
     while (!closed_ && !readStopped_ && buffer_.size() > 0 && slots_.size() < ctx_->limits.maxPipelined) {
       if (!parser_) {
         parser_.emplace(ctx_->limits);
-        requestStart_ = ctx_->loop.clock().now();
+        requestStart_ = ctx_->loop.sweep().coarseNow();
         continueSent_ = false;
       }
       const char* data = static_cast<const char*>(buffer_.data().data());
@@ -374,7 +374,7 @@ class Session final : public ServerConnection,
       closeAfterWrite_ = last;
       writeBlocked_ = true;
       if (!writeReady_ || !flushOutput()) {
-        if (!closed_) setDeadline(ctx_->loop.clock().now() + ctx_->limits.writeTimeout);
+        if (!closed_) setDeadline(ctx_->loop.sweep().coarseNow() + ctx_->limits.writeTimeout);
         return;
       }
       writeBlocked_ = false;
@@ -403,17 +403,17 @@ class Session final : public ServerConnection,
     if (::shutdown(fd_, SHUT_WR) != 0) return close();
     lingering_ = true;
     readStopped_ = true;
-    const TimePoint now = ctx_->loop.clock().now();
+    const TimePoint now = ctx_->loop.sweep().coarseNow();
     lingerUntil_ = now + ctx_->limits.lingerTimeout;
     setDeadline(std::min(lingerUntil_, now + kLingerQuiet));
     if (!pumping_ && readReady_) readAvailable();
   }
 
   void updateDeadline() {
-    if (closed_ || lingering_) return;
-    const TimePoint now = ctx_->loop.clock().now();
-    const HttpLimits& l = ctx_->limits;
-    if (writeBlocked_) return;  // the write deadline is set when the write blocked
+    if (closed_ || lingering_ || writeBlocked_) return;  // the write deadline is set when the write blocked
+    // Deadlines are checked by the sweep at its period: its coarse time is precise enough.
+    const TimePoint now = ctx_->loop.sweep().coarseNow();
+    const HttpLimits& l = ctx_->limits;  // the write deadline is set when the write blocked
     if (partialRequest()) setDeadline(requestStart_ + (parser_->is_header_done() ? l.headerTimeout + l.bodyTimeout : l.headerTimeout));
     else if (!slots_.empty()) setDeadline(kNever);  // waiting for answers; routes have deadlines
     else setDeadline(now + l.idleTimeout);

@@ -79,9 +79,9 @@ struct PooledTransport::Impl : std::enable_shared_from_this<PooledTransport::Imp
   Impl(EventLoop& l, const UpstreamOptions& o, UpstreamStats& s, std::function<Duration(std::string_view)> ct)
       : loop(l), io(ioContext(l)), poller(fdPoller(l)), options(o), stats(s), connectTimeout(std::move(ct)) {}
 
-  void send(const Endpoint& endpoint, Call call);
-  void dispatch(Pool& pool, Call call);
-  void openConnection(Pool& pool, Call call);
+  void send(const Endpoint& endpoint, Call&& call);
+  void dispatch(Pool& pool, Call&& call);
+  void openConnection(Pool& pool, Call&& call);
   void release(Pool& pool, const std::shared_ptr<Connection>& connection);
   void connectionClosed(Pool& pool);
   void deliver(Call& call, UpstreamResult result) {
@@ -138,7 +138,7 @@ class Connection final : public Expirable, public FdWatcher, public std::enable_
     }
   }
 
-  void connect(Call call) {
+  void connect(Call&& call) {
     call_.emplace(std::move(call));
     state_ = State::kConnecting;
     const TimePoint now = owner_->loop.clock().now();
@@ -148,7 +148,7 @@ class Connection final : public Expirable, public FdWatcher, public std::enable_
   }
 
   // A request on an idle pooled connection.
-  void reuse(Call call) {
+  void reuse(Call&& call) {
     owner_->stats.connectionsIdle.fetch_sub(1, std::memory_order_relaxed);
     owner_->stats.requestsOnReused.fetch_add(1, std::memory_order_relaxed);
     call_.emplace(std::move(call));
@@ -159,7 +159,7 @@ class Connection final : public Expirable, public FdWatcher, public std::enable_
   void makeIdle() {
     state_ = State::kIdle;
     owner_->stats.connectionsIdle.fetch_add(1, std::memory_order_relaxed);
-    setDeadline(owner_->loop.clock().now() + owner_->options.idleTimeout);
+    setDeadline(owner_->loop.sweep().coarseNow() + owner_->options.idleTimeout);
   }
 
   // Closes the socket. The call in progress, if any, is the caller's to report.
@@ -486,17 +486,17 @@ Pool& PooledTransport::Impl::poolFor(const std::string& address) {
   return *slot;
 }
 
-void PooledTransport::Impl::send(const Endpoint& endpoint, Call call) {
+void PooledTransport::Impl::send(const Endpoint& endpoint, Call&& call) {
   if (closing) return deliverLater(std::move(call), failure(UpstreamOutcome::kConnectError, "gateway shutting down"));
   Pool& pool = poolFor(endpoint.address);
   if (!pool.resolved) return deliverLater(std::move(call), failure(UpstreamOutcome::kConnectError, pool.resolveError));
-  if (call.deadline <= loop.clock().now()) {
+  if (call.deadline <= loop.sweep().coarseNow()) {
     return deliverLater(std::move(call), failure(UpstreamOutcome::kTimeout, "deadline passed before sending"));
   }
   dispatch(pool, std::move(call));
 }
 
-void PooledTransport::Impl::dispatch(Pool& pool, Call call) {
+void PooledTransport::Impl::dispatch(Pool& pool, Call&& call) {
   if (!pool.idle.empty()) {
     auto connection = std::move(pool.idle.back());
     pool.idle.pop_back();
@@ -529,7 +529,7 @@ void PooledTransport::Impl::onWaitTimeout(Pool& pool, std::uint64_t waitId) {
   }
 }
 
-void PooledTransport::Impl::openConnection(Pool& pool, Call call) {
+void PooledTransport::Impl::openConnection(Pool& pool, Call&& call) {
   ++pool.open;
   auto connection = std::make_shared<Connection>(shared_from_this(), pool);
   connection->connect(std::move(call));
@@ -598,11 +598,7 @@ PooledTransport::~PooledTransport() {
 
 void PooledTransport::send(const Endpoint& endpoint, Request request, TimePoint deadline,
                            std::function<void(UpstreamResult)> done) {
-  Call call;
-  call.service = endpoint.service;
-  call.request = std::move(request);
-  call.deadline = deadline;
-  call.done = std::move(done);
+  Call call{endpoint.service, std::move(request), deadline, std::move(done)};
   impl_->send(endpoint, std::move(call));
 }
 

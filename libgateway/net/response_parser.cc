@@ -1,6 +1,9 @@
 #include "libgateway/net/response_parser.h"
 
 #include <algorithm>
+#include <string_view>
+
+#include "libgateway/http/headers.h"
 
 namespace gateway::net {
 
@@ -20,9 +23,33 @@ void ResponseParser::on_response_impl(int status, boost::beast::string_view, int
   version_ = version;
 }
 
-void ResponseParser::on_field_impl(http::field, boost::beast::string_view nameText, boost::beast::string_view value,
+namespace {
+
+// True for a Connection value made only of "keep-alive" / "close" tokens: then it names no
+// other hop-by-hop field and can be dropped here instead of by the core.
+bool plainConnectionValue(std::string_view v) {
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    std::size_t comma = v.find(',', start);
+    if (comma == std::string_view::npos) comma = v.size();
+    std::string_view token = v.substr(start, comma - start);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (!token.empty() && !iequals(token, "keep-alive") && !iequals(token, "close")) return false;
+    start = comma + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+void ResponseParser::on_field_impl(http::field name, boost::beast::string_view nameText, boost::beast::string_view value,
                                    error_code&) {
   if (headerDone_) return;  // trailers are not forwarded
+  // Framing and plain connection management are this hop's business (the parser used them):
+  // not adding them saves the core removing them again.
+  if (name == http::field::transfer_encoding || name == http::field::keep_alive) return;
+  if (name == http::field::connection && plainConnectionValue(std::string_view(value.data(), value.size()))) return;
   response_.headers.add(std::string_view(nameText.data(), nameText.size()),
                         std::string_view(value.data(), value.size()));
 }

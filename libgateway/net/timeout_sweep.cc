@@ -9,7 +9,7 @@ Expirable::~Expirable() {
 }
 
 TimeoutSweep::TimeoutSweep(Clock& clock, Scheduler& scheduler, Duration period)
-    : clock_(clock), scheduler_(scheduler), period_(period) {}
+    : clock_(clock), scheduler_(scheduler), period_(period), coarseNow_(clock.now()) {}
 
 TimeoutSweep::~TimeoutSweep() {
   stop();
@@ -26,7 +26,8 @@ TimeoutSweep::~TimeoutSweep() {
 void TimeoutSweep::start() {
   if (running_) return;
   running_ = true;
-  timer_ = scheduler_.schedule(clock_.now() + period_, [this] { tick(); });
+  coarseNow_ = clock_.now();
+  timer_ = scheduler_.schedule(coarseNow_ + period_, [this] { tick(); });
 }
 
 void TimeoutSweep::stop() {
@@ -38,8 +39,9 @@ void TimeoutSweep::stop() {
 void TimeoutSweep::tick() {
   timer_ = 0;
   if (!running_) return;
-  sweep(clock_.now());
-  if (running_) timer_ = scheduler_.schedule(clock_.now() + period_, [this] { tick(); });
+  coarseNow_ = clock_.now();
+  sweep(coarseNow_);
+  if (running_) timer_ = scheduler_.schedule(coarseNow_ + period_, [this] { tick(); });
 }
 
 void TimeoutSweep::sweep(TimePoint now) {

@@ -45,6 +45,9 @@ class TimeoutSweep {
 
   void start();
   void stop();
+  // The time of the last tick (or of start()): good enough to set deadlines this sweep
+  // checks, and free, unlike a clock read.
+  TimePoint coarseNow() const { return coarseNow_; }
   // Expires every registered object whose deadline is at or before `now`.
   void sweep(TimePoint now);
   std::size_t size() const { return size_; }
@@ -69,6 +72,7 @@ class TimeoutSweep {
   Scheduler& scheduler_;
   Duration period_;
   TimerId timer_ = 0;
+  TimePoint coarseNow_ = 0;
   bool running_ = false;
   Expirable* head_ = nullptr;
   Expirable* cursor_ = nullptr;  // the next object to visit during a sweep

@@ -12,10 +12,23 @@
 #include "libgateway/core/env.h"
 #include "libgateway/http/message.h"
 #include "libgateway/pipeline/gateway_runtime.h"
+#include "libgateway/resilience/circuit_breaker.h"
+#include "libgateway/resilience/concurrency_limiter.h"
+#include "libgateway/resilience/outlier_detector.h"
+#include "libgateway/resilience/retry_budget.h"
 
 namespace gateway {
 
+class Gateway;
+
 struct Exchange : std::enable_shared_from_this<Exchange> {
+  Exchange() = default;
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+  // An exchange dropped without an answer (a transport that never called back) still gives
+  // back its try's in-flight count, breaker trial slot and timer; RAII members do the rest.
+  ~Exchange();
+
   Request request;
   std::function<void(Response)> done;
   std::shared_ptr<const GatewayRuntime> runtime;
@@ -29,18 +42,41 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   bool routed = false;
   std::size_t routeIndex = 0;
   RouteMatch match;
-  // Identity (filled by authentication when it lands).
+  // Identity (ConsumerFilter).
+  std::int64_t unixStart = 0;   // `start` on the Unix clock (microseconds), for JWT exp/nbf
   std::string consumer;
   std::string tier;
+  std::string userId;           // JWT sub
+  std::string_view authMethod;  // "jwt", "api_key" or "" (anonymous)
   // Upstream.
   bool forwarded = false;
   std::size_t serviceIndex = 0;
   std::size_t instanceIndex = 0;
-  TimePoint upstreamStart = 0;
+  TimePoint upstreamStart = 0;  // of the latest try
   TimePoint upstreamEnd = 0;
   UpstreamOutcome upstreamOutcome = UpstreamOutcome::kResponse;
-  TimerId deadlineTimer = 0;
-  std::shared_ptr<Exchange> upstreamHold;  // set while the transport holds the request
+  // Tries, timeouts and retries (Gateway::forward).
+  Gateway* gateway = nullptr;        // the Gateway handling it, for timer and transport callbacks
+  TimePoint deadline = 0;            // the route's overall deadline
+  TimePoint attemptDeadline = 0;     // the current try's: min(deadline, start + per_try_timeout)
+  std::uint32_t attempts = 0;        // upstream tries started (retries = attempts - 1)
+  bool attemptOpen = false;          // the current try is in flight (counted in InFlightCounters)
+  TimerId timer = 0;                 // the current try's deadline, or a pending-slot deadline
+  std::uint32_t transportHolds = 0;  // sends whose callback has not come yet
+  std::shared_ptr<Exchange> upstreamHold;  // set while the transport holds the exchange
+  std::optional<Request> upstream;   // the upstream request, kept (and copied) while retries remain
+  std::optional<UpstreamResult> lastFailure;  // answered when a retry cannot be made after all
+  // Resilience policies.
+  BreakerPermit breakerPermit;       // of the current try
+  bool circuitOpen = false;          // answered 503 by an open circuit breaker
+  std::optional<BreakerTransition> breakerTransition;  // the latest transition this exchange caused
+  std::optional<OutlierEvent> ejection;                // an ejection this exchange caused
+  bool retryBudgetExhausted = false; // a retry was refused by the service's retry budget
+  bool overloaded = false;           // refused by max_requests / max_pending
+  bool waitedForSlot = false;        // waited in the max_pending queue
+  ConcurrencyPermit concurrencyPermit;
+  RetryBudget::RequestGuard budgetRequest;
+  RetryBudget::RetryGuard budgetRetry;
   // Why the request ended as it did: "upstream", "no_route", "method_not_allowed",
   // "rate_limited", "upstream_timeout", ... (stable strings used in traces and logs).
   std::string outcome;
@@ -69,6 +105,11 @@ class ExchangeObserver {
   // Called when every filter has let the request through, at the time of that decision
   // (so calls arrive in time order, unlike completions).
   virtual void onAdmitted(const Exchange&) {}
+  // A service's circuit breaker changed state; `exchange` is the request whose admission or
+  // result caused it (called at that moment, on the Gateway's thread).
+  virtual void onBreakerTransition(const Exchange&, const BreakerTransition&) {}
+  // Outlier detection ejected or readmitted an instance of `exchange`'s service.
+  virtual void onOutlierEvent(const Exchange&, const OutlierEvent&) {}
 };
 
 // A pipeline stage between routing and the upstream call: it lets the request continue

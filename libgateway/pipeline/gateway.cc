@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "libgateway/pipeline/correlation.h"
+#include "libgateway/pipeline/rate_limit_filter.h"
 
 namespace gateway {
 
@@ -56,8 +57,10 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
   auto ex = std::make_shared<Exchange>();
   ex->request = std::move(request);
   ex->done = std::move(done);
+  ex->gateway = this;
   ex->runtime = runtime_;
   ex->start = env_.clock.now();
+  ex->unixStart = ex->start + shared_.unixTimeOffset();
   ++inFlight_;
 
   const Config& config = runtime_->config();
@@ -145,77 +148,266 @@ Request Gateway::upstreamRequest(Exchange& ex) const {
   return up;
 }
 
+Exchange::~Exchange() {
+  if (!gateway) return;
+  if (timer != 0) gateway->env_.scheduler.cancel(timer);
+  if (attemptOpen) {
+    // Dropped mid-try (cancelled): give back what the try held.
+    ServiceRuntime& service = runtime->service(serviceIndex);
+    service.inFlight->decrement(instanceIndex);
+    if (service.breaker) service.breaker->abandon(breakerPermit);
+  }
+}
+
 void Gateway::forward(const std::shared_ptr<Exchange>& ex) {
   const RouteRuntime& route = ex->runtime->route(ex->routeIndex);
   const std::size_t serviceIndex = chooseBackend(route);
   ServiceRuntime& service = ex->runtime->service(serviceIndex);
   ex->serviceIndex = serviceIndex;
+  const RouteConfig& rc = ex->runtime->config().routes[ex->routeIndex];
+  ex->deadline = env_.clock.now() + rc.timeout.value_or(service.config->timeout);
+  std::optional<TraceParent> parent = parseTraceParent(ex->request.headers.get("traceparent"));
+  ex->traceParent = childTraceParent(parent, env_.random).str();
+  ex->budgetRequest = RetryBudget::RequestGuard(service.retryBudget);
+  if (!acquireSlot(ex, service)) return;
+  send(ex);
+}
 
+bool Gateway::acquireSlot(const std::shared_ptr<Exchange>& ex, ServiceRuntime& service) {
+  ConcurrencyLimiter* limiter = service.concurrency.get();
+  if (!limiter) return true;
+  Waiting* waiting = nullptr;
+  if (auto it = waiting_.find(limiter); it != waiting_.end() && !it->second.queue.empty()) waiting = &it->second;
+  // Requests already waiting go first.
+  if (!waiting && limiter->tryAcquire()) {
+    ex->concurrencyPermit = ConcurrencyPermit(service.concurrency);
+    return true;
+  }
+  const std::string& name = service.config->name;
+  if (limiter->config().maxPending > 0 && limiter->tryAddPending()) {
+    ex->waitedForSlot = true;
+    Waiting& w = waiting_[limiter];
+    w.queue.push_back(ex);
+    // Until the route's deadline; then it is answered without a try.
+    ex->timer = env_.scheduler.schedule(ex->deadline, [ex] {
+      Gateway* g = ex->gateway;
+      ex->timer = 0;
+      ServiceRuntime& svc = ex->runtime->service(ex->serviceIndex);
+      auto& queue = g->waiting_[svc.concurrency.get()].queue;
+      queue.erase(std::remove(queue.begin(), queue.end(), ex), queue.end());
+      svc.concurrency->removePending();
+      ex->overloaded = true;
+      ex->outcome = "pending_timeout";
+      g->finish(ex, errorResponse(504, "pending_timeout",
+                                  fmt::format("no upstream slot of service \"{}\" freed before the route's deadline",
+                                              svc.config->name)));
+    });
+    // A slot freed by another worker is not announced here: look again shortly.
+    if (w.poll == 0) w.poll = env_.scheduler.schedule(env_.clock.now() + kMillisecond, [this, limiter] { pollWaiters(limiter); });
+    return false;
+  }
+  ex->overloaded = true;
+  ex->outcome = "overloaded";
+  finish(ex, errorResponse(503, "overloaded",
+                           fmt::format("service \"{}\" has too many requests in flight (limit {}{})", name,
+                                       limiter->limit(),
+                                       limiter->config().maxPending > 0 ? ", and its queue is full" : "")));
+  return false;
+}
+
+void Gateway::wakeWaiters(ConcurrencyLimiter* limiter) {
+  auto it = waiting_.find(limiter);
+  if (it == waiting_.end()) return;
+  auto& queue = it->second.queue;
+  while (!queue.empty() && limiter->tryAcquire()) {
+    std::shared_ptr<Exchange> ex = std::move(queue.front());
+    queue.pop_front();
+    limiter->removePending();
+    if (ex->timer != 0) env_.scheduler.cancel(ex->timer);
+    ex->timer = 0;
+    ex->concurrencyPermit = ConcurrencyPermit(ex->runtime->service(ex->serviceIndex).concurrency);
+    send(ex);
+  }
+}
+
+void Gateway::pollWaiters(ConcurrencyLimiter* limiter) {
+  Waiting& w = waiting_[limiter];
+  w.poll = 0;
+  wakeWaiters(limiter);
+  if (!w.queue.empty()) w.poll = env_.scheduler.schedule(env_.clock.now() + kMillisecond, [this, limiter] { pollWaiters(limiter); });
+}
+
+void Gateway::send(const std::shared_ptr<Exchange>& ex) {
+  ex->upstream = upstreamRequest(*ex);
+  startAttempt(ex);
+}
+
+std::optional<std::size_t> Gateway::pickInstance(Exchange& ex, ServiceRuntime& service, TimePoint now) {
   PickContext pick;
   std::string hashKey;
   const auto& lb = service.config->loadBalancer;
   if (lb.algorithm == LbAlgorithm::kRingHash || lb.algorithm == LbAlgorithm::kMaglev) {
+    const Headers& headers = ex.upstream ? ex.upstream->headers : ex.request.headers;
     switch (lb.hashOn.source) {
-      case HashKeyConfig::Source::kClientAddress: hashKey = std::string(clientIp(ex->request.clientAddress)); break;
-      case HashKeyConfig::Source::kHeader: hashKey = std::string(ex->request.headers.get(lb.hashOn.header)); break;
-      case HashKeyConfig::Source::kPath: hashKey = std::string(ex->request.path()); break;
+      case HashKeyConfig::Source::kClientAddress: hashKey = std::string(clientIp(ex.request.clientAddress)); break;
+      case HashKeyConfig::Source::kHeader: hashKey = std::string(headers.get(lb.hashOn.header)); break;
+      case HashKeyConfig::Source::kPath: hashKey = std::string(ex.request.path()); break;
     }
     pick.hashKey = hashKey;
   }
-  const auto instance = service.balancer->pick(pick, env_.random);
+  std::span<const std::uint8_t> ejected;
+  if (service.outliers) {
+    readmitted_.clear();
+    ejected = service.outliers->excluded(now, excludedBuffer_, &readmitted_);
+    for (auto& e : readmitted_) noteOutlier(ex, std::move(e));
+  }
+  if (ex.attempts > 0 && service.config->instances.size() > 1) {
+    // A retry goes to another instance when there is one (Envoy's previous_hosts predicate).
+    retryExcluded_.assign(service.config->instances.size(), 0);
+    for (std::size_t i = 0; i < ejected.size(); ++i) retryExcluded_[i] = ejected[i];
+    retryExcluded_[ex.instanceIndex] = 1;
+    pick.excluded = retryExcluded_;
+    if (auto instance = service.balancer->pick(pick, env_.random)) return instance;
+  }
+  pick.excluded = ejected;
+  return service.balancer->pick(pick, env_.random);
+}
+
+void Gateway::startAttempt(const std::shared_ptr<Exchange>& ex) {
+  if (ex->finished) return;
+  ServiceRuntime& service = ex->runtime->service(ex->serviceIndex);
+  const TimePoint now = env_.clock.now();
+  if (service.breaker) {
+    std::optional<BreakerTransition> t;
+    ex->breakerPermit = service.breaker->tryAcquire(now, &t);
+    if (t) noteTransition(*ex, std::move(*t));
+    if (!ex->breakerPermit.admitted) {
+      const Duration wait = ex->breakerPermit.retryAfter;
+      Response r = errorResponse(503, "circuit_open",
+                                 fmt::format("service \"{}\" is failing: its circuit breaker is {}", service.config->name,
+                                             toString(service.breaker->state())));
+      // Rounded up: a client that waits this long finds the breaker ready for a trial call.
+      r.headers.set("Retry-After", std::to_string(std::max<std::int64_t>(1, ceilSeconds(wait))));
+      if (ex->attempts == 0) {
+        ex->circuitOpen = true;
+        ex->outcome = "circuit_open";
+      }
+      answerWithoutTry(ex, std::move(r));
+      return;
+    }
+  }
+  const auto instance = pickInstance(*ex, service, now);
   if (!instance) {
-    ex->outcome = "no_healthy_upstream";
-    finish(ex, errorResponse(503, "no_healthy_upstream",
-                             fmt::format("service \"{}\" has no available instance", service.config->name)));
+    if (service.breaker) service.breaker->abandon(ex->breakerPermit);
+    ex->breakerPermit = {};
+    if (ex->attempts == 0) ex->outcome = "no_healthy_upstream";
+    answerWithoutTry(ex, errorResponse(503, "no_healthy_upstream",
+                                       fmt::format("service \"{}\" has no available instance", service.config->name)));
     return;
   }
   ex->forwarded = true;
   ex->instanceIndex = *instance;
-  const InstanceConfig& ic = service.config->instances[*instance];
-
-  const RouteConfig& rc = ex->runtime->config().routes[ex->routeIndex];
-  const Duration timeout = rc.timeout.value_or(service.config->timeout);
-  const TimePoint now = env_.clock.now();
-  const TimePoint deadline = now + timeout;
-  std::optional<TraceParent> parent = parseTraceParent(ex->request.headers.get("traceparent"));
-  ex->traceParent = childTraceParent(parent, env_.random).str();
-
+  const std::uint32_t attempt = ++ex->attempts;
+  const RouteRuntime& route = ex->runtime->route(ex->routeIndex);
+  const bool mayRetry = route.retry && attempt <= route.retry->config().maxRetries;
+  const Duration perTry = route.retry && route.retry->config().perTryTimeout ? *route.retry->config().perTryTimeout : kNever;
+  ex->attemptDeadline = perTry == kNever ? ex->deadline : std::min(ex->deadline, now + perTry);
   ex->upstreamStart = now;
+  ex->attemptOpen = true;
   service.inFlight->increment(*instance);
   // The timer guarantees the deadline even if a transport is late to report it. It holds a
-  // plain pointer: until the transport answers (and cancels it), the transport's callback
-  // keeps the exchange alive. (Small captures also stay inside std::function's buffer.)
+  // plain pointer: until the transport answers, its callback keeps the exchange alive, and
+  // ~Exchange cancels it. Small captures stay inside std::function's buffer.
   Exchange* raw = ex.get();
-  ex->deadlineTimer = env_.scheduler.schedule(deadline, [this, raw] { onDeadline(raw); });
+  ex->timer = env_.scheduler.schedule(ex->attemptDeadline, [raw, attempt] { raw->gateway->onAttemptDeadline(raw, attempt); });
+  const InstanceConfig& ic = service.config->instances[*instance];
   Endpoint endpoint{service.config->name, ic.id, ic.address};
-  // While the transport has the request, the exchange owns itself (released when the result
-  // arrives), so the callback can hold a plain pointer and fit std::function's buffer.
-  ex->upstreamHold = ex;
-  env_.transport.send(endpoint, upstreamRequest(*ex), deadline, [this, raw](UpstreamResult result) {
-    std::shared_ptr<Exchange> held = std::move(raw->upstreamHold);
-    onUpstreamResult(held, std::move(result));
+  // While the transport has the request, the exchange owns itself (released with the last
+  // callback), so the callback can hold a plain pointer.
+  ++ex->transportHolds;
+  if (!ex->upstreamHold) ex->upstreamHold = ex;
+  // Only a route that may retry keeps a copy; otherwise the request moves.
+  Request request = mayRetry ? *ex->upstream : std::move(*ex->upstream);
+  env_.transport.send(endpoint, std::move(request), ex->attemptDeadline, [raw, attempt](UpstreamResult result) {
+    raw->gateway->onTransportResult(raw, attempt, std::move(result));
   });
 }
 
-void Gateway::onDeadline(Exchange* ex) {
-  ex->deadlineTimer = 0;
-  if (ex->finished) return;
-  // The request no longer counts against the instance; the late result will not either.
-  ex->runtime->service(ex->serviceIndex).inFlight->decrement(ex->instanceIndex);
-  ex->upstreamEnd = env_.clock.now();
-  ex->upstreamOutcome = UpstreamOutcome::kTimeout;
-  ex->outcome = "upstream_timeout";
-  finish(ex->shared_from_this(), errorResponse(504, "upstream_timeout", "the upstream did not answer within the route's deadline"));
+void Gateway::onTransportResult(Exchange* raw, std::uint32_t attempt, UpstreamResult result) {
+  std::shared_ptr<Exchange> ex = --raw->transportHolds == 0 ? std::move(raw->upstreamHold) : raw->shared_from_this();
+  // A try that already timed out (or an exchange already answered) reports too late.
+  if (ex->finished || attempt != ex->attempts || !ex->attemptOpen) return;
+  endAttempt(*ex);
+  onTryResult(ex, std::move(result));
 }
 
-void Gateway::onUpstreamResult(const std::shared_ptr<Exchange>& ex, UpstreamResult result) {
-  if (ex->finished) return;  // the deadline already answered 504 and released the instance
-  ex->runtime->service(ex->serviceIndex).inFlight->decrement(ex->instanceIndex);
-  if (ex->deadlineTimer != 0) {
-    env_.scheduler.cancel(ex->deadlineTimer);
-    ex->deadlineTimer = 0;
+void Gateway::onAttemptDeadline(Exchange* raw, std::uint32_t attempt) {
+  raw->timer = 0;
+  if (raw->finished || attempt != raw->attempts || !raw->attemptOpen) return;
+  std::shared_ptr<Exchange> ex = raw->shared_from_this();  // alive: the transport still holds it
+  // The request no longer counts against the instance; the late result will not either.
+  endAttempt(*ex);
+  UpstreamResult timeout;
+  timeout.outcome = UpstreamOutcome::kTimeout;
+  onTryResult(ex, std::move(timeout));
+}
+
+void Gateway::endAttempt(Exchange& ex) {
+  ex.attemptOpen = false;
+  ex.runtime->service(ex.serviceIndex).inFlight->decrement(ex.instanceIndex);
+  if (ex.timer != 0) {
+    env_.scheduler.cancel(ex.timer);
+    ex.timer = 0;
   }
-  ex->upstreamEnd = env_.clock.now();
+  ex.upstreamEnd = env_.clock.now();
+  ex.budgetRetry.reset();  // the retry this try was is over
+}
+
+void Gateway::onTryResult(const std::shared_ptr<Exchange>& ex, UpstreamResult result) {
+  ServiceRuntime& service = ex->runtime->service(ex->serviceIndex);
+  const TimePoint now = env_.clock.now();
+  ex->upstreamOutcome = result.outcome;
+  const bool responded = result.outcome == UpstreamOutcome::kResponse;
+  const int status = responded ? result.response.status : 0;
+  const Duration took = now - ex->upstreamStart;
+  if (service.breaker) {
+    const bool failure = !responded || service.breaker->config().failureStatuses.contains(status);
+    std::optional<BreakerTransition> t;
+    service.breaker->onResult(ex->breakerPermit, failure, took, now, &t);
+    ex->breakerPermit = {};
+    if (t) noteTransition(*ex, std::move(*t));
+  }
+  if (service.outliers) {
+    if (auto e = service.outliers->onResult(ex->instanceIndex, callHealth(responded, status), now)) {
+      ex->ejection = *e;
+      noteOutlier(*ex, std::move(*e));
+    }
+  }
+  if (service.concurrency) service.concurrency->onSample(took, result.outcome == UpstreamOutcome::kTimeout);
+
+  const RouteRuntime& route = ex->runtime->route(ex->routeIndex);
+  if (route.retry && ex->attempts <= route.retry->config().maxRetries && route.retry->retriable(result.outcome, status) &&
+      route.retry->allowsMethod(ex->request.method)) {
+    const Duration wait = route.retry->backoff(ex->attempts - 1, env_.random);
+    if (now + wait < ex->deadline) {
+      RetryBudget::RetryGuard slot = RetryBudget::tryRetry(service.retryBudget);
+      if (slot || !service.retryBudget) {
+        ex->budgetRetry = std::move(slot);
+        ex->lastFailure = std::move(result);
+        if (wait <= 0) {
+          startAttempt(ex);
+        } else {
+          env_.scheduler.schedule(now + wait, [ex] { ex->gateway->startAttempt(ex); });
+        }
+        return;
+      }
+      ex->retryBudgetExhausted = true;
+    }
+  }
+  respond(ex, std::move(result));
+}
+
+void Gateway::respond(const std::shared_ptr<Exchange>& ex, UpstreamResult result) {
   ex->upstreamOutcome = result.outcome;
   switch (result.outcome) {
     case UpstreamOutcome::kResponse: {
@@ -242,6 +434,26 @@ void Gateway::onUpstreamResult(const std::shared_ptr<Exchange>& ex, UpstreamResu
   }
 }
 
+void Gateway::answerWithoutTry(const std::shared_ptr<Exchange>& ex, Response fallback) {
+  if (ex->lastFailure) {
+    // A retry that could not start: the client gets what the last try got.
+    UpstreamResult last = std::move(*ex->lastFailure);
+    ex->lastFailure.reset();
+    respond(ex, std::move(last));
+    return;
+  }
+  finish(ex, std::move(fallback));
+}
+
+void Gateway::noteTransition(Exchange& ex, BreakerTransition transition) {
+  ex.breakerTransition = std::move(transition);
+  if (observer_) observer_->onBreakerTransition(ex, *ex.breakerTransition);
+}
+
+void Gateway::noteOutlier(Exchange& ex, OutlierEvent event) {
+  if (observer_) observer_->onOutlierEvent(ex, event);
+}
+
 void Gateway::finish(const std::shared_ptr<Exchange>& ex, Response response) {
   if (ex->finished) return;
   ex->finished = true;
@@ -250,6 +462,15 @@ void Gateway::finish(const std::shared_ptr<Exchange>& ex, Response response) {
   if (ex->onFinish) {
     auto hook = std::move(ex->onFinish);
     hook();
+  }
+  // Policy holds end with the answer, however it came about.
+  ex->upstream.reset();
+  ex->lastFailure.reset();
+  ex->budgetRetry.reset();
+  ex->budgetRequest.reset();
+  if (ConcurrencyLimiter* limiter = ex->concurrencyPermit.limiter()) {
+    ex->concurrencyPermit.reset();
+    wakeWaiters(limiter);
   }
   for (auto& f : ex->responseHeaders.take()) response.headers.set(std::move(f));
   response.headers.set(ex->runtime->config().observability.correlationHeader, ex->correlationId);

@@ -1,12 +1,17 @@
 // The gateway core: routes a request, applies the policy filters, picks an upstream
 // instance and forwards through the injected transport with a deadline, then answers.
-//   correlation -> route match -> filters (auth, rate limit, ...) -> balance -> transport
+//   correlation -> route match -> filters (auth, rate limit, ...) -> concurrency cap ->
+//   [per try: circuit breaker -> balance (skipping ejected instances) -> transport with the
+//   try's deadline -> breaker / outlier / adaptive-limit accounting] -> retry (budget,
+//   backoff) or answer: OPEN breaker 503, timeout 504, connect/protocol error 502.
 // One Gateway per worker thread (or one in the simulator); it is not thread-safe itself,
 // and shares policy state with its siblings through SharedState. Env and SharedState must
 // outlive the Gateway, and the Gateway must outlive the requests it is handling.
 #pragma once
 
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -35,13 +40,30 @@ class Gateway {
   std::uint64_t inFlight() const { return inFlight_; }
 
  private:
+  friend struct Exchange;
+
   void refreshRuntime();
   void forward(const std::shared_ptr<Exchange>& ex);
-  void onUpstreamResult(const std::shared_ptr<Exchange>& ex, UpstreamResult result);
+  // Takes a concurrency slot, or queues the exchange (max_pending), or answers 503.
+  bool acquireSlot(const std::shared_ptr<Exchange>& ex, ServiceRuntime& service);
+  void wakeWaiters(ConcurrencyLimiter* limiter);
+  void pollWaiters(ConcurrencyLimiter* limiter);
+  void send(const std::shared_ptr<Exchange>& ex);
+  void startAttempt(const std::shared_ptr<Exchange>& ex);
+  std::optional<std::size_t> pickInstance(Exchange& ex, ServiceRuntime& service, TimePoint now);
+  void onTransportResult(Exchange* raw, std::uint32_t attempt, UpstreamResult result);
+  void onAttemptDeadline(Exchange* raw, std::uint32_t attempt);
+  void endAttempt(Exchange& ex);
+  void onTryResult(const std::shared_ptr<Exchange>& ex, UpstreamResult result);
+  // Answers from an upstream result: the response, or 502 / 504 for the failure kinds.
+  void respond(const std::shared_ptr<Exchange>& ex, UpstreamResult result);
+  // When a try cannot start (breaker open, no instance): the previous try's failure, if any.
+  void answerWithoutTry(const std::shared_ptr<Exchange>& ex, Response fallback);
+  void noteTransition(Exchange& ex, BreakerTransition transition);
+  void noteOutlier(Exchange& ex, OutlierEvent event);
   void finish(const std::shared_ptr<Exchange>& ex, Response response);
   std::size_t chooseBackend(const RouteRuntime& route);
   Request upstreamRequest(Exchange& ex) const;
-  void onDeadline(Exchange* ex);
 
   SharedState& shared_;
   Env& env_;
@@ -50,6 +72,16 @@ class Gateway {
   std::vector<std::unique_ptr<RequestFilter>> filters_;
   ExchangeObserver* observer_ = nullptr;
   std::uint64_t inFlight_ = 0;
+  // Reused per pick (one thread): outlier exclusions, and those plus the instance a retry avoids.
+  std::vector<std::uint8_t> excludedBuffer_;
+  std::vector<std::uint8_t> retryExcluded_;
+  std::vector<OutlierEvent> readmitted_;
+  // Exchanges of this Gateway waiting for a concurrency slot (max_pending), per limiter.
+  struct Waiting {
+    std::deque<std::shared_ptr<Exchange>> queue;
+    TimerId poll = 0;
+  };
+  std::map<ConcurrencyLimiter*, Waiting> waiting_;
 };
 
 // Hop-by-hop fields (RFC 9110 7.6.1), plus any named in Connection, which a proxy must not

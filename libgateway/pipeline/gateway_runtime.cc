@@ -4,7 +4,8 @@
 
 namespace gateway {
 
-GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegistry& limiters)
+GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegistry& limiters,
+                               ResilienceRegistry& resilience)
     : config_(std::move(config)), routeTable_(config_->routes) {
   const RateLimitsConfig& rl = config_->rateLimits;
   for (const auto& [name, policy] : rl.tiers) {
@@ -16,14 +17,21 @@ GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegi
     services_[i].config = &sc;
     services_[i].inFlight = std::make_unique<InFlightCounters>(sc.instances.size());
     services_[i].balancer = makeLoadBalancer(sc, *services_[i].inFlight);
+    if (sc.circuitBreaker) services_[i].breaker = resilience.breaker(sc.name, *sc.circuitBreaker);
+    if (sc.outlierDetection) services_[i].outliers = resilience.outliers(sc);
+    if (sc.concurrency.maxRequests > 0) services_[i].concurrency = resilience.concurrency(sc.name, sc.concurrency);
+    services_[i].retryBudget = resilience.retryBudget(sc.name, sc.retryBudget);
   }
   for (std::size_t c = 0; c < config_->consumers.size(); ++c) {
     for (const auto& key : config_->consumers[c].apiKeys) consumerByKey_.emplace(apiKeyDigest(key), c);
+    if (!config_->consumers[c].jwtSubject.empty()) consumerBySubject_.emplace(config_->consumers[c].jwtSubject, c);
   }
+  if (config_->auth.jwt) jwt_ = std::make_unique<JwtVerifier>(*config_->auth.jwt);
   routes_.resize(config_->routes.size());
   for (std::size_t r = 0; r < config_->routes.size(); ++r) {
     const RouteConfig& rc = config_->routes[r];
     routes_[r].perConsumer = rc.rateLimit.perConsumer;
+    if (rc.retry && rc.retry->maxRetries > 0) routes_[r].retry.emplace(*rc.retry);
     for (const auto& name : rc.rateLimit.policies) {
       const RateLimitPolicy& policy = rl.policies.at(name);
       routes_[r].limiters.push_back(RouteLimiter{&policy, limiters.get("policy:" + name, policy.spec, rl)});
@@ -38,6 +46,11 @@ GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegi
       }
     }
   }
+}
+
+const ConsumerConfig* GatewayRuntime::consumerBySubject(const std::string& subject) const {
+  auto it = consumerBySubject_.find(subject);
+  return it == consumerBySubject_.end() ? nullptr : &config_->consumers[it->second];
 }
 
 const RouteLimiter* GatewayRuntime::tier(const std::string& name) const {

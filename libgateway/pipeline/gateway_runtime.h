@@ -11,9 +11,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "libgateway/auth/jwt_verifier.h"
 #include "libgateway/balancing/load_balancer.h"
 #include "libgateway/config/config.h"
 #include "libgateway/pipeline/limiter_registry.h"
+#include "libgateway/resilience/resilience_registry.h"
+#include "libgateway/resilience/retry_policy.h"
 #include "libgateway/routing/route_table.h"
 
 namespace gateway {
@@ -22,6 +25,12 @@ struct ServiceRuntime {
   const ServiceConfig* config = nullptr;
   std::unique_ptr<InFlightCounters> inFlight;
   std::unique_ptr<LoadBalancer> balancer;
+  // Resilience policies (from ResilienceRegistry, so they outlive a reload); null when the
+  // service does not configure them. The retry budget always exists.
+  std::shared_ptr<CircuitBreaker> breaker;
+  std::shared_ptr<OutlierDetector> outliers;
+  std::shared_ptr<ConcurrencyLimiter> concurrency;
+  std::shared_ptr<RetryBudget> retryBudget;
 };
 
 // One limit that applies to a route: a named policy or the consumer tiers.
@@ -36,12 +45,14 @@ struct RouteRuntime {
   std::vector<std::size_t> backends;    // service indices
   std::vector<std::uint32_t> weights;   // same order; used when there are several
   std::uint64_t totalWeight = 0;
+  std::optional<RetryPolicy> retry;     // when the route retries (max_retries > 0)
 };
 
 class GatewayRuntime {
  public:
-  // Stores for rate-limit policies come from `limiters`, so counters survive a reload.
-  GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegistry& limiters);
+  // Stores for rate-limit policies come from `limiters`, and breakers, outlier detectors,
+  // concurrency limiters and retry budgets from `resilience`, so their state survives a reload.
+  GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegistry& limiters, ResilienceRegistry& resilience);
 
   const Config& config() const { return *config_; }
   const std::shared_ptr<const Config>& configPtr() const { return config_; }
@@ -51,6 +62,10 @@ class GatewayRuntime {
   std::size_t serviceCount() const { return services_.size(); }
   // The consumer owning an API key, by the key's SHA-256 digest (consumer_filter.h).
   const ConsumerConfig* consumerByKeyDigest(const std::string& digest) const;
+  // The consumer whose jwt_subject is `subject`, or nullptr.
+  const ConsumerConfig* consumerBySubject(const std::string& subject) const;
+  // Null when auth.jwt is not configured.
+  const JwtVerifier* jwtVerifier() const { return jwt_.get(); }
   // The store of a consumer tier, or nullptr for an unknown tier.
   const RouteLimiter* tier(const std::string& name) const;
 
@@ -59,8 +74,10 @@ class GatewayRuntime {
   RouteTable routeTable_;
   std::vector<RouteRuntime> routes_;
   mutable std::vector<ServiceRuntime> services_;
-  std::unordered_map<std::string, std::size_t> consumerByKey_;
-  std::map<std::string, RouteLimiter> tiers_;  // SHA-256 digest -> consumer index
+  std::unordered_map<std::string, std::size_t> consumerByKey_;  // SHA-256 digest -> consumer index
+  std::unordered_map<std::string, std::size_t> consumerBySubject_;
+  std::map<std::string, RouteLimiter> tiers_;
+  std::unique_ptr<JwtVerifier> jwt_;
 };
 
 }  // namespace gateway

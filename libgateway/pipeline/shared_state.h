@@ -1,6 +1,6 @@
 // Policy state shared by the Gateway objects of one process (one per worker thread): the
-// current compiled config, and (as later policies land) rate-limit stores, breaker state and
-// cache. Thread-safe. install() swaps the runtime atomically; each Gateway notices the new
+// current compiled config, rate-limit stores, and resilience state (circuit breakers, outlier
+// detectors, concurrency limiters, retry budgets; kept across reloads of unchanged services). Thread-safe. install() swaps the runtime atomically; each Gateway notices the new
 // version on its next request, and requests already running finish on the old one.
 #pragma once
 
@@ -22,12 +22,21 @@ class SharedState {
   std::shared_ptr<const GatewayRuntime> runtime() const;
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
   LimiterRegistry& limiters() { return limiters_; }
+  ResilienceRegistry& resilience() { return resilience_; }
+
+  // Unix time = Clock::now() + offset (microseconds). The core never reads a wall clock: the
+  // outer layer that owns the Clock sets this (gatewayd: system_clock - steady_clock at
+  // start). 0 by default, so the simulator's time 0 is the Unix epoch.
+  void setUnixTimeOffset(Duration offset) { unixOffset_.store(offset, std::memory_order_relaxed); }
+  Duration unixTimeOffset() const { return unixOffset_.load(std::memory_order_relaxed); }
 
  private:
-  LimiterRegistry limiters_;  // before runtime_: runtimes hold its stores
+  LimiterRegistry limiters_;        // before runtime_: runtimes hold its stores
+  ResilienceRegistry resilience_;   // likewise its breakers, detectors, limiters, budgets
   mutable std::mutex mutex_;
   std::shared_ptr<const GatewayRuntime> runtime_;
   std::atomic<std::uint64_t> version_{0};
+  std::atomic<Duration> unixOffset_{0};
 };
 
 }  // namespace gateway

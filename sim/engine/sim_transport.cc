@@ -2,8 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <string_view>
 
 namespace gwsim {
+
+namespace {
+// Only for lookups within one process (verified against the names), so std::hash will do.
+std::uint64_t instanceKey(std::string_view service, std::string_view instance) {
+  return std::hash<std::string_view>{}(service) * 31 + std::hash<std::string_view>{}(instance);
+}
+}  // namespace
 
 using gateway::UpstreamOutcome;
 using gateway::UpstreamResult;
@@ -18,7 +27,7 @@ SimTransport::SimTransport(const Scenario& scenario, const gateway::Random& root
     for (std::size_t i = 0; i < svc.instances.size(); ++i) {
       const auto& ic = svc.instances[i];
       InstanceSpec is = spec ? spec->forInstance(ic.id) : InstanceSpec{};
-      byKey_.emplace(gateway::stableHash(ic.id, gateway::stableHash(svc.name)), instances_.size());
+      byKey_.emplace(instanceKey(svc.name, ic.id), instances_.size());
       instances_.push_back(Instance{svc.name, ic.id, InstanceModel(std::move(is)), {}, root.stream("instance/" + svc.name + "/" + ic.id)});
     }
   }
@@ -47,7 +56,7 @@ void SimTransport::freeCall(Call& call) {
 }
 
 SimTransport::Instance* SimTransport::findInstance(const gateway::Endpoint& endpoint) {
-  auto it = byKey_.find(gateway::stableHash(endpoint.instance, gateway::stableHash(endpoint.service)));
+  auto it = byKey_.find(instanceKey(endpoint.service, endpoint.instance));
   if (it == byKey_.end()) return nullptr;
   Instance& inst = instances_[it->second];
   return inst.service == endpoint.service && inst.id == endpoint.instance ? &inst : nullptr;

@@ -39,7 +39,10 @@ class Runner final : public gateway::ExchangeObserver {
     gateway::installStandardFilters(gateway_, shared_);
     gateway_.setObserver(this);
     for (std::size_t g = 0; g < scenario.clients.size(); ++g) {
-      groups_.push_back(GroupState{&scenario.clients[g], root_.stream("client/" + scenario.clients[g].name)});
+      groups_.push_back(GroupState{&scenario.clients[g], root_.stream("client/" + scenario.clients[g].name), {}});
+      if (scenario.clients[g].count <= 65536) {
+        for (std::uint32_t c = 0; c < scenario.clients[g].count; ++c) groups_.back().addresses.push_back(clientAddress(g, c));
+      }
     }
     result_.scenario = scenario.name;
     result_.seed = seed_;
@@ -151,6 +154,7 @@ class Runner final : public gateway::ExchangeObserver {
   struct GroupState {
     const ClientGroup* group;
     gateway::Random random;
+    std::vector<std::string> addresses;  // precomputed for groups of up to 65,536 clients
   };
   struct ClientCall {
     std::uint32_t group = 0;
@@ -326,7 +330,7 @@ class Runner final : public gateway::ExchangeObserver {
     call.attempt = 0;
     call.firstStart = env_.now();
     call.request = cg.mix.make(gs.random);
-    call.request.clientAddress = clientAddress(g, c);
+    call.request.clientAddress = gs.addresses.empty() ? clientAddress(g, c) : gs.addresses[c];
     if (!cg.apiKeys.empty()) call.request.headers.set(cg.apiKeyHeader, cg.apiKeys[c % cg.apiKeys.size()]);
     ++result_.clientRequests;
     sendAttempt(id);
