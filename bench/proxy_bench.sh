@@ -61,8 +61,13 @@ fi
 DIR="$(mktemp -d -t proxy-bench-XXXXXX)"
 PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local pid deadline=$((SECONDS + 5))
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$DIR"
 }
 trap cleanup EXIT INT TERM
@@ -94,10 +99,11 @@ render "$CONF/gateway-plain.json" "$DIR/gateway-plain.json"
 render "$CONF/gateway-policies.json" "$DIR/gateway-policies.json"
 
 "${LOAD_CPU[@]}" nginx -p "$DIR" -c "$DIR/upstream.conf" & PIDS+=($!)
-"${PROXY_CPU[@]}" nginx -p "$DIR" -c "$DIR/nginx.conf" & PIDS+=($!)
-"${PROXY_CPU[@]}" haproxy -q -f "$DIR/haproxy.cfg" & PIDS+=($!)
+"${PROXY_CPU[@]}" nginx -p "$DIR" -c "$DIR/nginx.conf" & PIDS+=($!); NGINX_MASTER=$!
+"${PROXY_CPU[@]}" haproxy -q -f "$DIR/haproxy.cfg" & PIDS+=($!); HAPROXY_PID=$!
 
-start_gatewayd() {  # name config [extra args...] -> sets GW_PORT_<name>
+# Starts gatewayd in this shell (so cleanup knows its pid); sets GW_ADDR to its listen address.
+start_gatewayd() {  # name config [extra args...]
   local name="$1" config="$2"; shift 2
   "${PROXY_CPU[@]}" "$GATEWAYD" --config "$config" --threads 1 --listen 127.0.0.1:0 --admin 127.0.0.1:0 "$@" \
     > "$DIR/$name.out" 2> "$DIR/$name.err" &
@@ -107,10 +113,22 @@ start_gatewayd() {  # name config [extra args...] -> sets GW_PORT_<name>
     ((SECONDS < deadline)) || { echo "proxy_bench: gatewayd ($name) did not start:" >&2; cat "$DIR/$name.err" >&2; exit 1; }
     sleep 0.05
   done
-  python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["listen"])' "$DIR/$name.out"
+  GW_ADDR=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["listen"])' "$DIR/$name.out")
 }
-GW_PLAIN=$(start_gatewayd plain "$DIR/gateway-plain.json")
-GW_POLICIES=$(start_gatewayd policies "$DIR/gateway-policies.json" --access-log "$DIR/access.log")
+start_gatewayd plain "$DIR/gateway-plain.json"
+GW_PLAIN=$GW_ADDR
+start_gatewayd policies "$DIR/gateway-policies.json" --access-log "$DIR/access.log"
+GW_POLICIES=$GW_ADDR
+pid_of_gatewayd() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["pid"])' "$DIR/$1.out"; }
+# CPU time (user + system clock ticks) of a list of processes, threads included.
+cpu_ticks() {
+  local total=0 pid
+  for pid in $1; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+TICK=$(getconf CLK_TCK)
 
 declare -A TARGET=(
   [nginx]="127.0.0.1:$NGINX_PORT"
@@ -119,6 +137,13 @@ declare -A TARGET=(
   [gatewayd+policies]="$GW_POLICIES"
 )
 ORDER=(nginx gatewayd haproxy gatewayd+policies)
+
+declare -A CPU_PIDS=(
+  [nginx]="$(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')"
+  [haproxy]="$HAPROXY_PID"
+  [gatewayd]="$(pid_of_gatewayd plain)"
+  [gatewayd+policies]="$(pid_of_gatewayd policies)"
+)
 
 wait_http "http://127.0.0.1:$UPSTREAM_PORT/"
 for p in "${ORDER[@]}"; do
@@ -142,13 +167,18 @@ for ((round = 1; round <= ROUNDS; round++)); do
   for p in "${ORDER[@]}"; do
     url="http://${TARGET[$p]}/bench"
     "${LOAD_CPU[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d1s "$url" > /dev/null  # warm-up
+    before=$(cpu_ticks "${CPU_PIDS[$p]}")
     out=$("${LOAD_CPU[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+    after=$(cpu_ticks "${CPU_PIDS[$p]}")
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")
+    total=$(awk '/requests in/ {print $1}' <<< "$out")
+    cpu_us=$(python3 -c "print(($after - $before) / $TICK * 1e6 / max(1, $total))")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<< "$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<< "$out")")
     errors=$(awk '/Non-2xx|Socket errors/ {print}' <<< "$out" | tr '\n' ' ')
-    printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$p" "$rps" "$p50" "$p99" >> "$RESULTS"
-    printf 'round %d %-18s %10.0f req/s  p50 %6.3f ms  p99 %6.3f ms %s\n' "$round" "$p" "$rps" "$p50" "$p99" "$errors" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$p" "$rps" "$p50" "$p99" "$cpu_us" >> "$RESULTS"
+    printf 'round %d %-18s %10.0f req/s  p50 %6.3f ms  p99 %6.3f ms  %5.2f us CPU/req %s\n' \
+      "$round" "$p" "$rps" "$p50" "$p99" "$cpu_us" "$errors" >&2
   done
 done
 
@@ -156,18 +186,20 @@ python3 - "$RESULTS" <<'EOF'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 by = {}
-for _, p, rps, p50, p99 in rows:
-    by.setdefault(p, []).append((float(rps), float(p50), float(p99)))
-med = {p: tuple(statistics.median(v[i] for v in vals) for i in range(3)) for p, vals in by.items()}
+for _, p, *values in rows:
+    by.setdefault(p, []).append(tuple(float(v) for v in values))
+med = {p: tuple(statistics.median(v[i] for v in vals) for i in range(4)) for p, vals in by.items()}
 n = med["nginx"]
 print()
-print(f"{'proxy':<20}{'req/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'req/s vs nginx':>16}{'p99 vs nginx':>14}")
+print(f"{'proxy':<20}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>12}"
+      f"{'req/s vs nginx':>16}{'p99 vs nginx':>14}{'CPU/req vs nginx':>18}")
 for p in ["nginx", "haproxy", "gatewayd", "gatewayd+policies"]:
-    r, a, b = med[p]
-    print(f"{p:<20}{r:>12.0f}{a:>10.3f}{b:>10.3f}{r / n[0]:>15.2f}x{b / n[2]:>13.2f}x")
-g = med["gatewayd"]
+    r, a, b, c = med[p]
+    print(f"{p:<20}{r:>10.0f}{a:>9.3f}{b:>9.3f}{c:>12.2f}{r / n[0]:>15.2f}x{b / n[2]:>13.2f}x{c / n[3]:>17.2f}x")
+g, gp = med["gatewayd"], med["gatewayd+policies"]
 print()
-print(f"gatewayd/nginx: {g[0] / n[0]:.2f}x requests/s (target >= 1.0), p99 {g[2] / n[2]:.2f}x (target <= 1.0)")
-gp = med["gatewayd+policies"]
-print(f"gatewayd+policies/nginx: {gp[0] / n[0]:.2f}x requests/s (target >= 0.9)")
+print(f"gatewayd/nginx: {g[0] / n[0]:.2f}x requests/s (target >= 1.0), p99 {g[2] / n[2]:.2f}x (target <= 1.0), "
+      f"CPU per request {g[3] / n[3]:.2f}x")
+print(f"gatewayd+policies/nginx: {gp[0] / n[0]:.2f}x requests/s (target >= 0.9), CPU per request {gp[3] / n[3]:.2f}x")
+print("(medians over rounds; CPU us/req = user+system time of the proxy's processes per request served)")
 EOF

@@ -25,7 +25,11 @@ int main(int argc, char** argv) {
   config->excludes(scenario);
   app.add_option("--seed", seed, "data seed (overrides the file's)");
   app.add_option("--host", host, "address to listen on (overrides the file's, default 127.0.0.1)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is not an error
+  }
 
   if (!scenarioPath.empty()) {
     fmt::print(stderr, "mock-services: --scenario {}: scenario files are not supported yet; describe the services "

@@ -45,8 +45,8 @@ std::string encodeBase64Url(std::string_view bytes) {
 
 std::optional<std::string> decodeBase64Url(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
+  std::string out(text.size() * 3 / 4, '\0');
+  char* o = out.data();
   std::uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
@@ -56,11 +56,12 @@ std::optional<std::string> decodeBase64Url(std::string_view text) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
+      *o++ = static_cast<char>((acc >> bits) & 0xff);
     }
   }
   // Leftover bits must be zero, or two texts would decode to the same bytes.
   if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "libgateway/net/exchange_reporter.h"
 
+#include <charconv>
+#include <cstring>
 #include <chrono>
 #include <ctime>
 
@@ -22,10 +24,22 @@ std::size_t utf8Length(std::string_view s, std::size_t i) {
   return n;
 }
 
-// "2024-05-01T12:00:00.123Z", the second part cached per thread.
-void appendTimestamp(std::string& out) {
+// Whether any of 8 bytes is a control character, '"', '\\', DEL or non-ASCII (SWAR).
+bool needsEscape8(const char* p) {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const auto hasZero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  const std::uint64_t below0x20 = (x - kOnes * 0x20) & ~x & kHigh;
+  return ((x & kHigh) | below0x20 | hasZero(x ^ (kOnes * '"')) | hasZero(x ^ (kOnes * '\\')) | hasZero(x ^ (kOnes * 0x7F))) != 0;
+}
+
+// Writes "2024-05-01T12:00:00.123Z" (24 bytes) at `p`, the part up to the second cached per
+// thread; returns the end.
+char* writeTimestamp(char* p) {
   thread_local std::time_t cachedSecond = -1;
   thread_local char prefix[24];
+  thread_local std::size_t prefixLength = 0;
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   const std::time_t second = static_cast<std::time_t>(ms / 1000);
@@ -33,9 +47,17 @@ void appendTimestamp(std::string& out) {
     cachedSecond = second;
     std::tm tm{};
     gmtime_r(&second, &tm);
-    std::strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:%M:%S", &tm);
+    prefixLength = std::strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:%M:%S", &tm);
   }
-  fmt::format_to(std::back_inserter(out), "{}.{:03}Z", prefix, ms % 1000);
+  std::memcpy(p, prefix, prefixLength);
+  p += prefixLength;
+  const auto frac = static_cast<unsigned>(ms % 1000);
+  p[0] = '.';
+  p[1] = static_cast<char>('0' + frac / 100);
+  p[2] = static_cast<char>('0' + frac / 10 % 10);
+  p[3] = static_cast<char>('0' + frac % 10);
+  p[4] = 'Z';
+  return p + 5;
 }
 
 std::string_view limitResult(const Exchange& ex) {
@@ -48,7 +70,20 @@ std::string_view limitResult(const Exchange& ex) {
 
 void appendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (std::size_t i = 0; i < s.size();) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Copy the longest run that needs no escaping in one go (the common case: all of it),
+    // testing eight bytes at a time.
+    std::size_t run = i;
+    while (run + 8 <= s.size() && !needsEscape8(s.data() + run)) run += 8;
+    while (run < s.size()) {
+      const auto c = static_cast<unsigned char>(s[run]);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7F) break;
+      ++run;
+    }
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
       out.push_back('\\');
@@ -56,9 +91,6 @@ void appendJsonString(std::string& out, std::string_view s) {
       ++i;
     } else if (c < 0x20 || c == 0x7F) {
       fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-      ++i;
-    } else if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
       ++i;
     } else if (const std::size_t n = utf8Length(s, i); n > 0) {
       out.append(s.substr(i, n));
@@ -140,47 +172,136 @@ void ExchangeReporter::record(const Exchange& ex, int status) {
   }
 }
 
+namespace {
+
+// Writes one log line into `out` through a cursor over space reserved up front: literals are
+// fixed-size copies and strings are escaped in place, with no per-piece growth checks.
+class LineWriter {
+ public:
+  LineWriter(std::string& out, std::size_t bound) : out_(out), start_(out.size()) {
+    out_.resize(start_ + bound);
+    p_ = out_.data() + start_;
+  }
+  ~LineWriter() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+
+  template <std::size_t N>
+  void literal(const char (&s)[N]) {
+    std::memcpy(p_, s, N - 1);
+    p_ += N - 1;
+  }
+  // A quoted, escaped JSON string: at most 6 bytes per input byte, plus the quotes.
+  void json(std::string_view s) {
+    *p_++ = '"';
+    std::size_t i = 0;
+    while (i < s.size()) {
+      std::size_t run = i;
+      while (run + 8 <= s.size() && !needsEscape8(s.data() + run)) run += 8;
+      while (run < s.size()) {
+        const auto c = static_cast<unsigned char>(s[run]);
+        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7F) break;
+        ++run;
+      }
+      std::memcpy(p_, s.data() + i, run - i);
+      p_ += run - i;
+      i = run;
+      if (i == s.size()) break;
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c == '"' || c == '\\') {
+        *p_++ = '\\';
+        *p_++ = static_cast<char>(c);
+        ++i;
+      } else if (const std::size_t n = c >= 0x80 ? utf8Length(s, i) : 0; n > 0) {
+        std::memcpy(p_, s.data() + i, n);
+        p_ += n;
+        i += n;
+      } else {
+        // Control characters, DEL and invalid UTF-8 bytes: \u00XX keeps the line valid JSON.
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        std::memcpy(p_, escape, 6);
+        p_ += 6;
+        ++i;
+      }
+    }
+    *p_++ = '"';
+  }
+  void number(std::uint64_t v) { p_ = std::to_chars(p_, p_ + 24, v).ptr; }
+  // Microseconds as milliseconds with three decimals ("12.345").
+  void millis(Duration us) {
+    if (us < 0) us = 0;
+    number(static_cast<std::uint64_t>(us / 1000));
+    const auto frac = static_cast<unsigned>(us % 1000);
+    p_[0] = '.';
+    p_[1] = static_cast<char>('0' + frac / 100);
+    p_[2] = static_cast<char>('0' + frac / 10 % 10);
+    p_[3] = static_cast<char>('0' + frac % 10);
+    p_ += 4;
+  }
+  void timestamp() { p_ = writeTimestamp(p_); }
+
+ private:
+  std::string& out_;
+  std::size_t start_;
+  char* p_;
+};
+
+}  // namespace
+
 void ExchangeReporter::appendLogLine(const Exchange& ex, const Response& response) {
-  std::string& out = buffer_;
-  out += "{\"time\":\"";
-  appendTimestamp(out);
-  out += "\",\"correlation_id\":";
-  appendJsonString(out, ex.correlationId);
-  out += ",\"client\":";
-  appendJsonString(out, ex.request.clientAddress);
-  out += ",\"method\":";
-  appendJsonString(out, ex.request.method);
-  out += ",\"target\":";
-  appendJsonString(out, ex.request.target);
-  out += ",\"route\":";
-  appendJsonString(out, ex.route() ? std::string_view(ex.route()->name) : std::string_view());
-  out += ",\"consumer\":";
-  appendJsonString(out, ex.consumer);
-  out += ",\"status\":";
-  out += std::to_string(response.status);
-  out += ",\"outcome\":";
-  appendJsonString(out, ex.outcome);
-  fmt::format_to(std::back_inserter(out), ",\"duration_ms\":{:.3f}", (ex.end - ex.start) / 1000.0);
-  if (ex.forwarded) {
-    const ServiceConfig& sc = *ex.service();
-    out += ",\"service\":";
-    appendJsonString(out, sc.name);
-    out += ",\"instance\":";
-    appendJsonString(out, sc.instances[ex.instanceIndex].id);
-    out += ",\"upstream_outcome\":";
-    appendJsonString(out, toString(ex.upstreamOutcome));
-    const Duration upstream = ex.upstreamEnd >= ex.upstreamStart ? ex.upstreamEnd - ex.upstreamStart : 0;
-    fmt::format_to(std::back_inserter(out), ",\"upstream_ms\":{:.3f}", upstream / 1000.0);
+  const std::string_view route = ex.route() ? std::string_view(ex.route()->name) : std::string_view();
+  const ServiceConfig* service = ex.forwarded ? ex.service() : nullptr;
+  const std::string_view serviceName = service ? std::string_view(service->name) : std::string_view();
+  const std::string_view instance = service ? std::string_view(service->instances[ex.instanceIndex].id) : std::string_view();
+  const std::string_view policy = ex.limitPolicy ? std::string_view(*ex.limitPolicy) : std::string_view();
+  const std::size_t strings = ex.correlationId.size() + ex.request.clientAddress.size() + ex.request.method.size() +
+                              ex.request.target.size() + route.size() + ex.consumer.size() + ex.outcome.size() +
+                              serviceName.size() + instance.size() + policy.size();
+  LineWriter w(buffer_, 512 + 6 * strings);
+  w.literal("{\"time\":\"");
+  w.timestamp();
+  w.literal("\",\"correlation_id\":");
+  w.json(ex.correlationId);
+  w.literal(",\"client\":");
+  w.json(ex.request.clientAddress);
+  w.literal(",\"method\":");
+  w.json(ex.request.method);
+  w.literal(",\"target\":");
+  w.json(ex.request.target);
+  w.literal(",\"route\":");
+  w.json(route);
+  w.literal(",\"consumer\":");
+  w.json(ex.consumer);
+  w.literal(",\"status\":");
+  w.number(static_cast<std::uint64_t>(response.status));
+  w.literal(",\"outcome\":");
+  w.json(ex.outcome);
+  w.literal(",\"duration_ms\":");
+  w.millis(ex.end - ex.start);
+  if (service) {
+    w.literal(",\"service\":");
+    w.json(serviceName);
+    w.literal(",\"instance\":");
+    w.json(instance);
+    w.literal(",\"upstream_outcome\":");
+    w.json(toString(ex.upstreamOutcome));
+    w.literal(",\"upstream_ms\":");
+    w.millis(ex.upstreamEnd >= ex.upstreamStart ? ex.upstreamEnd - ex.upstreamStart : 0);
   }
   if (ex.limitPolicy != nullptr) {
-    out += ",\"limit\":";
-    appendJsonString(out, limitResult(ex));
-    out += ",\"limit_policy\":";
-    appendJsonString(out, *ex.limitPolicy);
-    out += ",\"limit_decision\":";
-    appendJsonString(out, ex.limiterDecision());
+    w.literal(",\"limit\":");
+    w.json(limitResult(ex));
+    w.literal(",\"limit_policy\":");
+    w.json(policy);
+    w.literal(",\"limit_remaining\":");
+    w.number(static_cast<std::uint64_t>(std::max<std::int64_t>(0, ex.limitRemaining)));
+    if (ex.rateLimited && ex.limitRetryAfter != kNever) {
+      w.literal(",\"retry_after_ms\":");
+      w.millis(ex.limitRetryAfter);
+    }
   }
-  fmt::format_to(std::back_inserter(out), ",\"bytes\":{}}}\n", response.body.size());
+  w.literal(",\"bytes\":");
+  w.number(response.body.size());
+  w.literal("}\n");
 }
 
 void ExchangeReporter::flush() {

@@ -233,9 +233,9 @@ class Session final : public ServerConnection,
   }
 
   void onEof() {
-    if (lingering_ || partialRequest()) return close();
-    // The client half-closed: answer what it asked, then close.
-    peerClosed_ = readStopped_ = true;
+    if (lingering_) return close();
+    // The client half-closed: what it sent is still parsed and answered, then we close.
+    peerClosed_ = true;
   }
 
   // Parses as many complete requests as the buffer and the pipelining bound allow.
@@ -267,6 +267,8 @@ class Session final : public ServerConnection,
         buffer_.size() > ctx_->limits.maxUrlBytes + ctx_->limits.maxHeaderBytes + 2048) {
       reject(failureFor(http::error::header_limit, {static_cast<const char*>(buffer_.data().data()), buffer_.size()}));
     }
+    // The client closed in the middle of a request: it can never complete.
+    if (!closed_ && peerClosed_ && partialRequest() && slots_.size() < ctx_->limits.maxPipelined) close();
   }
 
   static bool hasObsFold(std::string_view bytes) {

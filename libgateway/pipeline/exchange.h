@@ -74,6 +74,7 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   bool retryBudgetExhausted = false; // a retry was refused by the service's retry budget
   bool overloaded = false;           // refused by max_requests / max_pending
   bool waitedForSlot = false;        // waited in the max_pending queue
+  bool pendingSlot = false;          // holds a place in that queue (released by ~Exchange too)
   ConcurrencyPermit concurrencyPermit;
   RetryBudget::RequestGuard budgetRequest;
   RetryBudget::RetryGuard budgetRetry;

@@ -1,6 +1,7 @@
 #include "libgateway/pipeline/gateway.h"
 
 #include <algorithm>
+#include <utility>
 #include <array>
 
 #include <fmt/format.h>
@@ -45,7 +46,18 @@ std::string_view clientIp(std::string_view client) {
 
 Gateway::Gateway(SharedState& shared, Env& env) : shared_(shared), env_(env) { refreshRuntime(); }
 
-Gateway::~Gateway() = default;
+Gateway::~Gateway() {
+  // Requests still waiting for a concurrency slot end with the Gateway: their timers go first,
+  // so nothing refers to this Gateway once the queues release them.
+  for (auto& [limiter, w] : waiting_) {
+    if (w.poll != 0) env_.scheduler.cancel(w.poll);
+    for (auto& ex : w.queue) {
+      const TimerId t = std::exchange(ex->timer, 0);
+      ex->gateway = nullptr;
+      if (t != 0) env_.scheduler.cancel(t);
+    }
+  }
+}
 
 void Gateway::refreshRuntime() {
   runtimeVersion_ = shared_.version();
@@ -149,6 +161,7 @@ Request Gateway::upstreamRequest(Exchange& ex) const {
 }
 
 Exchange::~Exchange() {
+  if (pendingSlot) runtime->service(serviceIndex).concurrency->removePending();
   if (!gateway) return;
   if (timer != 0) gateway->env_.scheduler.cancel(timer);
   if (attemptOpen) {
@@ -186,6 +199,7 @@ bool Gateway::acquireSlot(const std::shared_ptr<Exchange>& ex, ServiceRuntime& s
   const std::string& name = service.config->name;
   if (limiter->config().maxPending > 0 && limiter->tryAddPending()) {
     ex->waitedForSlot = true;
+    ex->pendingSlot = true;
     Waiting& w = waiting_[limiter];
     w.queue.push_back(ex);
     // Until the route's deadline; then it is answered without a try.
@@ -196,6 +210,7 @@ bool Gateway::acquireSlot(const std::shared_ptr<Exchange>& ex, ServiceRuntime& s
       auto& queue = g->waiting_[svc.concurrency.get()].queue;
       queue.erase(std::remove(queue.begin(), queue.end(), ex), queue.end());
       svc.concurrency->removePending();
+      ex->pendingSlot = false;
       ex->overloaded = true;
       ex->outcome = "pending_timeout";
       g->finish(ex, errorResponse(504, "pending_timeout",
@@ -223,6 +238,7 @@ void Gateway::wakeWaiters(ConcurrencyLimiter* limiter) {
     std::shared_ptr<Exchange> ex = std::move(queue.front());
     queue.pop_front();
     limiter->removePending();
+    ex->pendingSlot = false;
     if (ex->timer != 0) env_.scheduler.cancel(ex->timer);
     ex->timer = 0;
     ex->concurrencyPermit = ConcurrencyPermit(ex->runtime->service(ex->serviceIndex).concurrency);

@@ -36,6 +36,20 @@ std::shared_ptr<RetryBudget> ResilienceRegistry::retryBudget(const std::string& 
   return slot;
 }
 
+void ResilienceRegistry::retain(const Config& config) {
+  std::lock_guard lock(mutex_);
+  auto prune = [&](auto& map, auto wanted) {
+    for (auto it = map.begin(); it != map.end();) {
+      const ServiceConfig* s = config.findService(it->first);
+      it = s && wanted(*s) ? std::next(it) : map.erase(it);
+    }
+  };
+  prune(breakers_, [](const ServiceConfig& s) { return s.circuitBreaker.has_value(); });
+  prune(outliers_, [](const ServiceConfig& s) { return s.outlierDetection.has_value(); });
+  prune(limiters_, [](const ServiceConfig& s) { return s.concurrency.maxRequests > 0; });
+  prune(budgets_, [](const ServiceConfig&) { return true; });
+}
+
 std::map<std::string, std::shared_ptr<CircuitBreaker>> ResilienceRegistry::breakers() const {
   std::lock_guard lock(mutex_);
   return breakers_;

@@ -26,6 +26,11 @@ class ResilienceRegistry {
   std::shared_ptr<ConcurrencyLimiter> concurrency(const std::string& service, const ConcurrencyConfig& config);
   std::shared_ptr<RetryBudget> retryBudget(const std::string& service, const RetryBudgetConfig& config);
 
+  // Forgets the state of services that `config` no longer has (or no longer protects with that
+  // policy), so the listings below describe the running config. Runtimes still serving old
+  // requests keep their own references.
+  void retain(const Config& config);
+
   // Every breaker by service name, for metrics, /stats and the simulator's report.
   std::map<std::string, std::shared_ptr<CircuitBreaker>> breakers() const;
   std::map<std::string, std::shared_ptr<OutlierDetector>> outlierDetectors() const;

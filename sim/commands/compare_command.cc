@@ -197,6 +197,33 @@ int compareMain(const CompareArgs& args) {
                                                           : 0.0);
                        }});
   }
+  const bool faults = std::any_of(variants.begin(), variants.end(), [](const Variant& v) {
+    return !v.result->failingService.empty() || !v.result->breakers.empty();
+  });
+  if (faults) {
+    // Breaker columns (issue 6): measured on the service the scenario's first failure fault hits.
+    auto breakerOf = [](const RunResult& r) -> const BreakerReport* {
+      auto it = r.breakers.find(r.failingService);
+      return it == r.breakers.end() ? nullptr : &it->second;
+    };
+    columns.push_back({"sent to failing", [](const RunResult& r) {
+                         auto it = r.sentWhileFailing.find(r.failingService);
+                         return std::to_string(it == r.sentWhileFailing.end() ? 0 : it->second);
+                       }});
+    columns.push_back({"open after s", [breakerOf](const RunResult& r) {
+                         const auto* b = breakerOf(r);
+                         return b && b->timeToOpenS ? fmt::format("{:.2f}", *b->timeToOpenS) : std::string("-");
+                       }});
+    columns.push_back({"recover s", [breakerOf](const RunResult& r) {
+                         const auto* b = breakerOf(r);
+                         return b && b->timeToRecoverS ? fmt::format("{:.2f}", *b->timeToRecoverS) : std::string("-");
+                       }});
+    columns.push_back({"false trips", [](const RunResult& r) {
+                         std::uint64_t n = 0;
+                         for (const auto& [_, b] : r.breakers) n += b.falseTrips;
+                         return std::to_string(n);
+                       }});
+  }
   columns.push_back({"5xx", [](const RunResult& r) { return std::to_string(r.total.statuses.byClass[5]); }});
   columns.push_back({"503", [](const RunResult& r) { return std::to_string(r.total.statuses.code(503)); }});
   columns.push_back({"504", [](const RunResult& r) { return std::to_string(r.total.statuses.code(504)); }});

@@ -101,6 +101,7 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
   });
 
   const FaultEffect fx = faults_.evaluate(inst.service, inst.id, now, faultRandom_);
+  if (fx.down || fx.reset || fx.hang || (fx.abortStatus && *fx.abortStatus >= 500)) ++sentWhileFailing_[inst.service];
   if (fx.down) {
     ++inst.counters.refused;
     scheduler_->schedule(now + networkLatency_, [this, job] {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +36,8 @@ class SimTransport final : public gateway::UpstreamTransport {
             std::function<void(gateway::UpstreamResult)> done) override;
 
   FaultSet& faults() { return faults_; }
+  // Tries that reached a service while a failure fault (down, reset, hang, abort >= 500) hit them.
+  const std::map<std::string, std::uint64_t>& sentWhileFailing() const { return sentWhileFailing_; }
   struct InstanceView {
     std::string service, instance;
     const InstanceModel* model;
@@ -82,6 +85,7 @@ class SimTransport final : public gateway::UpstreamTransport {
   std::vector<std::uint32_t> freeCalls_;
   std::uint64_t generation_ = 1;
   FaultSet faults_;
+  std::map<std::string, std::uint64_t> sentWhileFailing_;
   gateway::Random faultRandom_;
   gateway::Duration networkLatency_ = 0;
   gateway::ManualClock* clock_ = nullptr;

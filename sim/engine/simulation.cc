@@ -11,6 +11,7 @@
 
 #include "libgateway/pipeline/gateway.h"
 #include "libgateway/pipeline/standard_pipeline.h"
+#include "libgateway/resilience/circuit_breaker.h"
 #include "sim/engine/sim_env.h"
 #include "sim/engine/sim_transport.h"
 
@@ -36,6 +37,7 @@ class Runner final : public gateway::ExchangeObserver {
         gateway_(shared_, env_.env()),
         second_{} {
     transport_.attach(env_.clock(), env_.scheduler());
+    shared_.setUnixTimeOffset(scenario.startUnixSeconds * gateway::kSecond);
     gateway::installStandardFilters(gateway_, shared_);
     gateway_.setObserver(this);
     for (std::size_t g = 0; g < scenario.clients.size(); ++g) {
@@ -88,6 +90,10 @@ class Runner final : public gateway::ExchangeObserver {
     result_.simulated = std::max<Duration>(scenario_.duration, env_.now());
     result_.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
     result_.traceHash = hash_;
+    result_.sentWhileFailing = transport_.sentWhileFailing();
+    for (const auto& f : scenario_.faults) {
+      if (isFailure(f) && !f.service.empty() && (result_.failingService.empty())) result_.failingService = f.service;
+    }
     for (const auto& v : transport_.instances()) {
       const auto& c = *v.counters;
       result_.instances.push_back({v.service, v.instance, c.received, c.served, c.rejected, c.errors, c.timedOut,
@@ -111,6 +117,29 @@ class Runner final : public gateway::ExchangeObserver {
     auto [it, inserted] = result_.consumers.try_emplace(who);
     if (inserted) initConsumer(it->second, ex);
     it->second.window.add(ex.start + ex.limitDelay);  // when it is let through upstream
+  }
+
+  void onBreakerTransition(const gateway::Exchange& ex, const gateway::BreakerTransition& t) override {
+    const gateway::ServiceConfig* svc = ex.runtime->service(ex.serviceIndex).config;
+    BreakerReport& b = result_.breakers[svc->name];
+    b.service = svc->name;
+    ++b.transitionCount;
+    if (b.transitions.size() < 1000) {
+      b.transitions.push_back({t.at, std::string(gateway::toString(t.from)), std::string(gateway::toString(t.to)), t.reason});
+    }
+    const FaultSpec* fault = failureFault(svc->name);
+    if (t.to == gateway::BreakerState::kOpen) {
+      bool faultActive = false;
+      for (const auto& f : scenario_.faults) {
+        if (isFailure(f) && (f.service.empty() || f.service == svc->name) && f.activeAt(t.at)) faultActive = true;
+      }
+      if (!faultActive) ++b.falseTrips;
+      if (fault && !b.timeToOpenS && t.at >= fault->at) b.timeToOpenS = static_cast<double>(t.at - fault->at) / 1e6;
+    }
+    if (t.to == gateway::BreakerState::kClosed && fault && b.timeToOpenS && !b.timeToRecoverS &&
+        fault->duration != gateway::kNever && t.at >= fault->at + fault->duration) {
+      b.timeToRecoverS = static_cast<double>(t.at - fault->at - fault->duration) / 1e6;
+    }
   }
 
   void onComplete(const gateway::Exchange& ex, const gateway::Response& response) override {
@@ -151,6 +180,19 @@ class Runner final : public gateway::ExchangeObserver {
   }
 
  private:
+  static bool isFailure(const FaultSpec& f) {
+    return f.kind == FaultSpec::Kind::kDown || f.kind == FaultSpec::Kind::kFlapping || f.kind == FaultSpec::Kind::kReset ||
+           f.kind == FaultSpec::Kind::kHang || (f.kind == FaultSpec::Kind::kAbort && f.status >= 500);
+  }
+  // The first failure fault that hits `service` (the one time-to-open is measured from).
+  const FaultSpec* failureFault(const std::string& service) const {
+    const FaultSpec* first = nullptr;
+    for (const auto& f : scenario_.faults) {
+      if (isFailure(f) && (f.service.empty() || f.service == service) && (!first || f.at < first->at)) first = &f;
+    }
+    return first;
+  }
+
   struct GroupState {
     const ClientGroup* group;
     gateway::Random random;
@@ -445,6 +487,20 @@ std::optional<double> RunResult::metric(const std::string& name, const std::map<
     auto it = groups.find(g->second);
     if (it == groups.end()) return std::nullopt;
     s = &it->second;
+  } else if (name.rfind("breaker_", 0) == 0 || name == "sent_while_failing") {
+    auto sv = labels.find("service");
+    const std::string service = sv != labels.end() ? sv->second : failingService;
+    if (name == "sent_while_failing") {
+      auto it = sentWhileFailing.find(service);
+      return static_cast<double>(it == sentWhileFailing.end() ? 0 : it->second);
+    }
+    auto it = breakers.find(service);
+    if (name == "breaker_transitions") return static_cast<double>(it == breakers.end() ? 0 : it->second.transitionCount);
+    if (name == "breaker_false_trips") return static_cast<double>(it == breakers.end() ? 0 : it->second.falseTrips);
+    if (it == breakers.end()) return std::nullopt;
+    if (name == "breaker_time_to_open_s") return it->second.timeToOpenS;
+    if (name == "breaker_time_to_recover_s") return it->second.timeToRecoverS;
+    return std::nullopt;
   } else if (auto c = labels.find("consumer"); c != labels.end()) {
     auto it = consumers.find(c->second);
     if (it == consumers.end()) return std::nullopt;
@@ -500,6 +556,16 @@ nlohmann::json RunResult::toJson() const {
   for (const auto& [name, s] : groups) j["groups"][name] = s.toJson();
   j["rate_limiting"] = {{"allowed", limiterAllowed}, {"denied", limiterDenied}, {"delayed", limiterDelayed},
                         {"jain_fairness", jainFairness()}, {"max_overshoot", maxOvershoot()}};
+  for (const auto& [name, b] : breakers) {
+    nlohmann::json t = nlohmann::json::array();
+    for (const auto& x : b.transitions) t.push_back({{"at_s", static_cast<double>(x.at) / 1e6}, {"from", x.from}, {"to", x.to}, {"reason", x.reason}});
+    j["breakers"][name] = {{"transitions", t},
+                           {"transition_count", b.transitionCount},
+                           {"time_to_open_s", b.timeToOpenS ? nlohmann::json(*b.timeToOpenS) : nlohmann::json(nullptr)},
+                           {"time_to_recover_s", b.timeToRecoverS ? nlohmann::json(*b.timeToRecoverS) : nlohmann::json(nullptr)},
+                           {"false_trips", b.falseTrips}};
+  }
+  for (const auto& [name, n] : sentWhileFailing) j["sent_while_failing"][name] = n;
   for (const auto& i : instances) {
     j["instances"].push_back({{"service", i.service}, {"instance", i.instance}, {"received", i.received},
                               {"served", i.served}, {"errors", i.errors}, {"rejected_queue_full", i.rejected},
@@ -536,6 +602,16 @@ std::string formatRunSummary(const RunResult& r) {
   }
   out += fmt::format("rate limiting: {} allowed, {} denied, {} delayed; fairness (Jain) {:.3f}; max overshoot {:.2f}x quota\n",
                      r.limiterAllowed, r.limiterDenied, r.limiterDelayed, r.jainFairness(), r.maxOvershoot());
+  for (const auto& [name, b] : r.breakers) {
+    out += fmt::format("circuit breaker {}: {} transitions; open {}s after the fault, closed {}s after it healed, {} false trips\n",
+                       name, b.transitionCount, b.timeToOpenS ? fmt::format("{:.3f}", *b.timeToOpenS) : std::string("-"),
+                       b.timeToRecoverS ? fmt::format("{:.3f}", *b.timeToRecoverS) : std::string("-"), b.falseTrips);
+    for (std::size_t i = 0; i < b.transitions.size() && i < 10; ++i) {
+      const auto& t = b.transitions[i];
+      out += fmt::format("  {:.3f}s {} -> {}: {}\n", static_cast<double>(t.at) / 1e6, t.from, t.to, t.reason);
+    }
+  }
+  for (const auto& [name, n] : r.sentWhileFailing) out += fmt::format("tries sent to {} while it was failing: {}\n", name, n);
   out += "instances:\n";
   for (const auto& i : r.instances) {
     out += fmt::format("  {}/{}: received {}, served {}, errors {}, queue-full {}, timed out {}, refused {}, resets {}, "

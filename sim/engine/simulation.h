@@ -35,6 +35,21 @@ struct InstanceReport {
   std::size_t maxQueued = 0;
 };
 
+// What one service's circuit breaker did, measured against the scenario's fault timeline
+// (the first fault on the service that makes it fail: down, flapping, abort >= 500, reset, hang).
+struct BreakerReport {
+  struct Transition {
+    gateway::TimePoint at = 0;
+    std::string from, to, reason;
+  };
+  std::string service;
+  std::vector<Transition> transitions;  // the first 1,000
+  std::uint64_t transitionCount = 0;
+  std::optional<double> timeToOpenS;     // from the fault's start to the first OPEN
+  std::optional<double> timeToRecoverS;  // from the fault's end to CLOSED again
+  std::uint64_t falseTrips = 0;          // OPEN while no failure fault was active on the service
+};
+
 struct SecondSummary {
   std::int64_t second = 0;
   std::uint64_t requests = 0, s2xx = 0, s3xx = 0, s4xx = 0, s5xx = 0, s429 = 0, s502 = 0, s503 = 0, s504 = 0;
@@ -65,6 +80,9 @@ struct RunResult {
   std::vector<SecondSummary> series;
   std::vector<ExpectationResult> expectations;
   std::uint64_t limiterAllowed = 0, limiterDenied = 0, limiterDelayed = 0;
+  std::map<std::string, BreakerReport> breakers;  // services whose breaker changed state
+  std::map<std::string, std::uint64_t> sentWhileFailing;  // tries sent to a service during its failure faults
+  std::string failingService;  // the service of the scenario's first failure fault, if any
 
   double jainFairness() const;    // over consumers' admitted/offered ratios
   double maxOvershoot() const;    // max over consumers of (most admitted in a window / quota)

@@ -224,7 +224,8 @@ std::optional<Expectation> parseExpectation(const std::string& text, std::string
   static const std::vector<std::string> kMetrics = {
       "requests", "throughput_rps", "rate_limited", "errors", "error_rate", "success_rate", "p50_ms", "p90_ms",
       "p99_ms", "p999_ms", "max_ms", "mean_ms", "retries", "jain_fairness", "overshoot", "limiter_delay_mean_ms",
-      "offered", "admitted"};
+      "offered", "admitted", "breaker_time_to_open_s", "breaker_time_to_recover_s", "breaker_false_trips",
+      "breaker_transitions", "sent_while_failing"};
   static const std::regex kStatus(R"(^status_([1-5]xx|[1-5][0-9][0-9])$)");
   if (std::find(kMetrics.begin(), kMetrics.end(), e.metric) == kMetrics.end() && !std::regex_match(e.metric, kStatus)) {
     std::string hint;
@@ -258,12 +259,21 @@ std::optional<Expectation> parseExpectation(const std::string& text, std::string
       return x;
     };
     const std::string key = trim(pair.substr(0, eq));
-    if (key != "route" && key != "group" && key != "consumer") {
-      error = fmt::format("unknown label \"{}\" (route, group or consumer)", key);
+    if (key != "route" && key != "group" && key != "consumer" && key != "service") {
+      error = fmt::format("unknown label \"{}\" (route, group, consumer or service)", key);
       return std::nullopt;
     }
     e.labels[key] = trim(pair.substr(eq + 1));
     pos = comma + 1;
+  }
+  const bool breakerMetric = e.metric.rfind("breaker_", 0) == 0 || e.metric == "sent_while_failing";
+  if (breakerMetric && e.labels.size() != e.labels.count("service")) {
+    error = fmt::format("{} takes only a service label", e.metric);
+    return std::nullopt;
+  }
+  if (!breakerMetric && e.labels.count("service")) {
+    error = "the service label goes with breaker_* and sent_while_failing metrics";
+    return std::nullopt;
   }
   return e;
 }
@@ -279,6 +289,7 @@ ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& base
   if (auto v = r.integer("seed", 0, INT64_MAX)) s.seed = static_cast<std::uint64_t>(*v);
   if (auto v = r.number("duration_s", 0.001, 1e7, true)) s.duration = seconds(*v);
   if (auto v = r.number("network_latency_ms", 0, 60000)) s.networkLatency = seconds(*v / 1000);
+  if (auto v = r.integer("start_unix_s", 0, 32503680000)) s.startUnixSeconds = *v;
   if (const auto* g = r.any("gateway", true)) {
     if (g->is_string()) {
       std::filesystem::path p(g->get<std::string>());
@@ -298,7 +309,8 @@ ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& base
       errors.add("/gateway", "expected a config object or the path of a config file");
     }
     if (!s.gatewayJson.is_null()) {
-      auto load = gateway::loadConfigJson(s.gatewayJson, "/gateway");
+      // Relative key and JWKS paths in the config resolve against the scenario's folder.
+      auto load = gateway::loadConfigJson(s.gatewayJson, "/gateway", baseDir);
       for (const auto& e : load.errors.list()) errors.add(e.path, e.message);
       s.gateway = load.config;
     }

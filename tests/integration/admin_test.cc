@@ -141,7 +141,9 @@ TEST_F(AdminTest, SighupReloads) {
 }
 
 TEST_F(AdminTest, AccessLogHasOneJsonLinePerRequest) {
-  const HttpReply r = get("/api/users/9", {{"X-Correlation-ID", "log-me-1"}});
+  // Quotes and backslashes are legal in a correlation id: the line must stay valid JSON.
+  const std::string id = R"(log-"me"\1)";
+  const HttpReply r = get("/api/users/9", {{"X-Correlation-ID", id}});
   ASSERT_EQ(r.status, 200);
   // Workers flush their log buffers every 200 ms: poll the file with a deadline.
   const auto deadline = Clock::now() + std::chrono::seconds(5);
@@ -150,11 +152,12 @@ TEST_F(AdminTest, AccessLogHasOneJsonLinePerRequest) {
     std::ifstream in(stack_.accessLogPath());
     std::string text;
     while (std::getline(in, text)) {
-      if (text.find("log-me-1") != std::string::npos) line = json::parse(text, nullptr, false);
+      const json parsed = json::parse(text, nullptr, false);
+      EXPECT_TRUE(parsed.is_object()) << "not JSON: " << text;
+      if (parsed.is_object() && parsed["correlation_id"] == id) line = parsed;
     }
   }
   ASSERT_TRUE(line.is_object()) << "no access-log line for the request";
-  EXPECT_EQ(line["correlation_id"], "log-me-1");
   EXPECT_EQ(line["route"], "users");
   EXPECT_EQ(line["service"], "users");
   EXPECT_EQ(line["status"], 200);

@@ -91,6 +91,8 @@ std::unique_ptr<HttpConnection> HttpConnection::open(const std::string& address,
 
 HttpConnection::~HttpConnection() { ::close(fd_); }
 
+void HttpConnection::shutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+
 bool HttpConnection::send(std::string_view bytes) {
   const auto deadline = Clock::now() + std::chrono::seconds(5);
   while (!bytes.empty()) {

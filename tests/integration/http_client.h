@@ -34,6 +34,8 @@ class HttpConnection {
   ~HttpConnection();
 
   bool send(std::string_view bytes);
+  // Half-closes: the peer reads EOF after what was sent.
+  void shutdownWrite();
   // One response; nullopt on timeout, EOF before a whole response, or a parse error.
   std::optional<HttpReply> read(std::chrono::milliseconds timeout = 5000ms, bool headRequest = false);
   // True once the peer closed (EOF or reset) within `timeout`; discards what it reads.

@@ -171,6 +171,22 @@ TEST_F(ProxyTest, Http10ClientGetsAnAnswerAndAClose) {
   EXPECT_TRUE(c->waitClosed());
 }
 
+TEST_F(ProxyTest, RequestFollowedByHalfCloseIsAnswered) {
+  startGateway();
+  std::string error;
+  auto c = HttpConnection::open(stack_.gateway(), error);
+  ASSERT_TRUE(c) << error;
+  ASSERT_TRUE(c->send(buildRequest("GET", "/api/users/4", "x") + buildRequest("GET", "/api/users/5", "x")));
+  c->shutdownWrite();
+  for (const char* id : {"4", "5"}) {
+    auto r = c->read();
+    ASSERT_TRUE(r) << "no answer for user " << id;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->header("X-Mock-Target"), std::string("/users/") + id);
+  }
+  EXPECT_TRUE(c->waitClosed());
+}
+
 TEST_F(ProxyTest, ExpectContinueGetsAnInterimAnswer) {
   startGateway();
   std::string error;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "libgateway/config/config_loader.h"
+
 namespace gateway {
 namespace {
 
@@ -131,6 +133,37 @@ TEST(OutlierDetection, Classification) {
   EXPECT_EQ(callHealth(true, 500), CallHealth::kServerError);
   EXPECT_EQ(callHealth(true, 503), CallHealth::kGatewayFailure);
   EXPECT_EQ(callHealth(false, 0), CallHealth::kGatewayFailure);
+}
+
+TEST(OutlierConfig, DefaultsAndErrors) {
+  ConfigLoad ok = loadConfigJson(nlohmann::json::parse(R"({
+    "services": [{"name": "s", "instances": ["10.0.0.1:80"], "outlier_detection": {}}],
+    "routes": [{"name": "r", "match": {"prefix": "/"}, "service": "s"}]})"));
+  ASSERT_TRUE(ok.ok()) << ok.errors.text();
+  const auto& od = *ok.config->services[0].outlierDetection;
+  EXPECT_EQ(od.consecutive5xx, 5u);  // Envoy's defaults
+  EXPECT_EQ(od.baseEjection, seconds(30));
+  EXPECT_EQ(od.maxEjection, seconds(300));
+  EXPECT_EQ(od.maxEjectionPercent, 10u);
+
+  ConfigLoad bad = loadConfigJson(nlohmann::json::parse(R"({
+    "services": [
+      {"name": "a", "instances": ["10.0.0.1:80"], "outlier_detection": {"consecutive_5xx": 0, "max_ejection_percent": 150}},
+      {"name": "b", "instances": ["10.0.0.1:80"], "outlier_detection": {"base_ejection_ms": 5000, "max_ejection_ms": 1000}},
+      {"name": "c", "instances": ["10.0.0.1:80"], "concurrency": {"max_pending": 5}},
+      {"name": "d", "instances": ["10.0.0.1:80"], "concurrency": {"max_requests": 10, "adaptive": {"algorithm": "vegas"}}}],
+    "routes": [{"name": "r", "match": {"prefix": "/"}, "service": "a"}]})"));
+  ASSERT_FALSE(bad.ok());
+  const std::string text = bad.errors.text();
+  for (const char* want : {
+           "/services/0/outlier_detection: consecutive_5xx and consecutive_gateway_failure are both 0: nothing would ever be ejected",
+           "/services/0/outlier_detection/max_ejection_percent: must be between 0 and 100, got 150",
+           "/services/1/outlier_detection/max_ejection_ms: max_ejection_ms must be at least base_ejection_ms",
+           "/services/2/concurrency/max_pending: requests only wait when max_requests is set",
+           "/services/3/concurrency/adaptive/algorithm: \"vegas\" is not one of: gradient2",
+       }) {
+    EXPECT_NE(text.find(want), std::string::npos) << "missing: " << want << "\nall:\n" << text;
+  }
 }
 
 }  // namespace

@@ -68,7 +68,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1 << 30))
       ->capture_default_str();
   app.add_flag("--check", checkOnly, "validate the config and exit (0 when valid)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is not an error
+  }
 
   options.drainTimeout = millis(drainMs);
   options.limits.headerTimeout = millis(headerTimeoutMs);
