@@ -97,6 +97,10 @@ render "$CONF/nginx-proxy.conf" "$DIR/nginx.conf"
 render "$CONF/haproxy.cfg" "$DIR/haproxy.cfg"
 render "$CONF/gateway-plain.json" "$DIR/gateway-plain.json"
 render "$CONF/gateway-policies.json" "$DIR/gateway-policies.json"
+render "$CONF/gateway-jwt.json" "$DIR/gateway-jwt.json"
+# An HS256 token (tests/fixtures/jwt/tokens/sim_buyer.jwt, valid until 2100) for the JWT route;
+# gatewayd verifies it once and then serves it from its verified-token cache, as Envoy does.
+JWT_TOKEN=$(cat "$ROOT/tests/fixtures/jwt/tokens/sim_buyer.jwt")
 
 "${LOAD_CPU[@]}" nginx -p "$DIR" -c "$DIR/upstream.conf" & PIDS+=($!)
 "${PROXY_CPU[@]}" nginx -p "$DIR" -c "$DIR/nginx.conf" & PIDS+=($!); NGINX_MASTER=$!
@@ -119,6 +123,8 @@ start_gatewayd plain "$DIR/gateway-plain.json"
 GW_PLAIN=$GW_ADDR
 start_gatewayd policies "$DIR/gateway-policies.json" --access-log "$DIR/access.log"
 GW_POLICIES=$GW_ADDR
+start_gatewayd jwt "$DIR/gateway-jwt.json"
+GW_JWT=$GW_ADDR
 pid_of_gatewayd() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["pid"])' "$DIR/$1.out"; }
 # CPU time (user + system clock ticks) of a list of processes, threads included.
 cpu_ticks() {
@@ -135,20 +141,24 @@ declare -A TARGET=(
   [haproxy]="127.0.0.1:$HAPROXY_PORT"
   [gatewayd]="$GW_PLAIN"
   [gatewayd+policies]="$GW_POLICIES"
+  [gatewayd+jwt]="$GW_JWT"
 )
-ORDER=(nginx gatewayd haproxy gatewayd+policies)
+ORDER=(nginx gatewayd haproxy gatewayd+policies gatewayd+jwt)
+# Extra request headers per proxy (only the JWT route needs one).
+declare -A HEADER=([gatewayd+jwt]="Authorization: Bearer $JWT_TOKEN")
 
 declare -A CPU_PIDS=(
   [nginx]="$(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')"
   [haproxy]="$HAPROXY_PID"
   [gatewayd]="$(pid_of_gatewayd plain)"
   [gatewayd+policies]="$(pid_of_gatewayd policies)"
+  [gatewayd+jwt]="$(pid_of_gatewayd jwt)"
 )
 
 wait_http "http://127.0.0.1:$UPSTREAM_PORT/"
 for p in "${ORDER[@]}"; do
   wait_http "http://${TARGET[$p]}/"
-  body=$(curl -s "http://${TARGET[$p]}/bench")
+  body=$(curl -s -H "${HEADER[$p]:-X-Bench: 1}" "http://${TARGET[$p]}/bench")
   [[ "$body" == *'"proxy benchmark body"'* ]] || { echo "proxy_bench: $p answered: $body" >&2; exit 1; }
 done
 
@@ -166,9 +176,10 @@ echo "proxy_bench: wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS rou
 for ((round = 1; round <= ROUNDS; round++)); do
   for p in "${ORDER[@]}"; do
     url="http://${TARGET[$p]}/bench"
-    "${LOAD_CPU[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d1s "$url" > /dev/null  # warm-up
+    hdr=(-H "${HEADER[$p]:-X-Bench: 1}")
+    "${LOAD_CPU[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d1s "${hdr[@]}" "$url" > /dev/null  # warm-up
     before=$(cpu_ticks "${CPU_PIDS[$p]}")
-    out=$("${LOAD_CPU[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+    out=$("${LOAD_CPU[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${hdr[@]}" "$url")
     after=$(cpu_ticks "${CPU_PIDS[$p]}")
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<< "$out")
     total=$(awk '/requests in/ {print $1}' <<< "$out")
@@ -193,7 +204,7 @@ n = med["nginx"]
 print()
 print(f"{'proxy':<20}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>12}"
       f"{'req/s vs nginx':>16}{'p99 vs nginx':>14}{'CPU/req vs nginx':>18}")
-for p in ["nginx", "haproxy", "gatewayd", "gatewayd+policies"]:
+for p in ["nginx", "haproxy", "gatewayd", "gatewayd+policies", "gatewayd+jwt"]:
     r, a, b, c = med[p]
     print(f"{p:<20}{r:>10.0f}{a:>9.3f}{b:>9.3f}{c:>12.2f}{r / n[0]:>15.2f}x{b / n[2]:>13.2f}x{c / n[3]:>17.2f}x")
 g, gp = med["gatewayd"], med["gatewayd+policies"]
@@ -201,5 +212,7 @@ print()
 print(f"gatewayd/nginx: {g[0] / n[0]:.2f}x requests/s (target >= 1.0), p99 {g[2] / n[2]:.2f}x (target <= 1.0), "
       f"CPU per request {g[3] / n[3]:.2f}x")
 print(f"gatewayd+policies/nginx: {gp[0] / n[0]:.2f}x requests/s (target >= 0.9), CPU per request {gp[3] / n[3]:.2f}x")
+gj = med["gatewayd+jwt"]
+print(f"gatewayd+jwt/nginx: {gj[0] / n[0]:.2f}x requests/s (target >= 0.85), CPU per request {gj[3] / n[3]:.2f}x")
 print("(medians over rounds; CPU us/req = user+system time of the proxy's processes per request served)")
 EOF

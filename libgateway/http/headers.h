@@ -35,6 +35,14 @@ class Headers {
   void set(std::string_view name, std::string_view value);
   // The same, taking ownership of the strings (no copies on hot paths).
   void set(Field field);
+  // Removes every field for which pred(field) is true, in one pass.
+  template <class Pred>
+  std::size_t removeIf(Pred pred) {
+    const auto before = fields_.size();
+    std::erase_if(fields_, pred);
+    return before - fields_.size();
+  }
+  void reserve(std::size_t n) { fields_.reserve(n); }
   // Removes every field of that name; returns how many were removed.
   std::size_t remove(std::string_view name);
 

@@ -1,5 +1,6 @@
 #include "libgateway/net/gateway_server.h"
 
+#include <chrono>
 #include <csignal>
 #include <condition_variable>
 #include <random>
@@ -10,6 +11,8 @@
 #include "libgateway/config/config_loader.h"
 #include "libgateway/net/exchange_reporter.h"
 #include "libgateway/pipeline/gateway.h"
+#include "libgateway/resilience/circuit_breaker.h"
+#include "libgateway/resilience/resilience_registry.h"
 #include "libgateway/pipeline/standard_pipeline.h"
 
 namespace gateway::net {
@@ -106,6 +109,12 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& optio
   }
   std::unique_ptr<GatewayServer> server(new GatewayServer(options));
   server->shared_ = std::make_unique<SharedState>(load.config);
+  // The core's clock is steady (microseconds since an arbitrary start); JWT exp/nbf need the
+  // Unix time, so tell the core how far apart the two are.
+  const auto unixNow = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  server->shared_->setUnixTimeOffset(unixNow - server->clock_.now());
   if (!options.accessLogPath.empty()) {
     server->accessLog_ = AccessLog::open(options.accessLogPath, error);
     if (!server->accessLog_) return nullptr;
@@ -255,6 +264,31 @@ void GatewayServer::renderMetrics(std::string& out) const {
                  upstreamStats_.connectionsOpen.load());
   fmt::format_to(std::back_inserter(out), "gateway_upstream_connections{{state=\"idle\"}} {}\n",
                  upstreamStats_.connectionsIdle.load());
+  // Circuit breakers (REFERENCE.md section 7): state as 0 closed, 1 open, 2 half-open.
+  const auto breakers = shared_->resilience().breakers();
+  appendFamilyHeader(out, "gateway_circuit_state", "Circuit breaker state by service: 0 closed, 1 open, 2 half-open.", "gauge");
+  std::vector<std::pair<std::string, BreakerSnapshot>> snapshots;
+  for (const auto& [service, breaker] : breakers) snapshots.emplace_back(service, breaker->snapshot(clock_.now()));
+  for (const auto& [service, snap] : snapshots) {
+    std::string labels = "service=\"";
+    appendLabelValue(labels, service);
+    labels += '"';
+    fmt::format_to(std::back_inserter(out), "gateway_circuit_state{{{}}} {}\n", labels, static_cast<int>(snap.state));
+  }
+  appendFamilyHeader(out, "gateway_circuit_transitions_total", "Circuit breaker state changes by service.", "counter");
+  for (const auto& [service, snap] : snapshots) {
+    std::string labels = "service=\"";
+    appendLabelValue(labels, service);
+    labels += '"';
+    fmt::format_to(std::back_inserter(out), "gateway_circuit_transitions_total{{{}}} {}\n", labels, snap.transitions);
+  }
+  appendFamilyHeader(out, "gateway_circuit_rejected_total", "Requests an open breaker answered 503 without calling upstream.", "counter");
+  for (const auto& [service, snap] : snapshots) {
+    std::string labels = "service=\"";
+    appendLabelValue(labels, service);
+    labels += '"';
+    fmt::format_to(std::back_inserter(out), "gateway_circuit_rejected_total{{{}}} {}\n", labels, snap.rejected);
+  }
   appendFamilyHeader(out, "gateway_upstream_requests_in_flight", "Requests in flight per upstream instance.", "gauge");
   const auto runtime = shared_->runtime();
   for (std::size_t s = 0; s < runtime->serviceCount(); ++s) {

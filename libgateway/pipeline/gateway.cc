@@ -12,9 +12,15 @@
 namespace gateway {
 
 void removeHopByHopHeaders(Headers& headers) {
-  // Fields listed in Connection are hop-by-hop too (RFC 9110 7.6.1).
-  std::vector<std::string> named;
-  for (auto value : headers.all("connection")) {
+  static constexpr std::array<std::string_view, 8> kHopByHop = {
+      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+      "proxy-authorization"};
+  // Fields listed in Connection are hop-by-hop too (RFC 9110 7.6.1). Most requests have no
+  // Connection header, so the common case is one pass with no allocation.
+  std::vector<std::string_view> named;
+  for (const auto& f : headers.fields()) {
+    if (!iequals(f.name, "connection")) continue;
+    std::string_view value = f.value;
     std::size_t start = 0;
     while (start <= value.size()) {
       auto comma = value.find(',', start);
@@ -22,15 +28,21 @@ void removeHopByHopHeaders(Headers& headers) {
       std::string_view token = value.substr(start, comma - start);
       while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
       while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      if (!token.empty()) named.emplace_back(token);
+      if (!token.empty()) named.push_back(token);
       start = comma + 1;
     }
   }
-  static constexpr std::array<std::string_view, 8> kHopByHop = {
-      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-      "proxy-authorization"};
-  for (auto h : kHopByHop) headers.remove(h);
-  for (const auto& h : named) headers.remove(h);
+  // Copies of the names: erasing fields moves the strings the views point into.
+  std::vector<std::string> namedCopies(named.begin(), named.end());
+  headers.removeIf([&](const Headers::Field& f) {
+    for (auto h : kHopByHop) {
+      if (iequals(f.name, h)) return true;
+    }
+    for (const auto& n : namedCopies) {
+      if (iequals(f.name, n)) return true;
+    }
+    return false;
+  });
 }
 
 namespace {

@@ -53,8 +53,8 @@ ParsedPath parsePath(std::string_view path, bool allowParams) {
       }
       std::size_t params = 1;
       for (const auto& s : out.segments) params += s.isParam;
-      if (params > 16) {
-        out.error = "at most 16 parameters in one template";
+      if (params > 8) {
+        out.error = "at most 8 parameters in one template";
         return out;
       }
       for (const auto& s : out.segments) {

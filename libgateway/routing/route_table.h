@@ -26,7 +26,7 @@ namespace gateway {
 // kMaxParams parameters.
 class RouteCaptures {
  public:
-  static constexpr std::size_t kMaxParams = 16;
+  static constexpr std::size_t kMaxParams = 8;
   using Capture = std::pair<std::string_view, std::string_view>;
   void emplace_back(std::string_view name, std::string_view value) {
     if (size_ < kMaxParams) items_[size_++] = Capture(name, value);

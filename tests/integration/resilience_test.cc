@@ -56,6 +56,9 @@ TEST_F(ResilienceTest, BreakerOpensOnInjectedFaultsAndRecovers) {
   EXPECT_EQ(open.header("Retry-After"), "1");
   for (int i = 0; i < 5; ++i) EXPECT_EQ(get("/api/orders?userId=1").status, 503);
   EXPECT_EQ(mockRequests("orders-1"), sentWhileClosed) << "an open breaker must not call upstream";
+  const std::string openMetrics = fetch(stack_.admin(), "GET", "/metrics").body;
+  EXPECT_NE(openMetrics.find("gateway_circuit_state{service=\"orders\"} 1\n"), std::string::npos) << openMetrics;
+  EXPECT_NE(openMetrics.find("gateway_circuit_rejected_total{service=\"orders\"} 6\n"), std::string::npos);
 
   clearFaults();
   // After open_ms a trial call goes through and, succeeding, closes the breaker.
@@ -64,6 +67,9 @@ TEST_F(ResilienceTest, BreakerOpensOnInjectedFaultsAndRecovers) {
 
   const std::string metrics = fetch(stack_.admin(), "GET", "/metrics").body;
   EXPECT_NE(metrics.find("gateway_requests_total"), std::string::npos);
+  EXPECT_NE(metrics.find("gateway_circuit_state{service=\"orders\"} 0\n"), std::string::npos) << "closed again";
+  EXPECT_NE(metrics.find("gateway_circuit_transitions_total{service=\"orders\"} 3\n"), std::string::npos)
+      << "closed -> open -> half_open -> closed";
 }
 
 TEST_F(ResilienceTest, FailingInstanceIsEjectedAndReadmitted) {
