@@ -265,29 +265,29 @@ void GatewayServer::renderMetrics(std::string& out) const {
   fmt::format_to(std::back_inserter(out), "gateway_upstream_connections{{state=\"idle\"}} {}\n",
                  upstreamStats_.connectionsIdle.load());
   // Circuit breakers (REFERENCE.md section 7): state as 0 closed, 1 open, 2 half-open.
-  const auto breakers = shared_->resilience().breakers();
-  appendFamilyHeader(out, "gateway_circuit_state", "Circuit breaker state by service: 0 closed, 1 open, 2 half-open.", "gauge");
-  std::vector<std::pair<std::string, BreakerSnapshot>> snapshots;
-  for (const auto& [service, breaker] : breakers) snapshots.emplace_back(service, breaker->snapshot(clock_.now()));
-  for (const auto& [service, snap] : snapshots) {
+  std::vector<std::pair<std::string, BreakerSnapshot>> breakers;
+  for (const auto& [service, breaker] : shared_->resilience().breakers()) {
     std::string labels = "service=\"";
     appendLabelValue(labels, service);
     labels += '"';
-    fmt::format_to(std::back_inserter(out), "gateway_circuit_state{{{}}} {}\n", labels, static_cast<int>(snap.state));
+    breakers.emplace_back(std::move(labels), breaker->snapshot(clock_.now()));
   }
-  appendFamilyHeader(out, "gateway_circuit_transitions_total", "Circuit breaker state changes by service.", "counter");
-  for (const auto& [service, snap] : snapshots) {
-    std::string labels = "service=\"";
-    appendLabelValue(labels, service);
-    labels += '"';
-    fmt::format_to(std::back_inserter(out), "gateway_circuit_transitions_total{{{}}} {}\n", labels, snap.transitions);
-  }
-  appendFamilyHeader(out, "gateway_circuit_rejected_total", "Requests an open breaker answered 503 without calling upstream.", "counter");
-  for (const auto& [service, snap] : snapshots) {
-    std::string labels = "service=\"";
-    appendLabelValue(labels, service);
-    labels += '"';
-    fmt::format_to(std::back_inserter(out), "gateway_circuit_rejected_total{{{}}} {}\n", labels, snap.rejected);
+  const struct {
+    const char* name;
+    const char* help;
+    const char* type;
+    std::uint64_t (*value)(const BreakerSnapshot&);
+  } families[] = {
+      {"gateway_circuit_state", "Circuit breaker state by service: 0 closed, 1 open, 2 half-open.", "gauge",
+       [](const BreakerSnapshot& b) { return static_cast<std::uint64_t>(b.state); }},
+      {"gateway_circuit_transitions_total", "Circuit breaker state changes by service.", "counter",
+       [](const BreakerSnapshot& b) { return b.transitions; }},
+      {"gateway_circuit_rejected_total", "Requests an open breaker answered 503 without calling upstream.", "counter",
+       [](const BreakerSnapshot& b) { return b.rejected; }},
+  };
+  for (const auto& f : families) {
+    appendFamilyHeader(out, f.name, f.help, f.type);
+    for (const auto& [labels, snap] : breakers) fmt::format_to(std::back_inserter(out), "{}{{{}}} {}\n", f.name, labels, f.value(snap));
   }
   appendFamilyHeader(out, "gateway_upstream_requests_in_flight", "Requests in flight per upstream instance.", "gauge");
   const auto runtime = shared_->runtime();

@@ -335,21 +335,8 @@ class Session final : public ServerConnection,
   // went out; false when the socket is full (writeBlocked_ stays set) or was closed.
   bool flushOutput() {
     while (true) {
-      iovec iov[2];
-      int count = 0;
-      if (outOffset_ < head_.size()) {
-        iov[count++] = {head_.data() + outOffset_, head_.size() - outOffset_};
-        if (!outBody_.empty()) iov[count++] = {const_cast<char*>(outBody_.data()), outBody_.size()};
-      } else {
-        const std::size_t skip = outOffset_ - head_.size();
-        iov[count++] = {const_cast<char*>(outBody_.data()) + skip, outBody_.size() - skip};
-      }
-      msghdr msg{};
-      msg.msg_iov = iov;
-      msg.msg_iovlen = static_cast<std::size_t>(count);
-      const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      const long n = sendHeadAndBody(fd_, head_, outBody_, outOffset_);
       if (n < 0) {
-        if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
           writeReady_ = false;
           return false;

@@ -1,5 +1,10 @@
 #include "libgateway/net/http_wire.h"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+
 #include <charconv>
 #include <chrono>
 #include <ctime>
@@ -185,6 +190,26 @@ bool splitHostPort(std::string_view address, std::string& host, std::uint16_t& p
   host = std::string(h);
   port = static_cast<std::uint16_t>(value);
   return true;
+}
+
+long sendHeadAndBody(int fd, std::string_view head, std::string_view body, std::size_t offset) {
+  iovec iov[2];
+  int count = 0;
+  if (offset < head.size()) {
+    iov[count++] = {const_cast<char*>(head.data()) + offset, head.size() - offset};
+    if (!body.empty()) iov[count++] = {const_cast<char*>(body.data()), body.size()};
+  } else {
+    const std::size_t skip = offset - head.size();
+    iov[count++] = {const_cast<char*>(body.data()) + skip, body.size() - skip};
+  }
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = static_cast<std::size_t>(count);
+  while (true) {
+    const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    return static_cast<long>(n);
+  }
 }
 
 }  // namespace gateway::net

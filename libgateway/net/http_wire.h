@@ -33,6 +33,10 @@ void writeRequestHead(std::string& out, const Request& request, std::string_view
 // once a second per thread.
 std::string_view httpDate();
 
+// One sendmsg() of what is left of head + body after `offset` bytes already went out,
+// retried on EINTR. Returns the bytes written, or -1 with errno set (EAGAIN: socket full).
+long sendHeadAndBody(int fd, std::string_view head, std::string_view body, std::size_t offset);
+
 // Splits "host:port" or "[v6]:port". False with a message naming the problem.
 bool splitHostPort(std::string_view address, std::string& host, std::uint16_t& port, std::string& error);
 

@@ -250,21 +250,8 @@ class Connection final : public Expirable, public FdWatcher, public std::enable_
   bool flushRequest() {
     const std::string& body = call_->request.body;
     while (true) {
-      iovec iov[2];
-      int count = 0;
-      if (outOffset_ < head_.size()) {
-        iov[count++] = {head_.data() + outOffset_, head_.size() - outOffset_};
-        if (!body.empty()) iov[count++] = {const_cast<char*>(body.data()), body.size()};
-      } else {
-        const std::size_t skip = outOffset_ - head_.size();
-        iov[count++] = {const_cast<char*>(body.data()) + skip, body.size() - skip};
-      }
-      msghdr msg{};
-      msg.msg_iov = iov;
-      msg.msg_iovlen = static_cast<std::size_t>(count);
-      const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      const long n = sendHeadAndBody(fd_, head_, body, outOffset_);
       if (n < 0) {
-        if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
           writeReady_ = false;
           return false;
