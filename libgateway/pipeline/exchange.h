@@ -64,6 +64,10 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   TimerId timer = 0;                 // the current try's deadline, or a pending-slot deadline
   std::uint32_t transportHolds = 0;  // sends whose callback has not come yet
   std::shared_ptr<Exchange> upstreamHold;  // set while the transport holds the exchange
+  // The Gateway's list of live exchanges (Gateway::live_), so a Gateway that goes away first
+  // can detach them and break the upstreamHold self-reference.
+  Exchange* livePrev = nullptr;
+  Exchange* liveNext = nullptr;
   std::optional<Request> upstream;   // the upstream request, kept (and copied) while retries remain
   std::optional<UpstreamResult> lastFailure;  // answered when a retry cannot be made after all
   // Resilience policies.

@@ -63,12 +63,32 @@ Gateway::~Gateway() {
   // so nothing refers to this Gateway once the queues release them.
   for (auto& [limiter, w] : waiting_) {
     if (w.poll != 0) env_.scheduler.cancel(w.poll);
-    for (auto& ex : w.queue) {
-      const TimerId t = std::exchange(ex->timer, 0);
-      ex->gateway = nullptr;
-      if (t != 0) env_.scheduler.cancel(t);
-    }
   }
+  // Every exchange still alive (held by a transport, a timer or a queue) is detached: its
+  // timer is cancelled, it forgets this Gateway, and its self-reference is released, so a
+  // transport that drops its callbacks without calling them does not leak it.
+  while (live_) {
+    Exchange* ex = live_;
+    unlinkLive(ex);
+    if (ex->timer != 0) env_.scheduler.cancel(std::exchange(ex->timer, 0));
+    ex->gateway = nullptr;
+    ex->transportHolds = 0;
+    std::shared_ptr<Exchange> hold = std::move(ex->upstreamHold);
+  }
+}
+
+void Gateway::linkLive(Exchange* ex) {
+  ex->livePrev = nullptr;
+  ex->liveNext = live_;
+  if (live_) live_->livePrev = ex;
+  live_ = ex;
+}
+
+void Gateway::unlinkLive(Exchange* ex) {
+  if (ex->livePrev) ex->livePrev->liveNext = ex->liveNext;
+  else if (live_ == ex) live_ = ex->liveNext;
+  if (ex->liveNext) ex->liveNext->livePrev = ex->livePrev;
+  ex->livePrev = ex->liveNext = nullptr;
 }
 
 void Gateway::refreshRuntime() {
@@ -82,6 +102,7 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
   ex->request = std::move(request);
   ex->done = std::move(done);
   ex->gateway = this;
+  linkLive(ex.get());
   ex->runtime = runtime_;
   ex->start = env_.clock.now();
   ex->unixStart = ex->start + shared_.unixTimeOffset();
@@ -175,6 +196,7 @@ Request Gateway::upstreamRequest(Exchange& ex) const {
 Exchange::~Exchange() {
   if (pendingSlot) runtime->service(serviceIndex).concurrency->removePending();
   if (!gateway) return;
+  gateway->unlinkLive(this);
   if (timer != 0) gateway->env_.scheduler.cancel(timer);
   if (attemptOpen) {
     // Dropped mid-try (cancelled): give back what the try held.

@@ -53,6 +53,8 @@ class Gateway {
   std::optional<std::size_t> pickInstance(Exchange& ex, ServiceRuntime& service, TimePoint now);
   void onTransportResult(Exchange* raw, std::uint32_t attempt, UpstreamResult result);
   void onAttemptDeadline(Exchange* raw, std::uint32_t attempt);
+  void linkLive(Exchange* ex);
+  void unlinkLive(Exchange* ex);
   void endAttempt(Exchange& ex);
   void onTryResult(const std::shared_ptr<Exchange>& ex, UpstreamResult result);
   // Answers from an upstream result: the response, or 502 / 504 for the failure kinds.
@@ -71,6 +73,7 @@ class Gateway {
   std::uint64_t runtimeVersion_ = 0;
   std::vector<std::unique_ptr<RequestFilter>> filters_;
   ExchangeObserver* observer_ = nullptr;
+  Exchange* live_ = nullptr;  // head of the live exchanges (intrusive list)
   std::uint64_t inFlight_ = 0;
   // Reused per pick (one thread): outlier exclusions, and those plus the instance a retry avoids.
   std::vector<std::uint8_t> excludedBuffer_;
