@@ -1,5 +1,7 @@
 #include "libgateway/http/message.h"
 
+#include "libgateway/http/json_escape.h"
+
 
 namespace gateway {
 
@@ -48,29 +50,6 @@ std::string_view reasonPhrase(int status) {
     case 504: return "Gateway Timeout";
     default: return "Unknown";
   }
-}
-
-void appendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
 }
 
 Response errorResponse(int status, std::string_view code, std::string_view message) {

@@ -1,5 +1,7 @@
 #include "libgateway/net/exchange_reporter.h"
 
+#include "libgateway/http/json_escape.h"
+
 #include <charconv>
 #include <cstring>
 #include <chrono>
@@ -12,27 +14,6 @@ namespace gateway::net {
 namespace {
 
 constexpr std::size_t kFlushBytes = 32 * 1024;
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0.
-std::size_t utf8Length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
-// Whether any of 8 bytes is a control character, '"', '\\', DEL or non-ASCII (SWAR).
-bool needsEscape8(const char* p) {
-  std::uint64_t x;
-  std::memcpy(&x, p, 8);
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  const auto hasZero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  const std::uint64_t below0x20 = (x - kOnes * 0x20) & ~x & kHigh;
-  return ((x & kHigh) | below0x20 | hasZero(x ^ (kOnes * '"')) | hasZero(x ^ (kOnes * '\\')) | hasZero(x ^ (kOnes * 0x7F))) != 0;
-}
 
 // Writes "2024-05-01T12:00:00.123Z" (24 bytes) at `p`, the part up to the second cached per
 // thread; returns the end.
@@ -67,41 +48,6 @@ std::string_view limitResult(const Exchange& ex) {
 }
 
 }  // namespace
-
-void appendJsonString(std::string& out, std::string_view s) {
-  out.push_back('"');
-  std::size_t i = 0;
-  while (i < s.size()) {
-    // Copy the longest run that needs no escaping in one go (the common case: all of it),
-    // testing eight bytes at a time.
-    std::size_t run = i;
-    while (run + 8 <= s.size() && !needsEscape8(s.data() + run)) run += 8;
-    while (run < s.size()) {
-      const auto c = static_cast<unsigned char>(s[run]);
-      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7F) break;
-      ++run;
-    }
-    out.append(s.data() + i, run - i);
-    i = run;
-    if (i == s.size()) break;
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-      ++i;
-    } else if (c < 0x20 || c == 0x7F) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-      ++i;
-    } else if (const std::size_t n = utf8Length(s, i); n > 0) {
-      out.append(s.substr(i, n));
-      i += n;
-    } else {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);  // keep the line valid JSON
-      ++i;
-    }
-  }
-  out.push_back('"');
-}
 
 ExchangeReporter::ExchangeReporter(MetricsRegistry& metrics, AccessLog* log) : metrics_(metrics), log_(log) {}
 
@@ -192,37 +138,10 @@ class LineWriter {
   // A quoted, escaped JSON string: at most 6 bytes per input byte, plus the quotes.
   void json(std::string_view s) {
     *p_++ = '"';
-    std::size_t i = 0;
-    while (i < s.size()) {
-      std::size_t run = i;
-      while (run + 8 <= s.size() && !needsEscape8(s.data() + run)) run += 8;
-      while (run < s.size()) {
-        const auto c = static_cast<unsigned char>(s[run]);
-        if (c < 0x20 || c == '"' || c == '\\' || c >= 0x7F) break;
-        ++run;
-      }
-      std::memcpy(p_, s.data() + i, run - i);
-      p_ += run - i;
-      i = run;
-      if (i == s.size()) break;
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (c == '"' || c == '\\') {
-        *p_++ = '\\';
-        *p_++ = static_cast<char>(c);
-        ++i;
-      } else if (const std::size_t n = c >= 0x80 ? utf8Length(s, i) : 0; n > 0) {
-        std::memcpy(p_, s.data() + i, n);
-        p_ += n;
-        i += n;
-      } else {
-        // Control characters, DEL and invalid UTF-8 bytes: \u00XX keeps the line valid JSON.
-        static constexpr char kHex[] = "0123456789abcdef";
-        const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        std::memcpy(p_, escape, 6);
-        p_ += 6;
-        ++i;
-      }
-    }
+    escapeJson(s, [this](const char* data, std::size_t n) {
+      std::memcpy(p_, data, n);
+      p_ += n;
+    });
     *p_++ = '"';
   }
   void number(std::uint64_t v) { p_ = std::to_chars(p_, p_ + 24, v).ptr; }

@@ -47,7 +47,4 @@ class ExchangeReporter final : public ExchangeObserver {
   std::string buffer_;
 };
 
-// Appends `s` as a JSON string literal (quotes included); invalid UTF-8 bytes are escaped.
-void appendJsonString(std::string& out, std::string_view s);
-
 }  // namespace gateway::net

@@ -1,5 +1,7 @@
 #include "libgateway/pipeline/rate_limit_filter.h"
 
+#include "libgateway/http/json_escape.h"
+
 #include <algorithm>
 #include <charconv>
 
