@@ -4,27 +4,19 @@
 // Tokens and keys are the openssl-made fixtures (tests/fixtures/jwt/make_fixtures.sh).
 #include <benchmark/benchmark.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "libgateway/auth/jwt_verifier.h"
 #include "libgateway/config/config_loader.h"
 #include "libgateway/pipeline/consumer_filter.h"
+#include "tests/fixtures/jwt/jwt_fixtures.h"
 
 namespace {
 
 using namespace gateway;
+using gateway::testing::jwtFixture;
 
 constexpr std::int64_t kNow = 1'750'000'000LL * 1'000'000;
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(GATEWAY_SOURCE_DIR) + "/tests/fixtures/jwt/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
 
 std::shared_ptr<const Config> config(std::size_t cacheEntries) {
   const nlohmann::json doc = {
@@ -35,7 +27,7 @@ std::shared_ptr<const Config> config(std::size_t cacheEntries) {
          {{"issuer", "https://issuer.example"},
           {"audience", "gateway-tests"},
           {"cache_max_entries", cacheEntries},
-          {"keys", {{{"kid", "hs"}, {"algorithms", {"HS256"}}, {"secret", fixture("hs_secret.txt")}},
+          {"keys", {{{"kid", "hs"}, {"algorithms", {"HS256"}}, {"secret", jwtFixture("hs_secret.txt")}},
                     {{"kid", "rsa"}, {"algorithms", {"RS256"}}, {"public_key_file", "rsa_public.pem"}},
                     {{"kid", "ec256"}, {"algorithms", {"ES256"}}, {"public_key_file", "ec256_public.pem"}},
                     {{"kid", "ed25519"}, {"algorithms", {"EdDSA"}}, {"public_key_file", "ed25519_public.pem"}}}}}}}}};
@@ -53,7 +45,7 @@ BENCHMARK(BM_ApiKeyDigestAnchor);
 void verifyUncached(benchmark::State& state, const char* tokenName) {
   const auto c = config(0);
   const JwtVerifier verifier(*c->auth.jwt);
-  const std::string token = fixture(std::string("tokens/") + tokenName + ".jwt");
+  const std::string token = jwtFixture(std::string("tokens/") + tokenName + ".jwt");
   if (!verifier.verify(token, kNow).ok()) state.SkipWithError("fixture token does not verify");
   for (auto _ : state) benchmark::DoNotOptimize(verifier.verify(token, kNow));
 }
@@ -71,7 +63,7 @@ BENCHMARK(BM_JwtVerifyEdDSA);
 void BM_JwtVerifyCached(benchmark::State& state) {
   static const auto c = config(10000);
   static const JwtVerifier verifier(*c->auth.jwt);
-  const std::string token = fixture("tokens/rs256.jwt");
+  const std::string token = jwtFixture("tokens/rs256.jwt");
   for (auto _ : state) benchmark::DoNotOptimize(verifier.verify(token, kNow));
 }
 BENCHMARK(BM_JwtVerifyCached)->Threads(1)->Threads(2);

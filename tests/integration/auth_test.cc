@@ -3,9 +3,8 @@
 // identity it established, and strips identity headers a client forged. The tokens used here
 // carry no nbf and either expire in 2100 or in 1970, so they mean the same whichever Unix
 // time gatewayd derives.
-#include <fstream>
-#include <sstream>
 
+#include "tests/fixtures/jwt/jwt_fixtures.h"
 #include "tests/integration/stack_test.h"
 
 namespace gateway::testing {
@@ -13,15 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(GATEWAY_SOURCE_DIR) + "/tests/fixtures/jwt/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-std::string bearer(const std::string& token) { return "Bearer " + fixture("tokens/" + token + ".jwt"); }
+std::string bearer(const std::string& token) { return "Bearer " + jwtFixture("tokens/" + token + ".jwt"); }
 
 std::string echoedHeader(const HttpReply& r, std::string_view name) {
   const json echo = json::parse(r.body, nullptr, false);
@@ -44,7 +35,7 @@ class AuthTest : public StackTest {
                            {{"id", "partner"}, {"api_keys", {"partner-key-123"}}, {"roles", {"partner"}}}};
     config["auth"] = {{"jwt", {{"issuer", "https://issuer.example"},
                                {"audience", "gateway-tests"},
-                               {"keys", {{{"kid", "hs"}, {"algorithms", {"HS256"}}, {"secret", fixture("hs_secret.txt")}},
+                               {"keys", {{{"kid", "hs"}, {"algorithms", {"HS256"}}, {"secret", jwtFixture("hs_secret.txt")}},
                                          {{"kid", "rsa"}, {"algorithms", {"RS256"}},
                                           {"public_key_file", std::string(GATEWAY_SOURCE_DIR) + "/tests/fixtures/jwt/rsa_public.pem"}}}}}}};
     config["routes"].push_back({{"name", "secure"}, {"match", {{"prefix", "/secure"}}}, {"service", "echo"},

@@ -3,30 +3,22 @@
 // headers for upstream (and a client's own stripped), JWT subjects feeding rate-limit tiers.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "libgateway/pipeline/consumer_filter.h"
 #include "libgateway/pipeline/rate_limit_filter.h"
 #include "test_support.h"
+#include "tests/fixtures/jwt/jwt_fixtures.h"
 
 namespace gateway {
 namespace {
 
 using testing::GatewayHarness;
+using testing::jwtFixture;
 using testing::makeRequest;
 
 constexpr TimePoint kNow = 1'750'000'000LL * 1'000'000;  // the fixtures' "now" (2025-06-15)
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(GATEWAY_SOURCE_DIR) + "/tests/fixtures/jwt/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-std::string bearer(const std::string& tokenName) { return "Bearer " + fixture("tokens/" + tokenName + ".jwt"); }
+std::string bearer(const std::string& tokenName) { return "Bearer " + jwtFixture("tokens/" + tokenName + ".jwt"); }
 
 std::shared_ptr<const Config> authConfig() {
   const nlohmann::json doc = {
@@ -39,7 +31,7 @@ std::shared_ptr<const Config> authConfig() {
                       {"scopes", {"orders:read"}}}}},
       {"auth", {{"jwt", {{"issuer", "https://issuer.example"},
                          {"audience", "gateway-tests"},
-                         {"keys", {{{"kid", "rsa"}, {"algorithms", {"RS256"}}, {"public_key_pem", fixture("rsa_public.pem")}}}}}}}},
+                         {"keys", {{{"kid", "rsa"}, {"algorithms", {"RS256"}}, {"public_key_pem", jwtFixture("rsa_public.pem")}}}}}}}},
       {"routes",
        {{{"name", "open"}, {"match", {{"prefix", "/open"}}}, {"service", "orders"}},
         {{"name", "jwt-only"}, {"match", {{"prefix", "/jwt"}}}, {"service", "orders"}, {"auth", {{"methods", {"jwt"}}}}},

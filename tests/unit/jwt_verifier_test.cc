@@ -6,8 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fixtures/jwt/jwt_fixtures.h"
+
 #include <fstream>
-#include <sstream>
 
 #include "libgateway/auth/base64url.h"
 #include "libgateway/config/auth_loader.h"
@@ -16,22 +17,15 @@
 namespace gateway {
 namespace {
 
+using testing::jwtFixture;
+using testing::jwtFixturePath;
+
 constexpr std::int64_t kSecond = 1'000'000;
 // "Now" for the fixture tokens: 2025-06-15 (they are valid 2023-11-14 .. 2100-01-01).
 constexpr std::int64_t kNow = 1'750'000'000 * kSecond;
 
-std::string fixturePath(const std::string& name) { return std::string(GATEWAY_SOURCE_DIR) + "/tests/fixtures/jwt/" + name; }
 
-std::string readFixture(const std::string& name) {
-  std::ifstream in(fixturePath(name));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-std::string token(const std::string& name) { return readFixture("tokens/" + name + ".jwt"); }
+std::string token(const std::string& name) { return jwtFixture("tokens/" + name + ".jwt"); }
 
 // ---- RFC 7515 appendix A ------------------------------------------------------------------
 // The payload of A.1-A.3: {"iss":"joe",\r\n "exp":1300819380,\r\n "http://example.com/is_root":true}
@@ -121,7 +115,7 @@ std::shared_ptr<const Config> fixtureConfig(const nlohmann::json& jwtOverrides =
       {"audience", "gateway-tests"},
       {"leeway_s", 30},
       {"keys", nlohmann::json::array({
-                   {{"kid", "hs"}, {"algorithms", {"HS256", "HS384", "HS512"}}, {"secret", readFixture("hs_secret.txt")}},
+                   {{"kid", "hs"}, {"algorithms", {"HS256", "HS384", "HS512"}}, {"secret", jwtFixture("hs_secret.txt")}},
                    {{"kid", "rsa"}, {"algorithms", {"RS256", "RS384", "RS512", "PS256"}}, {"public_key_file", "rsa_public.pem"}},
                    {{"kid", "ec256"}, {"algorithms", {"ES256"}}, {"public_key_file", "ec256_public.pem"}},
                    {{"kid", "ec384"}, {"algorithms", {"ES384"}}, {"public_key_file", "ec384_public.pem"}},
@@ -132,7 +126,7 @@ std::shared_ptr<const Config> fixtureConfig(const nlohmann::json& jwtOverrides =
   const nlohmann::json doc = {{"services", {{{"name", "s"}, {"instances", {"10.0.0.1:80"}}}}},
                               {"routes", {{{"name", "r"}, {"match", {{"prefix", "/"}}}, {"service", "s"}}}},
                               {"auth", {{"jwt", jwt}}}};
-  ConfigLoad load = loadConfigJson(doc, "", fixturePath(""));
+  ConfigLoad load = loadConfigJson(doc, "", jwtFixturePath(""));
   EXPECT_TRUE(load.ok()) << load.errors.text();
   return load.config;
 }
@@ -284,7 +278,7 @@ std::string loadErrors(const nlohmann::json& jwt) {
   const nlohmann::json doc = {{"services", {{{"name", "s"}, {"instances", {"10.0.0.1:80"}}}}},
                               {"routes", {{{"name", "r"}, {"match", {{"prefix", "/"}}}, {"service", "s"}}}},
                               {"auth", {{"jwt", jwt}}}};
-  ConfigLoad load = loadConfigJson(doc, "", fixturePath(""));
+  ConfigLoad load = loadConfigJson(doc, "", jwtFixturePath(""));
   EXPECT_FALSE(load.ok());
   return load.errors.text();
 }
