@@ -16,8 +16,9 @@ void removeHopByHopHeaders(Headers& headers) {
       "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
       "proxy-authorization"};
   // Fields listed in Connection are hop-by-hop too (RFC 9110 7.6.1). Most requests have no
-  // Connection header, so the common case is one pass with no allocation.
-  std::vector<std::string_view> named;
+  // Connection header, so the common case is one pass with no allocation. The names are
+  // copied: erasing fields moves the strings a view would point into.
+  std::vector<std::string> named;
   for (const auto& f : headers.fields()) {
     if (!iequals(f.name, "connection")) continue;
     std::string_view value = f.value;
@@ -28,17 +29,15 @@ void removeHopByHopHeaders(Headers& headers) {
       std::string_view token = value.substr(start, comma - start);
       while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
       while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      if (!token.empty()) named.push_back(token);
+      if (!token.empty()) named.emplace_back(token);
       start = comma + 1;
     }
   }
-  // Copies of the names: erasing fields moves the strings the views point into.
-  std::vector<std::string> namedCopies(named.begin(), named.end());
   headers.removeIf([&](const Headers::Field& f) {
     for (auto h : kHopByHop) {
       if (iequals(f.name, h)) return true;
     }
-    for (const auto& n : namedCopies) {
+    for (const auto& n : named) {
       if (iequals(f.name, n)) return true;
     }
     return false;
