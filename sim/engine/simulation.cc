@@ -32,7 +32,7 @@ class Runner final : public gateway::ExchangeObserver {
         seed_(options.seed.value_or(scenario.seed)),
         root_(seed_),
         transport_(scenario, root_),
-        env_(seed_, transport_),
+        env_(root_, transport_),
         shared_(scenario.gateway),
         gateway_(shared_, env_.env()),
         second_{} {
