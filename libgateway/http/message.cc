@@ -1,5 +1,7 @@
 #include "libgateway/http/message.h"
 
+#include <algorithm>
+
 #include "libgateway/http/json_escape.h"
 
 
@@ -24,6 +26,14 @@ std::string_view Request::host() const {
   }
   const auto colon = h.find(':');
   return colon == std::string_view::npos ? h : h.substr(0, colon);
+}
+
+std::string_view Request::clientIp() const {
+  const std::string_view client = clientAddress;
+  if (client.empty()) return client;
+  if (client.front() == '[') return client.substr(1, client.find(']') - 1);
+  if (std::count(client.begin(), client.end(), ':') == 1) return client.substr(0, client.find(':'));
+  return client;
 }
 
 std::string_view reasonPhrase(int status) {

@@ -23,6 +23,9 @@ struct Request {
   std::string_view path() const;   // target up to '?'
   std::string_view query() const;  // after '?', without it; empty if none
   std::string_view host() const;   // Host header without port
+  // clientAddress without the port: "1.2.3.4:5000" -> "1.2.3.4", "[::1]:5000" -> "::1"; a
+  // bare IPv6 address ("::1") is kept whole.
+  std::string_view clientIp() const;
 };
 
 struct Response {

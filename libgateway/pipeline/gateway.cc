@@ -44,16 +44,6 @@ void removeHopByHopHeaders(Headers& headers) {
   });
 }
 
-namespace {
-// The client's IP without the port: "1.2.3.4:5000" -> "1.2.3.4", "[::1]:5000" -> "::1";
-// a bare IPv6 address ("::1") is kept whole.
-std::string_view clientIp(std::string_view client) {
-  if (client.empty()) return client;
-  if (client.front() == '[') return client.substr(1, client.find(']') - 1);
-  if (std::count(client.begin(), client.end(), ':') == 1) return client.substr(0, client.find(':'));
-  return client;
-}
-}  // namespace
 
 Gateway::Gateway(SharedState& shared, Env& env) : shared_(shared), env_(env) { refreshRuntime(); }
 
@@ -173,7 +163,7 @@ Request Gateway::upstreamRequest(Exchange& ex) const {
   up.headers = std::move(ex.request.headers);
   ex.request.headers = Headers();
   removeHopByHopHeaders(up.headers);
-  if (const std::string_view ip = clientIp(ex.request.clientAddress); !ip.empty()) {
+  if (const std::string_view ip = ex.request.clientIp(); !ip.empty()) {
     // Several X-Forwarded-For fields are one comma-separated list (RFC 9110 5.3): keep them all.
     std::string chain;
     for (auto prior : up.headers.all("x-forwarded-for")) {
@@ -298,7 +288,7 @@ std::optional<std::size_t> Gateway::pickInstance(Exchange& ex, ServiceRuntime& s
   if (lb.algorithm == LbAlgorithm::kRingHash || lb.algorithm == LbAlgorithm::kMaglev) {
     const Headers& headers = ex.upstream ? ex.upstream->headers : ex.request.headers;
     switch (lb.hashOn.source) {
-      case HashKeyConfig::Source::kClientAddress: hashKey = std::string(clientIp(ex.request.clientAddress)); break;
+      case HashKeyConfig::Source::kClientAddress: hashKey = std::string(ex.request.clientIp()); break;
       case HashKeyConfig::Source::kHeader: hashKey = std::string(headers.get(lb.hashOn.header)); break;
       case HashKeyConfig::Source::kPath: hashKey = std::string(ex.request.path()); break;
     }

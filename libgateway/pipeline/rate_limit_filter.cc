@@ -13,12 +13,6 @@ std::int64_t ceilSeconds(Duration d) { return d <= 0 ? 0 : (d + kSecond - 1) / k
 
 namespace {
 
-std::string_view clientIp(std::string_view address) {
-  if (!address.empty() && address.front() == '[') return address.substr(1, address.find(']') - 1);
-  if (std::count(address.begin(), address.end(), ':') == 1) return address.substr(0, address.find(':'));
-  return address;
-}
-
 // Writes the key a policy counts by into `key` (a reused buffer). Without a consumer (or
 // header), the client address stands in.
 void limitKey(const RateLimitPolicy& policy, const Exchange& ex, bool perRoute, std::string& key) {
@@ -53,7 +47,7 @@ void limitKey(const RateLimitPolicy& policy, const Exchange& ex, bool perRoute, 
     case LimitKey::kClientAddress: break;
   }
   key += "a:";
-  key += clientIp(ex.request.clientAddress);
+  key += ex.request.clientIp();
 }
 
 void appendInt(std::string& out, std::int64_t v) {
