@@ -113,10 +113,7 @@ class Runner final : public gateway::ExchangeObserver {
 
   void onAdmitted(const gateway::Exchange& ex) override {
     // Admissions arrive in time order, which the sliding-window maximum needs.
-    const std::string& who = ex.consumer.empty() ? ex.request.clientAddress : ex.consumer;
-    auto [it, inserted] = result_.consumers.try_emplace(who);
-    if (inserted) initConsumer(it->second, ex);
-    it->second.window.add(ex.start + ex.limitDelay);  // when it is let through upstream
+    consumerStats(ex).window.add(ex.start + ex.limitDelay);  // when it is let through upstream
   }
 
   void onBreakerTransition(const gateway::Exchange& ex, const gateway::BreakerTransition& t) override {
@@ -152,12 +149,10 @@ class Runner final : public gateway::ExchangeObserver {
     else if (ex.limitPolicy) ++result_.limiterAllowed;
     if (ex.limitDelay > 0) ++result_.limiterDelayed;
 
-    // Fairness and overshoot are measured per consumer (or per client when anonymous).
-    const std::string& who = ex.consumer.empty() ? ex.request.clientAddress : ex.consumer;
-    auto [it, inserted] = result_.consumers.try_emplace(who);
-    if (inserted) initConsumer(it->second, ex);
-    ++it->second.offered;
-    if (response.status != 429) ++it->second.admitted;
+    const std::string& who = whoOf(ex);
+    ConsumerStats& consumer = consumerStats(ex);
+    ++consumer.offered;
+    if (response.status != 429) ++consumer.admitted;
 
     flushSeconds(ex.end / gateway::kSecond);
     second_.statuses.add(response.status);
@@ -214,6 +209,16 @@ class Runner final : public gateway::ExchangeObserver {
       s.limiterDelaySumUs += static_cast<double>(ex.limitDelay);
       s.limiterDelayMaxUs = std::max(s.limiterDelayMaxUs, ex.limitDelay);
     }
+  }
+
+  // Fairness and overshoot are measured per consumer (or per client when anonymous).
+  static const std::string& whoOf(const gateway::Exchange& ex) {
+    return ex.consumer.empty() ? ex.request.clientAddress : ex.consumer;
+  }
+  ConsumerStats& consumerStats(const gateway::Exchange& ex) {
+    auto [it, inserted] = result_.consumers.try_emplace(whoOf(ex));
+    if (inserted) initConsumer(it->second, ex);
+    return it->second;
   }
 
   void initConsumer(ConsumerStats& cs, const gateway::Exchange& ex) {
