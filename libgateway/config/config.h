@@ -1,7 +1,7 @@
 // The gateway's declarative configuration (Kong's declarative config is the model):
-// services, routes, consumers, rate_limits, auth, observability. A Config is an immutable
-// value once loaded; share it as std::shared_ptr<const Config>. loadConfig() validates
-// everything and reports every error with its JSON path (config_loader.h).
+// services, routes, consumers, rate_limits, auth, observability, server. A Config is an
+// immutable value once loaded; share it as std::shared_ptr<const Config>. loadConfig()
+// validates everything and reports every error with its JSON path (config_loader.h).
 #pragma once
 
 #include <bitset>
@@ -180,6 +180,11 @@ struct RouteConfig {
   RouteRateLimit rateLimit;
   std::optional<RouteAuthConfig> auth; // none: credentials optional, API keys identify
   std::optional<RetryConfig> retry;
+  // The Host header sent upstream (libgateway/README.md, "Upstream Host"): hostRewrite when
+  // set; else the client's Host when preserveHost; else the chosen instance's address.
+  // The loader sets preserveHost to false whenever hostRewrite is given.
+  bool preserveHost = true;
+  std::optional<std::string> hostRewrite;  // "api.internal" or "api.internal:8443"
 };
 
 struct ConsumerConfig {
@@ -236,6 +241,39 @@ struct ObservabilityConfig {
   std::string correlationHeader = "X-Correlation-ID";
 };
 
+// gatewayd's listener settings, the "server" section. Only the real gateway reads them (the
+// core and gwsim ignore them). Every field is optional: unset means the command line's value
+// or the built-in default; a flag given on the command line wins over the file.
+struct ServerLimitsConfig {
+  std::optional<std::int64_t> maxBodyBytes;    // 413 above
+  std::optional<std::int64_t> maxHeaderBytes;  // 431 above
+  std::optional<std::int64_t> maxUrlBytes;     // 414 above
+  std::optional<std::int64_t> maxPipelined;    // requests read ahead of their responses
+  std::optional<std::int64_t> maxConnections;  // client connections open at once; 0 = no cap
+  std::optional<Duration> headerTimeout;       // 408 after
+  std::optional<Duration> idleTimeout;         // idle keep-alive connections close after
+  bool operator==(const ServerLimitsConfig&) const = default;
+};
+
+struct ServerUpstreamConfig {
+  std::optional<std::int64_t> maxConnectionsPerInstance;  // per worker thread
+  std::optional<std::int64_t> maxIdlePerInstance;         // per worker thread
+  std::optional<Duration> idleTimeout;
+  std::optional<std::int64_t> maxResponseBodyBytes;       // 502 above
+  bool operator==(const ServerUpstreamConfig&) const = default;
+};
+
+struct ServerConfig {
+  std::optional<std::string> listen;     // "host:port", port 0 = any free port
+  std::optional<std::string> admin;      // "host:port"
+  std::optional<std::int64_t> threads;   // worker threads, 1-256
+  std::optional<std::string> accessLog;  // a file (relative to the config file) or "-" (stdout)
+  std::optional<Duration> drainTimeout;  // SIGTERM: how long in-flight requests may finish
+  ServerLimitsConfig limits;
+  ServerUpstreamConfig upstream;
+  bool operator==(const ServerConfig&) const = default;
+};
+
 struct Config {
   std::vector<ServiceConfig> services;
   std::vector<RouteConfig> routes;
@@ -243,6 +281,7 @@ struct Config {
   RateLimitsConfig rateLimits;
   AuthConfig auth;
   ObservabilityConfig observability;
+  ServerConfig server;
 
   const ServiceConfig* findService(std::string_view name) const;
   const ConsumerConfig* findConsumer(std::string_view id) const;

@@ -239,6 +239,91 @@ std::vector<BadCase> badCases() {
        {R"(/rate_limits/anonymous_tier: unknown tier "anon")"}},
       {"BadCorrelationHeader", [](json& d) { set(d, "/observability/correlation_header", "X Request"); },
        {R"(/observability/correlation_header: "X Request" is not a header name)"}},
+      // Route: the Host sent upstream.
+      {"PreserveHostNotABool", [](json& d) { set(d, "/routes/0/preserve_host", "yes"); },
+       {"/routes/0/preserve_host: expected true or false, got string"}},
+      {"HostRewriteWithPreserveHost",
+       [](json& d) {
+         set(d, "/routes/0/preserve_host", true);
+         set(d, "/routes/0/host_rewrite", "api.internal");
+       },
+       {R"(/routes/0/host_rewrite: use either "preserve_host": true or host_rewrite, not both)"}},
+      {"HostRewriteWithScheme", [](json& d) { set(d, "/routes/0/host_rewrite", "https://api.internal"); },
+       {R"(/routes/0/host_rewrite: write a host without a scheme, like "api.internal")"}},
+      {"HostRewriteWithPath", [](json& d) { set(d, "/routes/0/host_rewrite", "api.internal/v1"); },
+       {R"(/routes/0/host_rewrite: "api.internal/v1" is not a host with an optional port, like "api.internal" or )"
+        R"("10.0.0.5:8443")"}},
+      {"HostRewritePortOutOfRange", [](json& d) { set(d, "/routes/0/host_rewrite", "api.internal:70000"); },
+       {R"(/routes/0/host_rewrite: "api.internal:70000" is not a host with an optional port, like "api.internal" )"
+        R"(or "10.0.0.5:8443")"}},
+      {"HostRewriteEmpty", [](json& d) { set(d, "/routes/0/host_rewrite", ""); },
+       {R"(/routes/0/host_rewrite: "" is not a host with an optional port, like "api.internal" or "10.0.0.5:8443")"}},
+      {"HostRewriteNotAString", [](json& d) { set(d, "/routes/0/host_rewrite", 42); },
+       {"/routes/0/host_rewrite: expected a string, got integer"}},
+      // Server: gatewayd's listener settings.
+      {"ServerNotAnObject", [](json& d) { d["server"] = "127.0.0.1:8080"; },
+       {"/server: expected an object, got string"}},
+      {"ServerUnknownField", [](json& d) { set(d, "/server/lisen", "127.0.0.1:8080"); },
+       {R"(/server/lisen: unknown field (did you mean "listen"?))"}},
+      {"ServerListenWithoutPort", [](json& d) { set(d, "/server/listen", "127.0.0.1"); },
+       {R"(/server/listen: bad address "127.0.0.1": expected "host:port")"}},
+      {"ServerListenPortOutOfRange", [](json& d) { set(d, "/server/listen", "127.0.0.1:70000"); },
+       {R"(/server/listen: bad address "127.0.0.1:70000": port 70000 is out of range 0-65535)"}},
+      {"ServerListenPortNotANumber", [](json& d) { set(d, "/server/listen", "127.0.0.1:http"); },
+       {R"(/server/listen: bad address "127.0.0.1:http": port "http" is not a number)"}},
+      {"ServerListenHostName", [](json& d) { set(d, "/server/listen", "gateway.example.com:8080"); },
+       {R"(/server/listen: bad address "gateway.example.com:8080": "gateway.example.com" is not an IP address )"
+        R"(or "localhost")"}},
+      {"ServerListenBadV6", [](json& d) { set(d, "/server/listen", "[::1:8080"); },
+       {R"(/server/listen: bad address "[::1:8080": expected "[v6-address]:port")"}},
+      {"ServerAdminUrl", [](json& d) { set(d, "/server/admin", "http://127.0.0.1:9901"); },
+       {R"(/server/admin: bad address "http://127.0.0.1:9901": write "host:port" without a scheme)"}},
+      {"ServerAdminSameAsListen",
+       [](json& d) {
+         set(d, "/server/listen", "127.0.0.1:8080");
+         set(d, "/server/admin", "127.0.0.1:8080");
+       },
+       {R"(/server/admin: the same address as listen ("127.0.0.1:8080"))"}},
+      {"ServerThreadsZero", [](json& d) { set(d, "/server/threads", 0); },
+       {"/server/threads: must be between 1 and 256, got 0"}},
+      {"ServerThreadsTooMany", [](json& d) { set(d, "/server/threads", 300); },
+       {"/server/threads: must be between 1 and 256, got 300"}},
+      {"ServerAccessLogEmpty", [](json& d) { set(d, "/server/access_log", ""); },
+       {R"(/server/access_log: must not be empty (a file, or "-" for stdout; leave it out for no log))"}},
+      {"ServerAccessLogNotAString", [](json& d) { set(d, "/server/access_log", true); },
+       {"/server/access_log: expected a string, got boolean"}},
+      {"ServerDrainTimeoutNegative", [](json& d) { set(d, "/server/drain_timeout_ms", -1); },
+       {"/server/drain_timeout_ms: must be between 0 and 3600000, got -1"}},
+      {"ServerLimitsNotAnObject", [](json& d) { set(d, "/server/limits", json::array()); },
+       {"/server/limits: expected an object, got array"}},
+      {"ServerLimitsUnknownField", [](json& d) { set(d, "/server/limits/max_connection", 10); },
+       {R"(/server/limits/max_connection: unknown field (did you mean "max_connections"?))"}},
+      {"ServerMaxBodyTooLarge", [](json& d) { set(d, "/server/limits/max_body_bytes", 2147483648LL); },
+       {"/server/limits/max_body_bytes: must be between 0 and 1073741824, got 2147483648"}},
+      {"ServerMaxHeaderTooSmall", [](json& d) { set(d, "/server/limits/max_header_bytes", 100); },
+       {"/server/limits/max_header_bytes: must be between 256 and 1048576, got 100"}},
+      {"ServerMaxUrlTooSmall", [](json& d) { set(d, "/server/limits/max_url_bytes", 8); },
+       {"/server/limits/max_url_bytes: must be between 16 and 1048576, got 8"}},
+      {"ServerMaxPipelinedZero", [](json& d) { set(d, "/server/limits/max_pipelined", 0); },
+       {"/server/limits/max_pipelined: must be between 1 and 1024, got 0"}},
+      {"ServerMaxConnectionsNegative", [](json& d) { set(d, "/server/limits/max_connections", -1); },
+       {"/server/limits/max_connections: must be between 0 and 1000000, got -1"}},
+      {"ServerHeaderTimeoutZero", [](json& d) { set(d, "/server/limits/header_timeout_ms", 0); },
+       {"/server/limits/header_timeout_ms: must be between 1 and 3600000, got 0"}},
+      {"ServerIdleTimeoutAsString", [](json& d) { set(d, "/server/limits/idle_timeout_ms", "60s"); },
+       {"/server/limits/idle_timeout_ms: expected an integer, got string"}},
+      {"ServerUpstreamMaxConnectionsZero",
+       [](json& d) { set(d, "/server/upstream/max_connections_per_instance", 0); },
+       {"/server/upstream/max_connections_per_instance: must be between 1 and 100000, got 0"}},
+      {"ServerUpstreamMaxIdleNegative", [](json& d) { set(d, "/server/upstream/max_idle_per_instance", -1); },
+       {"/server/upstream/max_idle_per_instance: must be between 0 and 100000, got -1"}},
+      {"ServerUpstreamIdleTimeoutZero", [](json& d) { set(d, "/server/upstream/idle_timeout_ms", 0); },
+       {"/server/upstream/idle_timeout_ms: must be between 1 and 3600000, got 0"}},
+      {"ServerUpstreamMaxResponseBodyTooLarge",
+       [](json& d) { set(d, "/server/upstream/max_response_body_bytes", 2147483648LL); },
+       {"/server/upstream/max_response_body_bytes: must be between 0 and 1073741824, got 2147483648"}},
+      {"ServerUpstreamUnknownField", [](json& d) { set(d, "/server/upstream/keepalive", 8); },
+       {"/server/upstream/keepalive: unknown field"}},
       {"ServicesNotAnArray", [](json& d) { d["services"] = json::object(); },
        {"/services: expected an array, got object", R"(/routes/0/service: unknown service "users")",
         R"(/routes/1/service: unknown service "users")", R"(/routes/2/service: unknown service "orders")",
@@ -287,6 +372,82 @@ TEST(ConfigTest, EveryErrorIsListedNotJustTheFirst) {
   // text() is the same, one per line.
   const std::string text = load.errors.text();
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 8);
+}
+
+TEST(ConfigTest, ServerSectionLoadsItsValues) {
+  json doc = goodConfig();
+  doc["server"] = json::parse(R"({
+    "listen": "0.0.0.0:8080", "admin": "[::1]:0", "threads": 4, "access_log": "logs/access.log",
+    "drain_timeout_ms": 0,
+    "limits": {"max_body_bytes": 0, "max_header_bytes": 4096, "max_url_bytes": 2048, "max_pipelined": 8,
+               "max_connections": 1000, "header_timeout_ms": 5000, "idle_timeout_ms": 30000},
+    "upstream": {"max_connections_per_instance": 64, "max_idle_per_instance": 0, "idle_timeout_ms": 10000,
+                 "max_response_body_bytes": 1048576}
+  })");
+  const ConfigLoad load = loadConfigJson(doc, "", "/etc/gateway");
+  ASSERT_TRUE(load.ok()) << load.errors.text();
+  const ServerConfig& s = load.config->server;
+  EXPECT_EQ(s.listen, "0.0.0.0:8080");
+  EXPECT_EQ(s.admin, "[::1]:0");
+  EXPECT_EQ(s.threads, 4);
+  EXPECT_EQ(s.accessLog, "/etc/gateway/logs/access.log");  // relative to the config file
+  EXPECT_EQ(s.drainTimeout, 0);
+  EXPECT_EQ(s.limits.maxBodyBytes, 0);
+  EXPECT_EQ(s.limits.maxHeaderBytes, 4096);
+  EXPECT_EQ(s.limits.maxUrlBytes, 2048);
+  EXPECT_EQ(s.limits.maxPipelined, 8);
+  EXPECT_EQ(s.limits.maxConnections, 1000);
+  EXPECT_EQ(s.limits.headerTimeout, millis(5000));
+  EXPECT_EQ(s.limits.idleTimeout, seconds(30));
+  EXPECT_EQ(s.upstream.maxConnectionsPerInstance, 64);
+  EXPECT_EQ(s.upstream.maxIdlePerInstance, 0);
+  EXPECT_EQ(s.upstream.idleTimeout, seconds(10));
+  EXPECT_EQ(s.upstream.maxResponseBodyBytes, 1048576);
+
+  // "-" is stdout and an absolute path stays as written; localhost is accepted.
+  doc["server"] = {{"access_log", "-"}, {"listen", "localhost:0"}, {"admin", "localhost:0"}};
+  ConfigLoad other = loadConfigJson(doc, "", "/etc/gateway");
+  ASSERT_TRUE(other.ok()) << other.errors.text();
+  EXPECT_EQ(other.config->server.accessLog, "-");
+  doc["server"] = {{"access_log", "/var/log/gw.log"}};
+  other = loadConfigJson(doc, "", "/etc/gateway");
+  ASSERT_TRUE(other.ok()) << other.errors.text();
+  EXPECT_EQ(other.config->server.accessLog, "/var/log/gw.log");
+}
+
+TEST(ConfigTest, ServerSectionIsOptionalAndEveryFieldToo) {
+  ConfigLoad load = loadConfigJson(goodConfig());
+  ASSERT_TRUE(load.ok()) << load.errors.text();
+  EXPECT_EQ(load.config->server, ServerConfig{});  // nothing set: gatewayd's flags and defaults apply
+  json doc = goodConfig();
+  doc["server"] = {{"limits", {{"max_connections", 0}}}};
+  load = loadConfigJson(doc);
+  ASSERT_TRUE(load.ok()) << load.errors.text();
+  EXPECT_FALSE(load.config->server.listen);
+  EXPECT_FALSE(load.config->server.limits.maxUrlBytes);
+  EXPECT_EQ(load.config->server.limits.maxConnections, 0);
+}
+
+TEST(ConfigTest, RouteUpstreamHost) {
+  json doc = goodConfig();
+  set(doc, "/routes/1/preserve_host", false);
+  set(doc, "/routes/2/host_rewrite", "orders.internal:8443");
+  set(doc, "/routes/3/host_rewrite", "[fd00::5]:8080");
+  set(doc, "/routes/3/preserve_host", false);  // redundant with host_rewrite, but consistent
+  const ConfigLoad load = loadConfigJson(doc);
+  ASSERT_TRUE(load.ok()) << load.errors.text();
+  const auto& routes = load.config->routes;
+  // Default: the client's Host passes through.
+  EXPECT_TRUE(routes[0].preserveHost);
+  EXPECT_FALSE(routes[0].hostRewrite);
+  // preserve_host false: the instance's address.
+  EXPECT_FALSE(routes[1].preserveHost);
+  EXPECT_FALSE(routes[1].hostRewrite);
+  // host_rewrite: that value, and preserve_host is false with it.
+  EXPECT_FALSE(routes[2].preserveHost);
+  EXPECT_EQ(routes[2].hostRewrite, "orders.internal:8443");
+  EXPECT_FALSE(routes[3].preserveHost);
+  EXPECT_EQ(routes[3].hostRewrite, "[fd00::5]:8080");
 }
 
 TEST(ConfigTest, RootMustBeAnObjectWithServicesAndRoutes) {

@@ -1,0 +1,132 @@
+#include "libgateway/config/rate_limit_loader.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "libgateway/config/field_checks.h"
+
+namespace gateway {
+
+namespace {
+
+std::optional<RateLimitPolicy> loadPolicy(const nlohmann::json& v, const std::string& path, std::string name,
+                                          LimitKey defaultKey, FieldErrors& errors) {
+  static const std::vector<std::string_view> kAlgorithms = {
+      "token_bucket", "leaky_bucket", "fixed_window", "sliding_log", "sliding_counter", "gcra", "concurrency"};
+  static const std::vector<std::string_view> kKeys = {"consumer", "api_key", "client_address", "header", "route"};
+  JsonReader r(v, path, errors);
+  if (!r.isObject()) return std::nullopt;
+  RateLimitPolicy p;
+  p.name = std::move(name);
+  p.key = defaultKey;
+  bool ok = true;
+  const auto algo = r.choice("algorithm", kAlgorithms, true);
+  if (algo) p.spec.algorithm = *parseLimiterAlgorithm(*algo);
+  else ok = false;
+  const bool rate = algo && usesRate(p.spec.algorithm);
+  const bool window = algo && usesWindow(p.spec.algorithm);
+  const bool conc = algo && p.spec.algorithm == LimiterAlgorithm::kConcurrency;
+  // Rate algorithms take rate + burst, or limit + window_ms ("100 per minute"), which becomes
+  // rate = limit / window (rounded to 0.001 req/s) and burst = limit unless burst is given.
+  // That lets one spec be compared across every algorithm (gwsim compare --vary algorithm=...).
+  const bool windowForm = rate && !r.has("rate") && r.has("limit");
+  if (auto x = r.number("rate", 0.001, 1e9, rate && !windowForm)) {
+    if (!rate && algo) errors.add(r.pathOf("rate"), fmt::format("{} does not use rate (it takes limit{})", *algo, window ? " and window_ms" : ""));
+    const double milli = std::round(*x * 1000.0);
+    if (std::fabs(milli - *x * 1000.0) > 1e-6) errors.add(r.pathOf("rate"), "at most 3 decimals (requests per second)");
+    p.spec.rateMilli = static_cast<std::int64_t>(milli);
+  } else if (rate && !windowForm) {
+    ok = false;
+  }
+  if (auto x = r.integer("burst", 1, 1'000'000'000, rate && !windowForm)) {
+    if (!rate && algo) errors.add(r.pathOf("burst"), fmt::format("{} does not use burst", *algo));
+    p.spec.burst = *x;
+  } else if (rate && !windowForm) {
+    ok = false;
+  }
+  if (auto x = r.integer("limit", 1, 1'000'000'000, window || conc)) {
+    if (rate && !windowForm) errors.add(r.pathOf("limit"), fmt::format("give either rate and burst or limit and window_ms, not both"));
+    p.spec.limit = *x;
+  } else if (window || conc || windowForm) {
+    ok = false;
+  }
+  if (auto x = r.integer("window_ms", 1, 31LL * 24 * 3600 * 1000, window || windowForm)) {
+    if (!window && !windowForm && algo) errors.add(r.pathOf("window_ms"), fmt::format("{} does not use window_ms", *algo));
+    p.spec.window = millis(*x);
+  } else if (window || windowForm) {
+    ok = false;
+  }
+  if (windowForm && ok) {
+    const double perSecond = static_cast<double>(p.spec.limit) * 1000.0 / static_cast<double>(p.spec.window / kMillisecond);
+    p.spec.rateMilli = std::max<std::int64_t>(1, std::llround(perSecond * 1000.0));
+    if (p.spec.burst == 0) p.spec.burst = p.spec.limit;
+    // The spec keeps only rate and burst for these algorithms.
+    p.spec.limit = 0;
+    p.spec.window = 0;
+  }
+  if (auto k = r.choice("key", kKeys)) {
+    p.key = static_cast<LimitKey>(std::find(kKeys.begin(), kKeys.end(), *k) - kKeys.begin());
+  }
+  if (auto h = r.string("header")) {
+    if (p.key != LimitKey::kHeader) errors.add(r.pathOf("header"), "only used with \"key\": \"header\"");
+    else if (!validToken(*h)) errors.add(r.pathOf("header"), fmt::format("\"{}\" is not a header name", *h));
+    p.header = *h;
+  } else if (p.key == LimitKey::kHeader) {
+    errors.add(r.pathOf("header"), "required when \"key\" is \"header\"");
+  }
+  r.finish();
+  if (!ok) return std::nullopt;
+  return p;
+}
+
+}  // namespace
+
+std::string DeclaredLimits::tierNames() const {
+  std::string out;
+  for (const auto& name : tiers) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+void loadRateLimits(const nlohmann::json& value, const std::string& path, RateLimitsConfig& rl,
+                    DeclaredLimits& declared, FieldErrors& errors) {
+  JsonReader r(value, path, errors);
+  if (!r.isObject()) return;
+  if (auto s = r.choice("scope", {"instance"})) rl.scope = *s;
+  if (auto n = r.integer("max_keys", 1, 1'000'000'000)) rl.maxKeys = *n;
+  if (auto t = r.integer("idle_timeout_ms", 1, 31LL * 24 * 3600 * 1000)) rl.idleTimeout = millis(*t);
+  if (auto h = r.choice("response_headers", {"draft", "legacy", "both", "none"})) {
+    rl.headers = *h == "draft" ? RateLimitHeaders::kDraft
+                 : *h == "legacy" ? RateLimitHeaders::kLegacy
+                 : *h == "both"   ? RateLimitHeaders::kBoth
+                                  : RateLimitHeaders::kNone;
+  }
+  const auto* tiers = r.object("tiers");
+  if (tiers) {
+    for (const auto& [name, spec] : tiers->items()) {
+      declared.tiers.insert(name);
+      if (auto p = loadPolicy(spec, childPath(r.pathOf("tiers"), name), name, LimitKey::kConsumer, errors)) {
+        rl.tiers.emplace(name, std::move(*p));
+      }
+    }
+  }
+  if (const auto* policies = r.object("policies")) {
+    for (const auto& [name, spec] : policies->items()) {
+      declared.policies.insert(name);
+      if (auto p = loadPolicy(spec, childPath(r.pathOf("policies"), name), name, LimitKey::kRoute, errors)) {
+        rl.policies.emplace(name, std::move(*p));
+      }
+    }
+  }
+  if (auto a = r.string("anonymous_tier")) {
+    if (!(tiers && tiers->contains(*a))) errors.add(r.pathOf("anonymous_tier"), fmt::format("unknown tier \"{}\"", *a));
+    rl.anonymousTier = *a;
+  }
+  r.finish();
+}
+
+}  // namespace gateway
