@@ -32,7 +32,7 @@ json describe(const gwsim::FaultSpec& f, TimePoint now) {
 }
 
 std::optional<std::int64_t> headerNumber(const Headers& headers, std::string_view name) {
-  const std::string* v = headers.find(name);
+  const auto v = headers.find(name);
   if (!v) return std::nullopt;
   std::int64_t n = -1;
   auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);

@@ -1,8 +1,18 @@
 // HTTP header fields as a plain value: ordered, repeated fields kept, names compared
 // case-insensitively (RFC 9110 5.1). No Beast types: the core and the simulator share it.
 // Not thread-safe; a Headers value is owned by the Request or Response that holds it.
+//
+// Storage: every name and value lives in one text buffer, and each field is an entry of
+// offsets into it, so a message's fields cost two allocations, not two per field (the request
+// path adds a dozen fields per exchange). The string_views handed out (get, find, iteration)
+// stay valid until the next add or set on the same Headers; remove never moves text.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,48 +24,114 @@ bool iequals(std::string_view a, std::string_view b);
 std::string toLower(std::string_view s);
 
 class Headers {
+  struct Entry {
+    std::uint32_t nameOffset;
+    std::uint32_t nameSize;
+    std::uint32_t valueOffset;
+    std::uint32_t valueSize;
+  };
+
  public:
+  // A view of one field (valid as the views above are).
   struct Field {
-    std::string name;
-    std::string value;
+    std::string_view name;
+    std::string_view value;
+  };
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Field;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = Field;
+
+    const_iterator() = default;
+    const_iterator(const Entry* entry, const char* text) : entry_(entry), text_(text) {}
+    Field operator*() const {
+      return {{text_ + entry_->nameOffset, entry_->nameSize}, {text_ + entry_->valueOffset, entry_->valueSize}};
+    }
+    const_iterator& operator++() { ++entry_; return *this; }
+    const_iterator operator++(int) { auto old = *this; ++entry_; return old; }
+    bool operator==(const const_iterator& o) const { return entry_ == o.entry_; }
+
+   private:
+    const Entry* entry_ = nullptr;
+    const char* text_ = nullptr;
   };
 
   Headers() = default;
   Headers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
+  Headers(const Headers& other);
+  Headers& operator=(const Headers& other);
+  Headers(Headers&& other) noexcept
+      : text_(std::move(other.text_)),
+        textSize_(std::exchange(other.textSize_, 0)),
+        textCapacity_(std::exchange(other.textCapacity_, 0)),
+        entries_(std::move(other.entries_)) {
+    other.entries_.clear();
+  }
+  Headers& operator=(Headers&& other) noexcept {
+    text_ = std::move(other.text_);
+    textSize_ = std::exchange(other.textSize_, 0);
+    textCapacity_ = std::exchange(other.textCapacity_, 0);
+    entries_ = std::move(other.entries_);
+    other.entries_.clear();
+    return *this;
+  }
 
-  // The first value of `name`, or nullptr.
-  const std::string* find(std::string_view name) const;
+  // The first value of `name`, or nullopt.
+  std::optional<std::string_view> find(std::string_view name) const;
   std::string_view get(std::string_view name, std::string_view fallback = {}) const;
-  bool has(std::string_view name) const { return find(name) != nullptr; }
+  bool has(std::string_view name) const { return find(name).has_value(); }
   std::vector<std::string_view> all(std::string_view name) const;
 
   // Appends a field, keeping any existing ones of the same name.
   void add(std::string_view name, std::string_view value);
-  // Replaces every field of that name with one field.
+  // Replaces every field of that name with one field (in the first one's place).
   void set(std::string_view name, std::string_view value);
-  // The same, taking ownership of the strings (no copies on hot paths).
-  void set(Field field);
-  // Removes every field for which pred(field) is true, in one pass.
+  // set() for every field of `other`, in order.
+  void setAll(const Headers& other);
+  // Removes every field for which pred(Field) is true, in one pass.
   template <class Pred>
   std::size_t removeIf(Pred pred) {
-    const auto before = fields_.size();
-    std::erase_if(fields_, pred);
-    return before - fields_.size();
+    const auto before = entries_.size();
+    std::erase_if(entries_, [&](const Entry& e) { return pred(field(e)); });
+    return before - entries_.size();
   }
-  void reserve(std::size_t n) { fields_.reserve(n); }
   // Removes every field of that name; returns how many were removed.
   std::size_t remove(std::string_view name);
+  void clear() {
+    entries_.clear();
+    textSize_ = 0;
+  }
+  // Room for `fields` fields of `bytes` bytes of names and values in all.
+  void reserve(std::size_t fields, std::size_t bytes);
 
-  const std::vector<Field>& fields() const { return fields_; }
-  // Moves every field out, leaving this empty.
-  std::vector<Field> take() { return std::exchange(fields_, {}); }
-  std::size_t size() const { return fields_.size(); }
-  bool empty() const { return fields_.empty(); }
-  auto begin() const { return fields_.begin(); }
-  auto end() const { return fields_.end(); }
+  std::size_t size() const { return entries_.size(); }
+  // Bytes of text held, live or not yet compacted away.
+  std::size_t textBytes() const { return textSize_; }
+  bool empty() const { return entries_.empty(); }
+  Field operator[](std::size_t i) const { return field(entries_[i]); }
+  const_iterator begin() const { return {entries_.data(), text_.get()}; }
+  const_iterator end() const { return {entries_.data() + entries_.size(), text_.get()}; }
 
  private:
-  std::vector<Field> fields_;
+  Field field(const Entry& e) const {
+    return {{text_.get() + e.nameOffset, e.nameSize}, {text_.get() + e.valueOffset, e.valueSize}};
+  }
+  bool inside(std::string_view bytes) const {
+    return !bytes.empty() && bytes.data() >= text_.get() && bytes.data() < text_.get() + textSize_;
+  }
+  // Makes room for `bytes` more bytes of text: compacts when most of the buffer is dead text,
+  // else grows. Invalidates views into the text; callers copy aliased input first.
+  void makeRoom(std::size_t bytes);
+  std::uint32_t append(std::string_view bytes);  // with room already made
+
+  std::unique_ptr<char[]> text_;
+  std::uint32_t textSize_ = 0;
+  std::uint32_t textCapacity_ = 0;
+  std::vector<Entry> entries_;
 };
 
 }  // namespace gateway

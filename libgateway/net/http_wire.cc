@@ -91,10 +91,10 @@ void writeResponseHead(std::string& out, const Response& response, const Respons
   out.append(reason(response.status));
   out.append("\r\n", 2);
   bool hasDate = false;
-  const std::string* headLength = nullptr;
-  for (const auto& f : response.headers) {
+  std::optional<std::string_view> headLength;
+  for (const Headers::Field f : response.headers) {
     if (isFramingField(f.name)) {
-      if (framing.headRequest && headLength == nullptr && iequals(f.name, "content-length")) headLength = &f.value;
+      if (framing.headRequest && !headLength && iequals(f.name, "content-length")) headLength = f.value;
       continue;
     }
     if (!hasDate && f.name.size() == 4 && iequals(f.name, "date")) hasDate = true;
@@ -130,7 +130,7 @@ void writeRequestHead(std::string& out, const Request& request, std::string_view
   out.append(request.target);
   out.append(" HTTP/1.1\r\n", 11);
   bool hasHost = false;
-  for (const auto& f : request.headers) {
+  for (const Headers::Field f : request.headers) {
     if (isFramingField(f.name) || (f.name.size() == 6 && iequals(f.name, "expect"))) continue;
     if (!hasHost && f.name.size() == 4 && iequals(f.name, "host")) hasHost = true;
     appendField(out, f.name, f.value);

@@ -54,6 +54,22 @@ std::string apiKeyDigest(std::string_view key) {
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
+const ConsumerConfig* ConsumerFilter::consumerByKey(const std::shared_ptr<const GatewayRuntime>& rt,
+                                                    std::string_view key) {
+  if (knownFor_ != rt) {
+    // A new config (or the first request): what was known may no longer hold.
+    knownKeys_.clear();
+    knownFor_ = rt;
+  }
+  if (auto it = knownKeys_.find(key); it != knownKeys_.end()) return it->second;
+  const ConsumerConfig* consumer = rt->consumerByKeyDigest(apiKeyDigest(key));
+  if (consumer) {
+    if (knownKeys_.size() >= kKnownKeys) knownKeys_.clear();
+    knownKeys_.emplace(std::string(key), consumer);
+  }
+  return consumer;
+}
+
 std::optional<Response> ConsumerFilter::onRequest(Exchange& ex) {
   const GatewayRuntime& rt = *ex.runtime;
   Headers& headers = ex.request.headers;
@@ -73,8 +89,8 @@ std::optional<Response> ConsumerFilter::onRequest(Exchange& ex) {
   std::shared_ptr<const JwtClaims> claims;  // keeps scopes/roles alive below
 
   if (acceptKey) {
-    if (const std::string* key = headers.find(rt.config().auth.apiKeyHeader)) {
-      consumer = rt.consumerByKeyDigest(apiKeyDigest(*key));
+    if (const auto key = headers.find(rt.config().auth.apiKeyHeader)) {
+      consumer = consumerByKey(ex.runtime, *key);
       if (!consumer) {
         ex.outcome = "invalid_api_key";
         Response r = unauthorized("invalid_api_key", "the API key is not valid");
@@ -87,7 +103,7 @@ std::optional<Response> ConsumerFilter::onRequest(Exchange& ex) {
     }
   }
   if (verifier) {
-    const std::string* authorization = headers.find("authorization");
+    const auto authorization = headers.find("authorization");
     const auto token = authorization ? bearerToken(*authorization) : std::nullopt;
     if (token) {
       const JwtVerdict verdict = verifier->verify(*token, ex.unixStart);

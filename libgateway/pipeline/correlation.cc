@@ -22,24 +22,38 @@ void putHex(char* out, std::uint64_t v, int digits) {
   }
 }
 
-std::string hex(Random& random, int digits) {
-  std::string out(static_cast<std::size_t>(digits), '0');
-  for (int done = 0; done < digits; done += 16) putHex(out.data() + done, random.next(), std::min(16, digits - done));
-  if (allZero(out)) out.back() = '1';
-  return out;
+// `digits` random lower-case hex digits at `out`, not all zero.
+void putRandomHex(char* out, Random& random, int digits) {
+  for (int done = 0; done < digits; done += 16) putHex(out + done, random.next(), std::min(16, digits - done));
+  if (allZero({out, static_cast<std::size_t>(digits)})) out[digits - 1] = '1';
+}
+
+// The 36 characters of a UUIDv4 at `out`.
+void putUuid(char* out, Random& random) {
+  const std::uint64_t a = random.next(), b = random.next();
+  // RFC 9562 version 4 layout: version nibble 4, variant bits 10.
+  const std::uint64_t hi = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  const std::uint64_t lo = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  putHex(out, hi >> 32, 8);
+  out[8] = '-';
+  putHex(out + 9, (hi >> 16) & 0xffff, 4);
+  out[13] = '-';
+  putHex(out + 14, hi & 0xffff, 4);
+  out[18] = '-';
+  putHex(out + 19, lo >> 48, 4);
+  out[23] = '-';
+  putHex(out + 24, lo & 0xffffffffffffULL, 12);
 }
 }  // namespace
 
-std::string TraceParent::str() const {
-  std::string out;
-  out.reserve(55);
-  out += "00-";
-  out += traceId;
-  out += '-';
-  out += parentId;
-  out += '-';
-  out += flags;
-  return out;
+void CorrelationId::assign(std::string_view id) {
+  size_ = static_cast<std::uint8_t>(std::min(id.size(), kMaxSize));
+  std::copy_n(id.data(), size_, data_.data());
+}
+
+void CorrelationId::generate(Random& random) {
+  putUuid(data_.data(), random);
+  size_ = 36;
 }
 
 bool validCorrelationId(std::string_view id) {
@@ -48,16 +62,8 @@ bool validCorrelationId(std::string_view id) {
 }
 
 std::string newCorrelationId(Random& random) {
-  const std::uint64_t a = random.next(), b = random.next();
-  // RFC 9562 version 4 layout: version nibble 4, variant bits 10.
-  const std::uint64_t hi = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  const std::uint64_t lo = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   std::string out(36, '-');
-  putHex(out.data(), hi >> 32, 8);
-  putHex(out.data() + 9, (hi >> 16) & 0xffff, 4);
-  putHex(out.data() + 14, hi & 0xffff, 4);
-  putHex(out.data() + 19, lo >> 48, 4);
-  putHex(out.data() + 24, lo & 0xffffffffffffULL, 12);
+  putUuid(out.data(), random);
   return out;
 }
 
@@ -68,15 +74,32 @@ std::optional<TraceParent> parseTraceParent(std::string_view h) {
   if (!isLowerHex(version) || version == "ff") return std::nullopt;
   if (version == "00" && h.size() != 55) return std::nullopt;
   if (h.size() > 55 && h[55] != '-') return std::nullopt;
-  TraceParent tp{std::string(h.substr(3, 32)), std::string(h.substr(36, 16)), std::string(h.substr(53, 2))};
-  if (!isLowerHex(tp.traceId) || !isLowerHex(tp.parentId) || !isLowerHex(tp.flags)) return std::nullopt;
-  if (allZero(tp.traceId) || allZero(tp.parentId)) return std::nullopt;
+  TraceParent tp;
+  // Kept as version 00 (what we send on): the first 55 characters with the version rewritten.
+  std::copy_n(h.data(), TraceParent::kSize, tp.text_.data());
+  tp.text_[0] = tp.text_[1] = '0';
+  tp.empty_ = false;
+  if (!isLowerHex(tp.traceId()) || !isLowerHex(tp.parentId()) || !isLowerHex(tp.flags())) return std::nullopt;
+  if (allZero(tp.traceId()) || allZero(tp.parentId())) return std::nullopt;
   return tp;
 }
 
 TraceParent childTraceParent(const std::optional<TraceParent>& parent, Random& random) {
-  if (parent) return TraceParent{parent->traceId, hex(random, 16), parent->flags};
-  return TraceParent{hex(random, 32), hex(random, 16), "01"};
+  TraceParent child;
+  char* t = child.text_.data();
+  if (parent) {
+    child.text_ = parent->text_;
+  } else {
+    std::copy_n("00-", 3, t);
+    putRandomHex(t + 3, random, 32);
+    t[35] = '-';
+    t[52] = '-';
+    t[53] = '0';
+    t[54] = '1';  // sampled
+  }
+  putRandomHex(t + 36, random, 16);
+  child.empty_ = false;
+  return child;
 }
 
 }  // namespace gateway

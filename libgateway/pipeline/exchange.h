@@ -11,6 +11,7 @@
 
 #include "libgateway/core/env.h"
 #include "libgateway/http/message.h"
+#include "libgateway/pipeline/correlation.h"
 #include "libgateway/pipeline/gateway_runtime.h"
 #include "libgateway/resilience/circuit_breaker.h"
 #include "libgateway/resilience/concurrency_limiter.h"
@@ -35,8 +36,8 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
 
   TimePoint start = 0;
   TimePoint end = 0;
-  std::string correlationId;
-  std::string traceParent;  // the child span sent upstream
+  CorrelationId correlationId;
+  TraceParent traceParent;  // the child span sent upstream
 
   // Routing.
   bool routed = false;

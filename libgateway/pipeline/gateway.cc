@@ -6,21 +6,33 @@
 
 #include <fmt/format.h>
 
+#include "libgateway/core/block_pool.h"
 #include "libgateway/pipeline/correlation.h"
 #include "libgateway/pipeline/rate_limit_filter.h"
 
 namespace gateway {
 
-void removeHopByHopHeaders(Headers& headers) {
-  static constexpr std::array<std::string_view, 8> kHopByHop = {
-      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-      "proxy-authorization"};
-  // Fields listed in Connection are hop-by-hop too (RFC 9110 7.6.1). Most requests have no
-  // Connection header, so the common case is one pass with no allocation. The names are
-  // copied: erasing fields moves the strings a view would point into.
-  std::vector<std::string> named;
-  for (const auto& f : headers.fields()) {
-    if (!iequals(f.name, "connection")) continue;
+namespace {
+
+// The fixed hop-by-hop fields (RFC 9110 7.6.1), sorted by length first so most names are
+// rejected without a comparison.
+bool standardHopByHop(std::string_view name) {
+  switch (name.size()) {
+    case 2: return iequals(name, "te");
+    case 7: return iequals(name, "trailer") || iequals(name, "upgrade");
+    case 10: return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 16: return iequals(name, "proxy-connection");
+    case 17: return iequals(name, "transfer-encoding");
+    case 19: return iequals(name, "proxy-authorization");
+    default: return false;
+  }
+}
+
+// The field names listed in Connection values: hop-by-hop too. Views into `headers`, which
+// stay valid while fields are only removed. Most messages have no Connection field.
+void connectionNamed(const Headers& headers, std::vector<std::string_view>& named) {
+  for (const Headers::Field f : headers) {
+    if (f.name.size() != 10 || !iequals(f.name, "connection")) continue;
     std::string_view value = f.value;
     std::size_t start = 0;
     while (start <= value.size()) {
@@ -29,21 +41,27 @@ void removeHopByHopHeaders(Headers& headers) {
       std::string_view token = value.substr(start, comma - start);
       while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
       while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      if (!token.empty()) named.emplace_back(token);
+      if (!token.empty()) named.push_back(token);
       start = comma + 1;
     }
   }
-  headers.removeIf([&](const Headers::Field& f) {
-    for (auto h : kHopByHop) {
-      if (iequals(f.name, h)) return true;
-    }
-    for (const auto& n : named) {
-      if (iequals(f.name, n)) return true;
-    }
-    return false;
-  });
 }
 
+bool hopByHop(std::string_view name, const std::vector<std::string_view>& named) {
+  if (standardHopByHop(name)) return true;
+  for (auto n : named) {
+    if (iequals(name, n)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void removeHopByHopHeaders(Headers& headers) {
+  std::vector<std::string_view> named;
+  connectionNamed(headers, named);
+  headers.removeIf([&](const Headers::Field& f) { return hopByHop(f.name, named); });
+}
 
 Gateway::Gateway(SharedState& shared, Env& env) : shared_(shared), env_(env) { refreshRuntime(); }
 
@@ -87,7 +105,8 @@ void Gateway::refreshRuntime() {
 
 void Gateway::handle(Request request, std::function<void(Response)> done) {
   if (shared_.version() != runtimeVersion_) refreshRuntime();
-  auto ex = std::make_shared<Exchange>();
+  // Exchanges are large and made once per request: their blocks are recycled per thread.
+  auto ex = std::allocate_shared<Exchange>(PooledAllocator<Exchange>());
   ex->request = std::move(request);
   ex->done = std::move(done);
   ex->gateway = this;
@@ -102,7 +121,8 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
   const std::string& corrName = config.observability.correlationHeader;
   std::string_view incoming = headers.get(corrName);
   if (incoming.empty()) incoming = headers.get("x-request-id");
-  ex->correlationId = validCorrelationId(incoming) ? std::string(incoming) : newCorrelationId(env_.random);
+  if (validCorrelationId(incoming)) ex->correlationId.assign(incoming);
+  else ex->correlationId.generate(env_.random);
 
   const RouteMatch match =
       runtime_->routes().match(ex->request.method, ex->request.host(), ex->request.path(), ex->request.headers);
@@ -150,7 +170,7 @@ std::size_t Gateway::chooseBackend(const RouteRuntime& route) {
   return route.backends.back();
 }
 
-Request Gateway::upstreamRequest(Exchange& ex) const {
+Request Gateway::upstreamRequest(Exchange& ex) {
   Request up;
   up.method = ex.request.method;
   up.target = ex.runtime->routes().upstreamPath(ex.match, ex.request.path());
@@ -158,25 +178,38 @@ Request Gateway::upstreamRequest(Exchange& ex) const {
     up.target += '?';
     up.target += q;
   }
-  // The client's headers and body move to the upstream request: nothing after forwarding
-  // reads them (method, target and client address stay for logs and traces).
-  up.headers = std::move(ex.request.headers);
-  ex.request.headers = Headers();
-  removeHopByHopHeaders(up.headers);
-  if (const std::string_view ip = ex.request.clientIp(); !ip.empty()) {
-    // Several X-Forwarded-For fields are one comma-separated list (RFC 9110 5.3): keep them all.
-    std::string chain;
-    for (auto prior : up.headers.all("x-forwarded-for")) {
-      if (prior.empty()) continue;
-      chain += prior;
-      chain += ", ";
+  // One pass over the client's fields: hop-by-hop ones dropped, and those the gateway sets
+  // (forwarding, correlation, trace context) left for after the loop.
+  const Headers& in = ex.request.headers;
+  const std::string& correlationName = ex.runtime->config().observability.correlationHeader;
+  const std::string_view ip = ex.request.clientIp();
+  std::string& forwardedFor = scratch_;
+  forwardedFor.clear();
+  hopNames_.clear();
+  connectionNamed(in, hopNames_);
+  bool hasProto = false;
+  up.headers.reserve(in.size() + 4, in.textBytes() + 160);
+  for (const Headers::Field f : in) {
+    if (hopByHop(f.name, hopNames_)) continue;
+    if (f.name.size() == 15 && iequals(f.name, "x-forwarded-for")) {
+      // Several X-Forwarded-For fields are one comma-separated list (RFC 9110 5.3): keep them all.
+      if (!ip.empty() && !f.value.empty()) forwardedFor.append(f.value).append(", ");
+      else if (ip.empty()) up.headers.add(f.name, f.value);
+      continue;
     }
-    chain += ip;
-    up.headers.set("X-Forwarded-For", chain);
+    if (iequals(f.name, correlationName) || (f.name.size() == 11 && iequals(f.name, "traceparent"))) continue;
+    if (f.name.size() == 17 && iequals(f.name, "x-forwarded-proto")) hasProto = true;
+    up.headers.add(f.name, f.value);
   }
-  if (!up.headers.has("x-forwarded-proto")) up.headers.set("X-Forwarded-Proto", "http");
-  up.headers.set(ex.runtime->config().observability.correlationHeader, ex.correlationId);
-  up.headers.set("traceparent", ex.traceParent);
+  if (!ip.empty()) {
+    forwardedFor.append(ip);
+    up.headers.add("X-Forwarded-For", forwardedFor);
+  }
+  if (!hasProto) up.headers.add("X-Forwarded-Proto", "http");
+  up.headers.add(correlationName, ex.correlationId);
+  up.headers.add("traceparent", ex.traceParent.str());
+  // The body moves: nothing after forwarding reads it (the client's fields stay for logs and
+  // hash keys).
   up.body = std::move(ex.request.body);
   up.clientAddress = ex.request.clientAddress;
   return up;
@@ -203,7 +236,7 @@ void Gateway::forward(const std::shared_ptr<Exchange>& ex) {
   const RouteConfig& rc = ex->runtime->config().routes[ex->routeIndex];
   ex->deadline = env_.clock.now() + rc.timeout.value_or(service.config->timeout);
   std::optional<TraceParent> parent = parseTraceParent(ex->request.headers.get("traceparent"));
-  ex->traceParent = childTraceParent(parent, env_.random).str();
+  ex->traceParent = childTraceParent(parent, env_.random);
   ex->budgetRequest = RetryBudget::RequestGuard(service.retryBudget);
   if (!acquireSlot(ex, service)) return;
   send(ex);
@@ -511,7 +544,8 @@ void Gateway::finish(const std::shared_ptr<Exchange>& ex, Response response) {
     ex->concurrencyPermit.reset();
     wakeWaiters(limiter);
   }
-  for (auto& f : ex->responseHeaders.take()) response.headers.set(std::move(f));
+  response.headers.setAll(ex->responseHeaders);
+  ex->responseHeaders.clear();
   response.headers.set(ex->runtime->config().observability.correlationHeader, ex->correlationId);
   if (observer_) observer_->onComplete(*ex, response);
   auto done = std::move(ex->done);

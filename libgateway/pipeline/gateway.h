@@ -65,7 +65,7 @@ class Gateway {
   void noteOutlier(Exchange& ex, OutlierEvent event);
   void finish(const std::shared_ptr<Exchange>& ex, Response response);
   std::size_t chooseBackend(const RouteRuntime& route);
-  Request upstreamRequest(Exchange& ex) const;
+  Request upstreamRequest(Exchange& ex);
 
   SharedState& shared_;
   Env& env_;
@@ -78,6 +78,8 @@ class Gateway {
   // Reused per pick (one thread): outlier exclusions, and those plus the instance a retry avoids.
   std::vector<std::uint8_t> excludedBuffer_;
   std::vector<std::uint8_t> retryExcluded_;
+  std::string scratch_;                     // upstreamRequest's X-Forwarded-For chain
+  std::vector<std::string_view> hopNames_;  // upstreamRequest's Connection-named fields
   std::vector<OutlierEvent> readmitted_;
   // Exchanges of this Gateway waiting for a concurrency slot (max_pending), per limiter.
   struct Waiting {

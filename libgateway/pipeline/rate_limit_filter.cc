@@ -31,14 +31,14 @@ void limitKey(const RateLimitPolicy& policy, const Exchange& ex, bool perRoute, 
       }
       break;
     case LimitKey::kApiKey:
-      if (const std::string* k = ex.request.headers.find(ex.runtime->config().auth.apiKeyHeader)) {
+      if (const auto k = ex.request.headers.find(ex.runtime->config().auth.apiKeyHeader)) {
         key += "k:";
         key += *k;
         return;
       }
       break;
     case LimitKey::kHeader:
-      if (const std::string* h = ex.request.headers.find(policy.header)) {
+      if (const auto h = ex.request.headers.find(policy.header)) {
         key += "h:";
         key += *h;
         return;

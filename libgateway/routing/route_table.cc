@@ -54,7 +54,7 @@ int hostScore(const std::vector<std::string>& hosts, std::string_view host) {
 
 bool headersMatch(const std::vector<HeaderMatch>& matchers, const Headers& headers) {
   for (const auto& m : matchers) {
-    const std::string* v = headers.find(m.name);
+    const auto v = headers.find(m.name);
     if (!v) return false;
     if (m.value && *v != *m.value) return false;
   }

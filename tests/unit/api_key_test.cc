@@ -70,5 +70,28 @@ TEST(ApiKey, UnknownKeyIs401AndNotEchoed) {
   EXPECT_EQ(h.transport.total, 0u);
 }
 
+TEST(ApiKey, RememberedKeysAreForgottenWhenTheConfigChanges) {
+  // A worker remembers keys it has verified; a reload that revokes a key must take effect at once.
+  GatewayHarness h(keyConfig());
+  h.gateway.addFilter(std::make_unique<ConsumerFilter>());
+  for (int i = 0; i < 3; ++i) {
+    h.start(makeRequest("GET", "/x", {{"X-Key", "acme-key-0001"}}));
+    ASSERT_EQ(h.transport.sends.size(), 1u);
+    EXPECT_EQ(h.transport.sends[0].request.headers.get("x-consumer"), "acme");
+    h.transport.respond(200);
+  }
+  h.gateway.reload(testing::mustParse(R"({
+    "services": [{"name": "s", "instances": ["10.0.0.1:80"]}],
+    "consumers": [{"id": "acme", "api_keys": ["acme-key-0002"]}],
+    "auth": {"api_key_header": "X-Key"},
+    "routes": [{"name": "r", "match": {"prefix": "/"}, "service": "s"}]})"));
+  auto revoked = h.start(makeRequest("GET", "/x", {{"X-Key", "acme-key-0001"}}));
+  ASSERT_TRUE(revoked->has_value());
+  EXPECT_EQ((*revoked)->status, 401);
+  h.start(makeRequest("GET", "/x", {{"X-Key", "acme-key-0002"}}));
+  ASSERT_EQ(h.transport.sends.size(), 1u);
+  EXPECT_EQ(h.transport.sends[0].request.headers.get("x-consumer"), "acme");
+}
+
 }  // namespace
 }  // namespace gateway

@@ -48,14 +48,14 @@ TEST(CorrelationIdTest, GeneratedIdsAreUuidV4DistinctAndSeeded) {
 TEST(TraceParentTest, ParsesValidHeader) {
   const auto tp = parseTraceParent(kValid);
   ASSERT_TRUE(tp);
-  EXPECT_EQ(tp->traceId, kTrace);
-  EXPECT_EQ(tp->parentId, kSpan);
-  EXPECT_EQ(tp->flags, "01");
+  EXPECT_EQ(tp->traceId(), kTrace);
+  EXPECT_EQ(tp->parentId(), kSpan);
+  EXPECT_EQ(tp->flags(), "01");
   EXPECT_EQ(tp->str(), kValid);
   // A future version may append fields after a '-'.
   const auto future = parseTraceParent("cc-" + std::string(kTrace) + "-" + std::string(kSpan) + "-00-extra");
   ASSERT_TRUE(future);
-  EXPECT_EQ(future->flags, "00");
+  EXPECT_EQ(future->flags(), "00");
 }
 
 TEST(TraceParentTest, RejectsMalformedHeaders) {
@@ -83,11 +83,11 @@ TEST(TraceParentTest, ChildKeepsTraceAndFlagsWithNewSpan) {
   std::set<std::string> spans;
   for (int i = 0; i < 100; ++i) {
     const TraceParent child = childTraceParent(parent, r);
-    EXPECT_EQ(child.traceId, kTrace);
-    EXPECT_EQ(child.flags, "00");
-    EXPECT_TRUE(std::regex_match(child.parentId, kHex16)) << child.parentId;
-    EXPECT_NE(child.parentId, kSpan);
-    spans.insert(child.parentId);
+    EXPECT_EQ(child.traceId(), kTrace);
+    EXPECT_EQ(child.flags(), "00");
+    EXPECT_TRUE(std::regex_match(std::string(child.parentId()), kHex16)) << child.parentId();
+    EXPECT_NE(child.parentId(), kSpan);
+    spans.insert(std::string(child.parentId()));
     EXPECT_TRUE(parseTraceParent(child.str()));  // what we send upstream is itself valid
   }
   EXPECT_EQ(spans.size(), 100u);
@@ -97,10 +97,10 @@ TEST(TraceParentTest, NoParentStartsANewSampledTrace) {
   Random r(9);
   const TraceParent a = childTraceParent(std::nullopt, r);
   const TraceParent b = childTraceParent(std::nullopt, r);
-  EXPECT_TRUE(std::regex_match(a.traceId, kHex32)) << a.traceId;
-  EXPECT_TRUE(std::regex_match(a.parentId, kHex16)) << a.parentId;
-  EXPECT_EQ(a.flags, "01");
-  EXPECT_NE(a.traceId, b.traceId);
+  EXPECT_TRUE(std::regex_match(std::string(a.traceId()), kHex32)) << a.traceId();
+  EXPECT_TRUE(std::regex_match(std::string(a.parentId()), kHex16)) << a.parentId();
+  EXPECT_EQ(a.flags(), "01");
+  EXPECT_NE(a.traceId(), b.traceId());
   EXPECT_TRUE(parseTraceParent(a.str()));
 }
 

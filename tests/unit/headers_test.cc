@@ -13,7 +13,7 @@ namespace {
 
 std::vector<std::string> names(const Headers& h) {
   std::vector<std::string> out;
-  for (const auto& f : h) out.push_back(f.name + "=" + f.value);
+  for (const auto f : h) out.push_back(std::string(f.name) + "=" + std::string(f.value));
   return out;
 }
 
@@ -26,11 +26,11 @@ TEST(HeadersTest, CaseInsensitiveHelpers) {
 
 TEST(HeadersTest, FindGetAllAreCaseInsensitiveAndOrdered) {
   Headers h{{"Accept", "a"}, {"X-Tag", "1"}, {"x-tag", "2"}, {"Host", "example.com"}};
-  ASSERT_NE(h.find("X-TAG"), nullptr);
+  ASSERT_TRUE(h.find("X-TAG"));
   EXPECT_EQ(*h.find("X-TAG"), "1");
   EXPECT_EQ(h.get("host"), "example.com");
   EXPECT_EQ(h.get("missing", "fallback"), "fallback");
-  EXPECT_EQ(h.find("missing"), nullptr);
+  EXPECT_FALSE(h.find("missing"));
   EXPECT_TRUE(h.has("ACCEPT"));
   EXPECT_EQ(h.all("x-tag"), (std::vector<std::string_view>{"1", "2"}));
   EXPECT_EQ(h.size(), 4u);
@@ -54,6 +54,44 @@ TEST(HeadersTest, RemoveReturnsCount) {
   EXPECT_EQ(h.remove("A"), 2u);
   EXPECT_EQ(h.remove("A"), 0u);
   EXPECT_EQ(names(h), (std::vector<std::string>{"b=2"}));
+}
+
+TEST(HeadersTest, SetOverwritesInPlaceOrAppendsALongerValue) {
+  Headers h{{"A", "long-value"}, {"B", "b"}};
+  h.set("a", "short");
+  EXPECT_EQ(names(h), (std::vector<std::string>{"A=short", "B=b"}));
+  h.set("B", std::string(300, 'x'));  // longer than the old value: new text, same position
+  EXPECT_EQ(h.get("b").size(), 300u);
+  EXPECT_EQ(names(h).front(), "A=short");
+}
+
+TEST(HeadersTest, CopiesFieldsOfItselfSafely) {
+  // A value taken from the same Headers stays valid while the buffer grows or is compacted.
+  Headers h;
+  h.add("Seed", "0123456789");
+  for (int i = 0; i < 200; ++i) h.add("Copy", h.get("seed"));
+  for (const auto f : h) EXPECT_EQ(f.value, "0123456789");
+  h.set("Seed", h.get("copy"));
+  h.set("Longer", std::string(h.get("seed")) + std::string(h.get("seed")));
+  h.set("Seed", h.get("longer"));
+  EXPECT_EQ(h.get("seed"), "01234567890123456789");
+  EXPECT_EQ(h.all("copy").size(), 200u);
+}
+
+TEST(HeadersTest, RepeatedSetsStayBounded) {
+  // Values that outgrow their slot leave garbage; compaction keeps the buffer near the live size.
+  Headers h{{"Keep", "k"}};
+  for (int i = 0; i < 10000; ++i) {
+    h.set("Grow", std::string(static_cast<std::size_t>(i % 64 + 1), 'g'));
+    h.remove("Grow");
+  }
+  h.set("Last", "1");
+  EXPECT_EQ(names(h), (std::vector<std::string>{"Keep=k", "Last=1"}));
+  EXPECT_LT(h.textBytes(), 4096u);
+  Headers copy = h;
+  copy.set("Keep", "changed");
+  EXPECT_EQ(h.get("keep"), "k");
+  EXPECT_EQ(copy.get("keep"), "changed");
 }
 
 TEST(RequestTest, PathQueryAndHost) {
