@@ -208,6 +208,11 @@ Request Gateway::upstreamRequest(Exchange& ex) {
   if (!hasProto) up.headers.add("X-Forwarded-Proto", "http");
   up.headers.add(correlationName, ex.correlationId);
   up.headers.add("traceparent", ex.traceParent.str());
+  // The upstream Host (libgateway/README.md, "Upstream Host"): a fixed rewrite is set once;
+  // the instance's own address is set per try (startAttempt), as retries change instance.
+  if (const RouteConfig& rc = ex.runtime->config().routes[ex.routeIndex]; rc.hostRewrite) {
+    up.headers.set("Host", *rc.hostRewrite);
+  }
   // The body moves: nothing after forwarding reads it (the client's fields stay for logs and
   // hash keys).
   up.body = std::move(ex.request.body);
@@ -400,6 +405,9 @@ void Gateway::startAttempt(const std::shared_ptr<Exchange>& ex) {
   if (!ex->upstreamHold) ex->upstreamHold = ex;
   // Only a route that may retry keeps a copy; otherwise the request moves.
   Request request = mayRetry ? *ex->upstream : std::move(*ex->upstream);
+  if (const RouteConfig& rc = ex->runtime->config().routes[ex->routeIndex]; !rc.preserveHost && !rc.hostRewrite) {
+    request.headers.set("Host", ic.address);
+  }
   env_.transport.send(endpoint, std::move(request), ex->attemptDeadline, [raw, attempt](UpstreamResult result) {
     raw->gateway->onTransportResult(raw, attempt, std::move(result));
   });

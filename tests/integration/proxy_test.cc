@@ -86,6 +86,20 @@ TEST_F(ProxyTest, HopByHopHeadersAreRemovedAndForwardedHeadersSet) {
   EXPECT_EQ(echoedHeader(echo, "traceparent").size(), 55u);
 }
 
+TEST_F(ProxyTest, UpstreamHostIsPreservedRewrittenOrTheInstanceAddress) {
+  json config = standardGateway();
+  config["routes"].push_back({{"name", "echo-instance-host"}, {"match", {{"prefix", "/by-instance"}}},
+                              {"service", "echo"}, {"preserve_host", false}});
+  config["routes"].push_back({{"name", "echo-rewritten-host"}, {"match", {{"prefix", "/rewritten"}}},
+                              {"service", "echo"}, {"host_rewrite", "echo.internal:8080"}});
+  startGateway(config);
+  // The client's Host is the gateway's own address (the test client always sends it).
+  ASSERT_NE(stack_.gateway(), stack_.mock("echo"));
+  EXPECT_EQ(echoedHeader(echoed(get("/echo/x")), "host"), stack_.gateway());
+  EXPECT_EQ(echoedHeader(echoed(get("/by-instance/x")), "host"), stack_.mock("echo"));
+  EXPECT_EQ(echoedHeader(echoed(get("/rewritten/x")), "host"), "echo.internal:8080");
+}
+
 TEST_F(ProxyTest, ClientCorrelationIdIsKept) {
   startGateway();
   const HttpReply r = get("/echo/c", {{"X-Correlation-ID", "order-flow-17"}});

@@ -223,5 +223,42 @@ TEST(RetryConfig, ErrorsNameTheField) {
   }
 }
 
+TEST(UpstreamHostTest, PreservedRewrittenOrTheInstanceOfEachTry) {
+  const auto config = [](const nlohmann::json& hostFields) {
+    nlohmann::json route = {{"name", "r"}, {"match", {{"prefix", "/"}}}, {"service", "s"},
+                            {"retry", {{"max_retries", 1}, {"backoff", {{"base_ms", 0}}}}}};
+    route.update(hostFields);
+    return testing::mustParse(nlohmann::json{
+        {"services", {{{"name", "s"}, {"instances", {{{"id", "a"}, {"address", "10.0.0.1:8080"}},
+                                                     {{"id", "b"}, {"address", "users.internal:81"}}}}}}},
+        {"routes", {route}}}.dump());
+  };
+  const auto hostsSent = [](GatewayHarness& h) {
+    h.start(makeRequest("GET", "/x", {{"Host", "api.example.com"}}));
+    std::vector<std::pair<std::string, std::string>> sent;  // (instance address, Host)
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(h.transport.sends.size(), 1u);
+      if (h.transport.sends.empty()) break;
+      const auto& s = h.transport.sends.front();
+      sent.emplace_back(s.endpoint.address, s.request.headers.get("host"));
+      EXPECT_EQ(s.request.headers.all("host").size(), 1u);
+      h.transport.respond(503);  // retried once, on the other instance
+    }
+    return sent;
+  };
+
+  GatewayHarness preserved(config(nlohmann::json::object()));
+  for (const auto& [address, host] : hostsSent(preserved)) EXPECT_EQ(host, "api.example.com") << address;
+
+  GatewayHarness instance(config({{"preserve_host", false}}));
+  const auto tries = hostsSent(instance);
+  ASSERT_EQ(tries.size(), 2u);
+  EXPECT_NE(tries[0].first, tries[1].first);
+  for (const auto& [address, host] : tries) EXPECT_EQ(host, address);  // each try names its own instance
+
+  GatewayHarness rewritten(config({{"host_rewrite", "api.internal:8443"}}));
+  for (const auto& [address, host] : hostsSent(rewritten)) EXPECT_EQ(host, "api.internal:8443") << address;
+}
+
 }  // namespace
 }  // namespace gateway
