@@ -53,7 +53,12 @@ void AdminApi::handle(Request request, ResponseSink sink) {
   if (path == "/reload") {
     if (method != "POST") return sink.respond(methodNotAllowed(path, "POST"));
     ReloadResult result = control_.reload();
-    if (result.ok) return sink.respond(json(200, {{"status", "reloaded"}, {"version", result.version}}));
+    if (result.ok) {
+      // Settings that only apply at start and changed: accepted, but not in effect.
+      nlohmann::json warnings = nlohmann::json::array();
+      for (const auto& w : result.warnings.list()) warnings.push_back({{"path", w.path}, {"message", w.message}});
+      return sink.respond(json(200, {{"status", "reloaded"}, {"version", result.version}, {"warnings", warnings}}));
+    }
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : result.errors.list()) errors.push_back({{"path", e.path}, {"message", e.message}});
     return sink.respond(json(400, {{"status", "rejected"},

@@ -16,6 +16,7 @@ struct ReloadResult {
   bool ok = false;
   std::uint64_t version = 0;  // the config version now running
   FieldErrors errors;         // why the new config was refused (each with its JSON path)
+  FieldErrors warnings;       // accepted, but these settings keep their running values
 };
 
 class GatewayControl {

@@ -83,7 +83,8 @@ struct GatewayServer::Worker final : HttpHandler {
   std::atomic<bool> finished{false};
 };
 
-GatewayServer::GatewayServer(const GatewayOptions& options) : options_(options), adminLoop_(clock_) {}
+GatewayServer::GatewayServer(const GatewayOptions& defaults, const GatewayOptions& options)
+    : defaults_(defaults), options_(options), adminLoop_(clock_) {}
 
 GatewayServer::~GatewayServer() {
   // Normally run() joined the workers; if it never ran, nothing was started.
@@ -95,19 +96,20 @@ GatewayServer::~GatewayServer() {
   }
 }
 
-std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& options, std::string& error,
+std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defaults, std::string& error,
                                                      FieldErrors& configErrors) {
+  ConfigLoad load = loadConfigFile(defaults.configPath);
+  if (!load.ok()) {
+    configErrors = std::move(load.errors);
+    error = fmt::format("config \"{}\" has {} error(s)", defaults.configPath, configErrors.size());
+    return nullptr;
+  }
+  const GatewayOptions options = resolveOptions(defaults, load.config->server);
   if (options.threads < 1 || options.threads > 256) {
     error = fmt::format("--threads {} is out of range 1-256", options.threads);
     return nullptr;
   }
-  ConfigLoad load = loadConfigFile(options.configPath);
-  if (!load.ok()) {
-    configErrors = std::move(load.errors);
-    error = fmt::format("config \"{}\" has {} error(s)", options.configPath, configErrors.size());
-    return nullptr;
-  }
-  std::unique_ptr<GatewayServer> server(new GatewayServer(options));
+  std::unique_ptr<GatewayServer> server(new GatewayServer(defaults, options));
   server->shared_ = std::make_unique<SharedState>(load.config);
   // The core's clock is steady (microseconds since an arbitrary start); JWT exp/nbf need the
   // Unix time, so tell the core how far apart the two are.
@@ -129,6 +131,7 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& optio
   }
   server->listener_ = HttpServer::bind(options.listen, server->workers_.front()->loop, handlers, options.limits, error);
   if (!server->listener_) return nullptr;
+  server->listener_->setMaxConnections(options.maxConnections);
   server->adminApi_ = std::make_unique<AdminApi>(*server);
   HttpLimits adminLimits;
   adminLimits.maxPipelined = 4;
@@ -145,6 +148,7 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& optio
     const ReloadResult r = self->reload();
     if (r.ok) {
       fmt::print(stderr, "gatewayd: SIGHUP: config reloaded (version {})\n", r.version);
+      for (const auto& w : r.warnings.list()) fmt::print(stderr, "gatewayd: SIGHUP: warning: {}\n", w.str());
     } else {
       fmt::print(stderr, "gatewayd: SIGHUP: config refused, version {} keeps running:\n{}", r.version, r.errors.text());
     }
@@ -188,11 +192,16 @@ void GatewayServer::beginShutdown(int signal) {
   if (shuttingDown_) return;
   shuttingDown_ = true;
   draining_ = true;
+  Duration drainTimeout = 0;
+  {
+    std::lock_guard lock(reloadMutex_);  // a reload may change it
+    drainTimeout = options_.drainTimeout;
+  }
   fmt::print(stderr, "gatewayd: {}: draining ({} connections, up to {} ms)\n", signal == SIGINT ? "SIGINT" : "SIGTERM",
-             listener_->stats().active.load(), options_.drainTimeout / 1000);
+             listener_->stats().active.load(), drainTimeout / 1000);
   listener_->stopAccepting();
   listener_->drain();
-  drainDeadline_ = clock_.now() + options_.drainTimeout;
+  drainDeadline_ = clock_.now() + drainTimeout;
   pollDrain();
 }
 
@@ -228,6 +237,13 @@ ReloadResult GatewayServer::reload() {
     result.version = shared_->version();
     return result;
   }
+  // Of the server section only the connection cap and the drain timeout apply live; the
+  // rest was used to build the listener, workers and pools, and needs a restart.
+  const GatewayOptions next = resolveOptions(defaults_, load.config->server);
+  result.warnings = restartOnlyChanges(options_, next);
+  options_.maxConnections = next.maxConnections;
+  options_.drainTimeout = next.drainTimeout;
+  listener_->setMaxConnections(next.maxConnections);
   shared_->install(load.config);
   metrics_.reloads("ok").add();
   result.ok = true;
@@ -243,6 +259,9 @@ void GatewayServer::renderMetrics(std::string& out) const {
   appendFamilyHeader(out, "gateway_connections_accepted_total", "Client connections accepted.", "counter");
   fmt::format_to(std::back_inserter(out), "gateway_connections_accepted_total {}\n", cs.accepted.load());
   appendGauge(out, "gateway_connections_active", "Client connections open now.", static_cast<double>(cs.active.load()));
+  appendFamilyHeader(out, "gateway_connections_rejected_total",
+                     "Client connections closed as soon as accepted: limits.max_connections were open.", "counter");
+  fmt::format_to(std::back_inserter(out), "gateway_connections_rejected_total {}\n", cs.refused.load());
   appendFamilyHeader(out, "gateway_http_rejections_total",
                      "Requests refused before routing (malformed, too large, too slow), by status code.", "counter");
   const std::pair<const char*, std::uint64_t> rejections[] = {{"400", cs.rejected400.load()},
@@ -312,6 +331,12 @@ nlohmann::json GatewayServer::stats() const {
   const auto counts = metrics_.requestCounts();
   const auto upstream = metrics_.upstreamCounts();
 
+  json server;
+  {
+    std::lock_guard lock(reloadMutex_);
+    server = describeOptions(options_);
+  }
+  server["bound"] = {{"listen", listenAddress()}, {"admin", adminAddress()}};
   std::int64_t inFlight = 0;
   for (const auto& w : workers_) inFlight += w->inFlight.load(std::memory_order_relaxed);
   std::uint64_t total = 0;
@@ -385,7 +410,12 @@ nlohmann::json GatewayServer::stats() const {
           {"draining", draining_.load()},
           {"threads", workers_.size()},
           {"uptime_s", running_.load() ? (clock_.now() - startedAt_) / 1e6 : 0.0},
-          {"connections", {{"active", cs.active.load()}, {"accepted", cs.accepted.load()}}},
+          {"connections",
+           {{"active", cs.active.load()},
+            {"accepted", cs.accepted.load()},
+            {"rejected", cs.refused.load()},
+            {"max", server["limits"]["max_connections"]}}},
+          {"server", server},
           {"requests",
            {{"total", total},
             {"in_flight", inFlight},

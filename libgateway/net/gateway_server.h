@@ -17,6 +17,7 @@
 #include "libgateway/net/admin_api.h"
 #include "libgateway/net/event_loop.h"
 #include "libgateway/net/gateway_control.h"
+#include "libgateway/net/gateway_options.h"
 #include "libgateway/net/http_limits.h"
 #include "libgateway/net/http_server.h"
 #include "libgateway/net/metrics_registry.h"
@@ -26,28 +27,18 @@
 
 namespace gateway::net {
 
-struct GatewayOptions {
-  std::string configPath;
-  unsigned threads = 1;
-  std::string listen = "127.0.0.1:8080";
-  std::string admin = "127.0.0.1:9901";
-  std::string accessLogPath;           // "" = none, "-" = stdout
-  Duration drainTimeout = seconds(10);
-  std::uint64_t seed = 0;              // 0: a random seed (correlation ids, balancer draws)
-  HttpLimits limits;
-  UpstreamOptions upstream;
-};
-
 class GatewayServer final : public GatewayControl {
  public:
-  // Loads the config and binds both addresses. On failure returns null with `error` set, and
-  // config problems listed in `configErrors`.
+  // Loads the config, lays its server section and options.commandLine over the defaults in
+  // `options` (gateway_options.h), and binds both addresses. On failure returns null with
+  // `error` set, and config problems listed in `configErrors`.
   static std::unique_ptr<GatewayServer> create(const GatewayOptions& options, std::string& error,
                                                FieldErrors& configErrors);
   ~GatewayServer() override;
 
   std::string listenAddress() const { return listener_->address(); }
   std::string adminAddress() const { return adminServer_->address(); }
+  unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
 
   // Serves until SIGTERM/SIGINT or shutdown(), then drains; returns the exit status.
   int run();
@@ -62,12 +53,13 @@ class GatewayServer final : public GatewayControl {
   struct Worker;
 
  private:
-  explicit GatewayServer(const GatewayOptions& options);
+  GatewayServer(const GatewayOptions& defaults, const GatewayOptions& options);
   void beginShutdown(int signal);
   void pollDrain();
   void finishWorkers(bool forced);
 
-  GatewayOptions options_;
+  const GatewayOptions defaults_;  // as given to create(): reloads resolve against it again
+  GatewayOptions options_;         // in effect; reload() changes only what it may (reloadMutex_)
   SteadyClock clock_;
   std::unique_ptr<SharedState> shared_;
   MetricsRegistry metrics_;

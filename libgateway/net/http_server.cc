@@ -74,9 +74,9 @@ class Session final : public ServerConnection,
  public:
   Session(std::shared_ptr<WorkerContext> ctx, int fd, std::string clientAddress)
       : Expirable(ctx->loop.sweep()), ctx_(std::move(ctx)), fd_(fd), clientAddress_(std::move(clientAddress)) {
+    // `active` was counted when the connection was accepted (the cap is checked there).
     ctx_->sessions.insert(this);
     ctx_->stats->accepted.fetch_add(1, std::memory_order_relaxed);
-    ctx_->stats->active.fetch_add(1, std::memory_order_relaxed);
   }
 
   ~Session() override {
@@ -446,6 +446,7 @@ class Session final : public ServerConnection,
 
 void startSession(const std::shared_ptr<WorkerContext>& ctx, int fd, std::string clientAddress) {
   if (ctx->draining) {
+    ctx->stats->active.fetch_sub(1, std::memory_order_relaxed);
     ::close(fd);
     return;
   }
@@ -473,6 +474,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       return;
     }
     error_code ignored;
+    const std::size_t cap = maxConnections.load(std::memory_order_relaxed);
+    if (cap != 0 && stats->active.load(std::memory_order_relaxed) >= cap) {
+      stats->refused.fetch_add(1, std::memory_order_relaxed);
+      socket.close(ignored);
+      return accept();
+    }
+    stats->active.fetch_add(1, std::memory_order_relaxed);  // the session's from here
     std::string client;
     const auto remote = socket.remote_endpoint(ignored);
     if (!ignored) {
@@ -490,6 +498,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       } else {
         asio::post(worker->io, [worker, fd, client = std::move(client)]() mutable { startSession(worker, fd, std::move(client)); });
       }
+    } else {
+      stats->active.fetch_sub(1, std::memory_order_relaxed);
     }
     accept();
   }
@@ -498,6 +508,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::io_context& io;
   tcp::acceptor acceptor;
   std::vector<std::shared_ptr<WorkerContext>> workers;
+  std::shared_ptr<ConnectionStats> stats;
+  std::atomic<std::size_t> maxConnections{0};
   std::size_t next = 0;
   bool stopped = false;
 };
@@ -523,6 +535,7 @@ std::unique_ptr<HttpServer> HttpServer::bind(std::string_view address, EventLoop
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->stats_ = std::make_shared<ConnectionStats>();
   server->impl_ = std::make_shared<Impl>(acceptLoop);
+  server->impl_->stats = server->stats_;
   auto& acceptor = server->impl_->acceptor;
   const tcp::endpoint endpoint(ip, port);
   acceptor.open(endpoint.protocol(), ec);
@@ -569,6 +582,8 @@ void HttpServer::drain() {
     });
   }
 }
+
+void HttpServer::setMaxConnections(std::size_t max) { impl_->maxConnections.store(max, std::memory_order_relaxed); }
 
 void HttpServer::closeAll() {
   for (const auto& w : impl_->workers) {

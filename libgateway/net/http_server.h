@@ -27,6 +27,8 @@ struct ConnectionStats {
   std::atomic<std::uint64_t> requests{0};
   // Requests refused by the server before any handler saw them, by status.
   std::atomic<std::uint64_t> rejected400{0}, rejected408{0}, rejected413{0}, rejected414{0}, rejected431{0};
+  // Connections closed as soon as they were accepted because the cap was reached.
+  std::atomic<std::uint64_t> refused{0};
 
   void countRejection(int status);
 };
@@ -51,6 +53,9 @@ class HttpServer {
   void drain();
   // Closes every connection now.
   void closeAll();
+  // At most `max` connections open at once (0: no cap); beyond, a new connection is closed
+  // as soon as it is accepted (Envoy's listener connection limit). Thread-safe, any time.
+  void setMaxConnections(std::size_t max);
 
   std::uint16_t port() const { return port_; }
   // "host:port" with the bound port.
