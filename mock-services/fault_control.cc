@@ -53,6 +53,12 @@ std::optional<Response> FaultControl::applyHeaders(const Headers& headers, gwsim
     if (*status < 100 || *status > 599) return errorResponse(400, "bad_fault_header", "x-fault-abort: expected a status 100-599");
     effect.abortStatus = static_cast<int>(*status);
   }
+  if (auto rate = headerNumber(headers, "x-fault-slow-body-bps")) {
+    if (*rate < 1 || *rate > 1'000'000'000) {
+      return errorResponse(400, "bad_fault_header", "x-fault-slow-body-bps: expected bytes per second 1-1000000000");
+    }
+    effect.slowDown(gwsim::SlowBody{static_cast<std::uint64_t>(*rate), 0, gwsim::FaultSpec::kDefaultBodyBytes});
+  }
   if (headers.has("x-fault-reset")) effect.reset = true;
   if (headers.has("x-fault-hang")) effect.hang = true;
   return std::nullopt;
@@ -62,6 +68,13 @@ gwsim::FaultEffect FaultControl::evaluate(const std::string& service, const std:
   const TimePoint now = clock_.now();
   faults_.expire(now);
   return faults_.evaluate(service, instance, now, random);
+}
+
+void FaultControl::load(const std::vector<gwsim::FaultSpec>& faults, TimePoint start) {
+  for (gwsim::FaultSpec f : faults) {
+    f.at += start;
+    faults_.add(std::move(f));
+  }
 }
 
 bool FaultControl::down(const std::string& service, const std::string& instance) {

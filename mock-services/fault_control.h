@@ -8,11 +8,14 @@
 //   x-fault-delay-ms: N     add N ms before the request is served
 //   x-fault-abort: STATUS   answer STATUS at once
 //   x-fault-reset: 1        reset the connection;  x-fault-hang: 1  never answer
+//   x-fault-slow-body-bps: N  write the answer's body at N bytes per second (slow_body)
+// A scenario's fault timeline can be loaded at start (load()).
 // Not thread-safe: mock-services runs on one loop. The clock outlives it.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "libgateway/core/env.h"
 #include "libgateway/http/message.h"
@@ -26,6 +29,8 @@ class FaultControl {
 
   // Serves a request to /_faults.
   Response handle(const Request& request);
+  // Adds a fault timeline whose "at" times count from `start` (mock-services: process start).
+  void load(const std::vector<gwsim::FaultSpec>& faults, TimePoint start);
 
   // The active faults' effect on one request to `service`/`instance`.
   gwsim::FaultEffect evaluate(const std::string& service, const std::string& instance, Random& random);

@@ -1,11 +1,14 @@
 #include "mock-services/mock_config.h"
 
 #include <array>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "libgateway/config/config_loader.h"
+#include "libgateway/net/http_wire.h"
+#include "sim/scenario/scenario.h"
 
 namespace gateway::mock {
 
@@ -13,6 +16,10 @@ namespace {
 
 constexpr std::array<std::string_view, 8> kKinds = {"users",     "orders",  "products",        "payments",
                                                     "inventory", "reviews", "recommendations", "echo"};
+
+bool loopbackHost(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
 
 }  // namespace
 
@@ -110,6 +117,53 @@ std::optional<MockConfig> MockConfig::load(const std::string& path, FieldErrors&
   auto doc = parseJsonText(text, errors);
   if (!doc) return std::nullopt;
   return parse(*doc, errors);
+}
+
+std::optional<MockConfig> MockConfig::fromScenario(const gwsim::Scenario& scenario, bool scenarioPorts,
+                                                   FieldErrors& errors) {
+  const std::size_t before = errors.size();
+  MockConfig config;
+  config.seed = scenario.seed;
+  std::map<std::pair<std::string, std::uint16_t>, std::string> bound;  // (host, port) -> instance
+  for (std::size_t i = 0; i < scenario.gateway->services.size(); ++i) {
+    const auto& svc = scenario.gateway->services[i];
+    const gwsim::ServiceModelSpec* model = nullptr;
+    for (const auto& m : scenario.services) {
+      if (m.name == svc.name) model = &m;
+    }
+    MockServiceConfig service;
+    service.name = svc.name;
+    service.kind = knownKind(svc.name) ? svc.name : "echo";
+    for (std::size_t k = 0; k < svc.instances.size(); ++k) {
+      const auto& ic = svc.instances[k];
+      MockInstanceConfig instance;
+      instance.id = ic.id;
+      instance.spec = model ? model->forInstance(ic.id) : gwsim::InstanceSpec{};
+      if (scenarioPorts) {
+        const std::string path = childPath(childPath(childPath(childPath("/gateway/services", i), "instances"), k), "address");
+        std::string host, why;
+        std::uint16_t port = 0;
+        if (!net::splitHostPort(ic.address, host, port, why)) {
+          errors.add(path, why);
+        } else if (!loopbackHost(host)) {
+          errors.add(path, fmt::format("\"{}\" is not a loopback address; --use-scenario-ports binds only "
+                                       "127.0.0.0/8, localhost and ::1",
+                                       ic.address));
+        } else if (port == 0) {
+          errors.add(path, "port 0: give the port the gateway connects to");
+        } else if (auto [it, fresh] = bound.emplace(std::pair(host, port), ic.id); !fresh) {
+          errors.add(path, fmt::format("{} is also the address of instance \"{}\"", ic.address, it->second));
+        } else {
+          instance.host = host == "localhost" ? "127.0.0.1" : host;
+          instance.port = port;
+        }
+      }
+      service.instances.push_back(std::move(instance));
+    }
+    config.services.push_back(std::move(service));
+  }
+  if (errors.size() != before) return std::nullopt;
+  return config;
 }
 
 }  // namespace gateway::mock

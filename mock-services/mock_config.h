@@ -6,8 +6,8 @@
 //      {"name": "orders", "kind": "orders", "instances": [{"id": "orders-a", "port": 0, "spec": {...}}]}]}
 // "kind" picks the data (users, orders, products, payments, inventory, reviews,
 // recommendations, echo) and defaults to the name when it is one of them, else echo. Port 0
-// picks a free port; a fixed port N gives instance i port N+i. Plain values; errors carry
-// their JSON paths.
+// picks a free port; a fixed port N gives instance i port N+i. Or the services of a scenario
+// file (fromScenario). Plain values; errors carry their JSON paths.
 #pragma once
 
 #include <cstdint>
@@ -20,10 +20,15 @@
 #include "libgateway/config/json_reader.h"
 #include "sim/model/instance_model.h"
 
+namespace gwsim {
+struct Scenario;
+}
+
 namespace gateway::mock {
 
 struct MockInstanceConfig {
   std::string id;
+  std::string host;  // empty: the config's host
   std::uint16_t port = 0;
   gwsim::InstanceSpec spec;
 };
@@ -41,6 +46,13 @@ struct MockConfig {
 
   static std::optional<MockConfig> parse(const nlohmann::json& document, FieldErrors& errors);
   static std::optional<MockConfig> load(const std::string& path, FieldErrors& errors);
+  // The services of a loaded scenario: one per gateway service, with the instance ids of the
+  // gateway config and each instance's model from the scenario's "services"; the data kind
+  // from the service name (echo when unknown); the scenario's seed. Every port is 0 unless
+  // `scenarioPorts`: then each instance binds its gateway address, which must be loopback
+  // (127.0.0.0/8, localhost, ::1); errors name /gateway/services/I/instances/K/address.
+  static std::optional<MockConfig> fromScenario(const gwsim::Scenario& scenario, bool scenarioPorts,
+                                                FieldErrors& errors);
 };
 
 // The data kinds mock-services knows.

@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include <fmt/format.h>
 
 #include "mock-services/mock_fleet.h"
 
 namespace gateway::mock {
+
+namespace {
+constexpr std::string_view kSlowBodyHeader = "X-Fault-Slow-Body";
+}  // namespace
 
 MockInstance::MockInstance(MockFleet& fleet, const MockServiceConfig& service, const MockInstanceConfig& config,
                            Random random)
@@ -25,12 +30,29 @@ std::uint32_t MockInstance::workerLimit(double capacity) const {
   return std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::floor(model_.spec().workers * capacity)));
 }
 
-void MockInstance::respond(net::ResponseSink& sink, const Request& request, Response response) {
+void MockInstance::respond(net::ResponseSink& sink, const Request& request, Response response,
+                           const SlowBody& slowBody) {
   ++responses_[response.status];
   response.headers.set("X-Mock-Service", service_);
   response.headers.set("X-Mock-Instance", id_);
   response.headers.set("X-Mock-Target", request.target);
+  if (slowBody && !response.body.empty()) {
+    ++slowBodies_;
+    response.headers.set(kSlowBodyHeader,
+                         fmt::format("bytes_per_s={}; slice_bytes={}", slowBody->bytesPerSecond, slowBody->slice()));
+  }
   sink.respond(std::move(response));
+}
+
+std::optional<net::BodyPacing> MockInstance::pacing(const Response& response) {
+  const std::string_view value = response.headers.get(kSlowBodyHeader);
+  if (value.empty()) return std::nullopt;
+  unsigned long long rate = 0, slice = 0;
+  // Our own header, written by respond() above.
+  if (std::sscanf(std::string(value).c_str(), "bytes_per_s=%llu; slice_bytes=%llu", &rate, &slice) != 2 || rate == 0) {
+    return std::nullopt;
+  }
+  return net::BodyPacing{rate, static_cast<std::size_t>(slice)};
 }
 
 void MockInstance::handle(Request request, net::ResponseSink sink) {
@@ -64,11 +86,13 @@ void MockInstance::handle(Request request, net::ResponseSink sink) {
     return;  // the sink is dropped unanswered: the caller's deadline decides
   }
   const double capacity = effect.capacityFactor;
+  const SlowBody slowBody = effect.slowBody;
   if (effect.abortStatus) {
     ++aborted_;
     const int status = *effect.abortStatus;
     if (effect.extraLatency <= 0) {
-      return respond(sink, request, errorResponse(status, "fault_abort", fmt::format("injected abort with {}", status)));
+      return respond(sink, request, errorResponse(status, "fault_abort", fmt::format("injected abort with {}", status)),
+                     slowBody);
     }
   }
   if (effect.extraLatency > 0) {
@@ -78,22 +102,24 @@ void MockInstance::handle(Request request, net::ResponseSink sink) {
     auto& loop = fleet_.loop();
     const std::optional<int> abort = effect.abortStatus;
     loop.scheduler().schedule(loop.clock().now() + effect.extraLatency,
-                              [this, request = std::move(request), sink = std::move(sink), abort, capacity]() mutable {
+                              [this, request = std::move(request), sink = std::move(sink), abort, capacity,
+                               slowBody]() mutable {
                                 if (abort) {
                                   return respond(sink, request,
-                                                 errorResponse(*abort, "fault_abort", fmt::format("injected abort with {}", *abort)));
+                                                 errorResponse(*abort, "fault_abort", fmt::format("injected abort with {}", *abort)),
+                                                 slowBody);
                                 }
-                                arrive(std::move(request), std::move(sink), capacity);
+                                arrive(std::move(request), std::move(sink), capacity, slowBody);
                               });
     return;
   }
-  arrive(std::move(request), std::move(sink), capacity);
+  arrive(std::move(request), std::move(sink), capacity, slowBody);
 }
 
-void MockInstance::arrive(Request request, net::ResponseSink sink, double capacity) {
+void MockInstance::arrive(Request request, net::ResponseSink sink, double capacity, SlowBody slowBody) {
   if (capacity <= 0.0) {
     ++rejected_;
-    return respond(sink, request, errorResponse(503, "no_capacity", "capacity fault: no workers left"));
+    return respond(sink, request, errorResponse(503, "no_capacity", "capacity fault: no workers left"), slowBody);
   }
   const std::uint64_t job = nextJob_++;
   gwsim::InstanceModel::Work work;
@@ -102,12 +128,13 @@ void MockInstance::arrive(Request request, net::ResponseSink sink, double capaci
       ++rejected_;
       return respond(sink, request,
                      errorResponse(503, "overloaded", fmt::format("{} is at capacity ({} workers, queue {})", id_,
-                                                                  model_.spec().workers, model_.spec().queue)));
+                                                                  model_.spec().workers, model_.spec().queue)),
+                     slowBody);
     case gwsim::InstanceModel::Admission::kQueued:
-      jobs_.emplace(job, Job{std::move(request), std::move(sink)});
+      jobs_.emplace(job, Job{std::move(request), std::move(sink), slowBody});
       return;
     case gwsim::InstanceModel::Admission::kStarted:
-      jobs_.emplace(job, Job{std::move(request), std::move(sink)});
+      jobs_.emplace(job, Job{std::move(request), std::move(sink), slowBody});
       return start(work);
   }
 }
@@ -122,10 +149,11 @@ void MockInstance::complete(const gwsim::InstanceModel::Work& work) {
   if (!node.empty()) {
     Job& job = node.mapped();
     if (work.status == 200) {
-      respond(job.sink, job.request, fleet_.catalog().answer(kind_, job.request));
+      respond(job.sink, job.request, fleet_.catalog().answer(kind_, job.request), job.slowBody);
     } else {
       respond(job.sink, job.request,
-              errorResponse(work.status, "injected_error", fmt::format("{} failed (modelled error rate)", id_)));
+              errorResponse(work.status, "injected_error", fmt::format("{} failed (modelled error rate)", id_)),
+              job.slowBody);
     }
   }
   if (auto next = model_.release(random_, workerLimit(fleet_.faults().capacity(service_, id_)))) start(*next);
@@ -144,6 +172,7 @@ nlohmann::json MockInstance::stats() const {
           {"resets", resets_},
           {"hangs", hangs_},
           {"delayed", delayed_},
+          {"slow_bodies", slowBodies_},
           {"connections_refused", refusedConnections_},
           {"busy", model_.busy()},
           {"queued", model_.queued()}};

@@ -1,12 +1,15 @@
 // One mock service instance: an HttpHandler that serves the catalog's data through the
 // simulator's InstanceModel (workers, FIFO queue, 503 when full, sampled service times,
 // error share) driven by real timers, after applying the active faults and the request's
-// fault headers. Also answers /_faults, /_stats and /_health on its port.
+// fault headers. Also answers /_faults, /_stats and /_health on its port. As its server's
+// BodyPacer it writes the bodies of slow_body answers in paced slices (the answer carries
+// "X-Fault-Slow-Body: bytes_per_s=N; slice_bytes=S", which says so to the client too).
 // Runs on the fleet's loop thread; not thread-safe. The fleet outlives it.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -14,34 +17,40 @@
 
 #include "libgateway/core/random.h"
 #include "libgateway/net/http_handler.h"
+#include "libgateway/net/http_server.h"
 #include "mock-services/mock_config.h"
+#include "sim/model/fault.h"
 #include "sim/model/instance_model.h"
 
 namespace gateway::mock {
 
 class MockFleet;
 
-class MockInstance final : public net::HttpHandler {
+class MockInstance final : public net::HttpHandler, public net::BodyPacer {
  public:
   MockInstance(MockFleet& fleet, const MockServiceConfig& service, const MockInstanceConfig& config, Random random);
 
   void handle(Request request, net::ResponseSink sink) override;
   bool acceptConnection() override;
+  // Paces an answer that carries X-Fault-Slow-Body.
+  std::optional<net::BodyPacing> pacing(const Response& response) override;
 
   const std::string& service() const { return service_; }
   const std::string& id() const { return id_; }
   nlohmann::json stats() const;
 
  private:
+  using SlowBody = std::optional<gwsim::SlowBody>;
   struct Job {
     Request request;
     net::ResponseSink sink;
+    SlowBody slowBody;
   };
 
-  void arrive(Request request, net::ResponseSink sink, double capacity);
+  void arrive(Request request, net::ResponseSink sink, double capacity, SlowBody slowBody);
   void start(const gwsim::InstanceModel::Work& work);
   void complete(const gwsim::InstanceModel::Work& work);
-  void respond(net::ResponseSink& sink, const Request& request, Response response);
+  void respond(net::ResponseSink& sink, const Request& request, Response response, const SlowBody& slowBody = {});
   std::uint32_t workerLimit(double capacity) const;
 
   MockFleet& fleet_;
@@ -60,6 +69,7 @@ class MockInstance final : public net::HttpHandler {
   std::uint64_t resets_ = 0;                // reset and down faults
   std::uint64_t hangs_ = 0;
   std::uint64_t delayed_ = 0;
+  std::uint64_t slowBodies_ = 0;            // answers whose body was paced
   std::uint64_t refusedConnections_ = 0;
 };
 

@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -50,12 +51,13 @@ class Session;
 
 // What the sessions of one worker share; lives as long as the last of them.
 struct WorkerContext {
-  WorkerContext(EventLoop& l, HttpHandler& h, const HttpLimits& lim, std::shared_ptr<ConnectionStats> s)
-      : loop(l), io(ioContext(l)), poller(fdPoller(l)), handler(h), limits(lim), stats(std::move(s)) {}
+  WorkerContext(EventLoop& l, HttpHandler& h, BodyPacer* p, const HttpLimits& lim, std::shared_ptr<ConnectionStats> s)
+      : loop(l), io(ioContext(l)), poller(fdPoller(l)), handler(h), pacer(p), limits(lim), stats(std::move(s)) {}
   EventLoop& loop;
   asio::io_context& io;
   FdPoller& poller;
   HttpHandler& handler;
+  BodyPacer* pacer;  // may be null
   HttpLimits limits;
   std::shared_ptr<ConnectionStats> stats;
   std::unordered_set<Session*> sessions;
@@ -137,6 +139,8 @@ class Session final : public ServerConnection,
   void close() {
     if (closed_) return;
     closed_ = true;
+    if (pacingTimer_) ctx_->loop.scheduler().cancel(pacingTimer_);
+    pacingTimer_ = 0;
     ctx_->stats->active.fetch_sub(1, std::memory_order_relaxed);
     setDeadline(kNever);
     ctx_->poller.remove(fd_);
@@ -360,28 +364,77 @@ class Session final : public ServerConnection,
       writeResponseHead(head_, slot.response, {slot.head, last, slot.http10 && !last});
       outBody_ = responseHasNoBody(slot.response.status, slot.head) ? std::string_view() : std::string_view(slot.response.body);
       outOffset_ = 0;
+      if (ctx_->pacer && !outBody_.empty()) startPacing(slot.response);
       closeAfterWrite_ = last;
       writeBlocked_ = true;
       if (!writeReady_ || !flushOutput()) {
         if (!closed_) setDeadline(ctx_->loop.sweep().coarseNow() + ctx_->limits.writeTimeout);
         return;
       }
-      writeBlocked_ = false;
-      slots_.pop_front();
+      if (!outputSent()) return;  // a paced body goes on from its timer
       if (last) return finishConnection();
     }
+  }
+
+  // Asks the pacer about the front answer; when paced, only its head goes out now.
+  void startPacing(const Response& response) {
+    auto pacing = ctx_->pacer->pacing(response);
+    if (!pacing || pacing->bytesPerSecond == 0) return;
+    pacing_ = *pacing;
+    pacing_->sliceBytes = std::max<std::size_t>(1, pacing_->sliceBytes);
+    pacedBody_ = outBody_;
+    pacedSent_ = 0;
+    pacingStart_ = ctx_->loop.clock().now();
+    outBody_ = {};
+  }
+
+  // The pending output went out. True when the front answer is complete (it is popped);
+  // false while a paced body still has slices to send (the next one is scheduled).
+  bool outputSent() {
+    if (pacing_ && pacedSent_ < pacedBody_.size()) {
+      const std::uint64_t upTo = pacedSent_ + std::min(pacing_->sliceBytes, pacedBody_.size() - pacedSent_);
+      // Measured from the head, so late timers do not add up over the slices.
+      const auto at = pacingStart_ + static_cast<Duration>((upTo * 1'000'000 + pacing_->bytesPerSecond - 1) /
+                                                           pacing_->bytesPerSecond);
+      setDeadline(kNever);  // waiting for our own timer, not for the client
+      pacingTimer_ = ctx_->loop.scheduler().schedule(at, [weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->sendSlice();
+      });
+      return false;
+    }
+    pacing_.reset();
+    pacedBody_ = {};
+    writeBlocked_ = false;
+    slots_.pop_front();
+    return true;
+  }
+
+  // The pacing timer fired: the next slice of the front answer's body.
+  void sendSlice() {
+    pacingTimer_ = 0;
+    if (closed_ || !pacing_) return;
+    const std::size_t slice = std::min(pacing_->sliceBytes, pacedBody_.size() - pacedSent_);
+    head_.clear();
+    outBody_ = pacedBody_.substr(pacedSent_, slice);
+    outOffset_ = 0;
+    pacedSent_ += slice;
+    if (!writeReady_ || !flushOutput()) {
+      if (!closed_) setDeadline(ctx_->loop.sweep().coarseNow() + ctx_->limits.writeTimeout);
+      return;  // continueWrite() finishes the slice when the socket drains
+    }
+    if (outputSent() && closeAfterWrite_) finishConnection();
+    if (!closed_) pump();  // later answers, reads held back by the pipelining bound
   }
 
   // The socket became writable again: finish the blocked answer.
   void continueWrite() {
     if (!flushOutput()) return;
-    writeBlocked_ = false;
     if (continueWrite_) {
+      writeBlocked_ = false;
       continueWrite_ = false;
       return;
     }
-    slots_.pop_front();
-    if (closeAfterWrite_) finishConnection();
+    if (outputSent() && closeAfterWrite_) finishConnection();
   }
 
   // After the final answer: half-close, then read and drop what the client still sends
@@ -425,6 +478,11 @@ class Session final : public ServerConnection,
   std::string head_;           // the head being written (or the interim 100 Continue)
   std::string_view outBody_;   // the body being written: the front slot's
   std::size_t outOffset_ = 0;  // bytes of head_ + outBody_ already sent
+  std::optional<BodyPacing> pacing_;  // the front answer's body is paced
+  std::string_view pacedBody_;        // all of it (the front slot's)
+  std::size_t pacedSent_ = 0;         // bytes of it handed to outBody_ so far
+  TimePoint pacingStart_ = 0;         // when its head went out
+  TimerId pacingTimer_ = 0;
   std::string clientAddress_;
   TimePoint requestStart_ = 0;
   TimePoint lingerUntil_ = 0;
@@ -547,7 +605,7 @@ std::unique_ptr<HttpServer> HttpServer::bind(std::string_view address, EventLoop
     return nullptr;
   }
   for (const auto& w : workers) {
-    server->impl_->workers.push_back(std::make_shared<WorkerContext>(*w.loop, *w.handler, limits, server->stats_));
+    server->impl_->workers.push_back(std::make_shared<WorkerContext>(*w.loop, *w.handler, w.pacer, limits, server->stats_));
   }
   server->host_ = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
   server->port_ = acceptor.local_endpoint(ec).port();

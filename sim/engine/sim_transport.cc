@@ -113,10 +113,13 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
     ++inst.counters.hung;
     return;  // only the deadline answers
   }
+  // A slow body (no body is modelled: the fault's assumed size) arrives after its head, at
+  // the fault's rate; the worker is already free by then, as in mock-services.
+  const gateway::Duration bodyTime = fx.slowBody ? fx.slowBody->duration(fx.slowBody->bodyBytes) : 0;
   if (fx.abortStatus) {
     ++inst.counters.aborted;
     const int status = *fx.abortStatus;
-    scheduler_->schedule(now + 2 * networkLatency_ + fx.extraLatency, [this, job, status] {
+    scheduler_->schedule(now + 2 * networkLatency_ + fx.extraLatency + bodyTime, [this, job, status] {
       UpstreamResult r;
       r.response.status = status;
       r.response.headers.set("X-Fault", "abort");
@@ -125,6 +128,7 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
     return;
   }
   call.extraLatency = fx.extraLatency;
+  call.bodyTime = bodyTime;
   call.reset = fx.reset;
   InstanceModel::Work work;
   switch (inst.model.arrive(job, inst.random, work, workerLimit(inst))) {
@@ -138,7 +142,7 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
       break;
     case InstanceModel::Admission::kRejected:
       ++inst.counters.rejected;
-      scheduler_->schedule(now + 2 * networkLatency_, [this, job] {
+      scheduler_->schedule(now + 2 * networkLatency_ + bodyTime, [this, job] {
         UpstreamResult r;
         r.response.status = 503;
         r.response.headers.set("X-Overload", "queue full");
@@ -171,6 +175,14 @@ void SimTransport::complete(std::uint64_t job) {
   } else if (c->reset) {
     ++inst.counters.resets;
     answer(job, UpstreamResult{UpstreamOutcome::kReset, {}, "connection reset by peer"});
+  } else if (c->bodyTime > 0) {
+    // The worker is done; the caller has the whole answer only when the body trickled in
+    // (a deadline passing first wins, and this timer then finds the call gone).
+    scheduler_->schedule(clock_->now() + c->bodyTime, [this, job, status] {
+      UpstreamResult r;
+      r.response.status = status;
+      answer(job, std::move(r));
+    });
   } else {
     UpstreamResult r;
     r.response.status = status;

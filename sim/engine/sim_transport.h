@@ -57,6 +57,7 @@ class SimTransport final : public gateway::UpstreamTransport {
     std::function<void(gateway::UpstreamResult)> done;
     gateway::TimerId deadlineTimer = 0;
     gateway::Duration extraLatency = 0;
+    gateway::Duration bodyTime = 0;  // a slow_body fault: the body's transfer after the work
     bool reset = false;
     bool answered = false;  // the caller has its result (maybe a timeout)
     bool queued = false;    // waiting in the instance's queue

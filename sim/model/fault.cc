@@ -18,6 +18,7 @@ std::string_view toString(FaultSpec::Kind kind) {
     case FaultSpec::Kind::kDown: return "down";
     case FaultSpec::Kind::kFlapping: return "flapping";
     case FaultSpec::Kind::kCapacity: return "capacity";
+    case FaultSpec::Kind::kSlowBody: return "slow_body";
   }
   return "?";
 }
@@ -33,9 +34,13 @@ std::string FaultSpec::describe() const {
     case Kind::kAbort: what = fmt::format("status {}", status); break;
     case Kind::kFlapping: what = fmt::format("period {} ms", period / 1000); break;
     case Kind::kCapacity: what = fmt::format("{:.0f}% of workers", capacityFactor * 100); break;
+    case Kind::kSlowBody:
+      what = fmt::format("{} B/s in {} B slices (simulated body {} B)", bytesPerSecond,
+                         sliceBytes ? sliceBytes : SlowBody::defaultSliceBytes(bytesPerSecond), bodyBytes);
+      break;
     default: break;
   }
-  return fmt::format("{} {} on {} {} p={}", toString(kind), what, target, when, probability);
+  return fmt::format("{}{}{} on {} {} p={}", toString(kind), what.empty() ? "" : " ", what, target, when, probability);
 }
 
 std::optional<FaultSpec> FaultSpec::parse(const nlohmann::json& value, const std::string& path,
@@ -44,11 +49,10 @@ std::optional<FaultSpec> FaultSpec::parse(const nlohmann::json& value, const std
   if (!r.isObject()) return std::nullopt;
   const std::size_t before = errors.size();
   FaultSpec f;
-  const auto kind = r.choice("kind", {"latency", "abort", "reset", "hang", "down", "flapping", "capacity"}, true);
-  if (kind) {
-    static const std::vector<std::string> kNames = {"latency", "abort", "reset", "hang", "down", "flapping", "capacity"};
-    f.kind = static_cast<Kind>(std::find(kNames.begin(), kNames.end(), *kind) - kNames.begin());
-  }
+  static const std::vector<std::string_view> kNames = {"latency", "abort",    "reset",    "hang",
+                                                        "down",    "flapping", "capacity", "slow_body"};
+  const auto kind = r.choice("kind", kNames, true);
+  if (kind) f.kind = static_cast<Kind>(std::find(kNames.begin(), kNames.end(), *kind) - kNames.begin());
   if (auto s = r.string("service")) f.service = *s;
   if (auto s = r.string("instance")) f.instance = *s;
   if (!f.instance.empty() && f.service.empty()) errors.add(r.pathOf("instance"), "an instance needs its service");
@@ -56,26 +60,43 @@ std::optional<FaultSpec> FaultSpec::parse(const nlohmann::json& value, const std
   if (auto v = r.number("at_s", 0, 1e7)) f.at = us(*v);
   if (auto v = r.number("for_s", 0.000001, 1e7)) f.duration = us(*v);
   const bool perRequest = kind && (f.kind == Kind::kLatency || f.kind == Kind::kAbort || f.kind == Kind::kReset ||
-                                   f.kind == Kind::kHang);
+                                   f.kind == Kind::kHang || f.kind == Kind::kSlowBody);
+  const bool slowBody = kind && f.kind == Kind::kSlowBody;
   auto onlyFor = [&](std::string_view key, bool ok, std::string_view kinds) {
     if (r.has(key) && kind && !ok) errors.add(r.pathOf(key), fmt::format("only {} faults take {}", kinds, key));
   };
-  onlyFor("probability", perRequest, "latency, abort, reset and hang");
+  onlyFor("probability", perRequest, "latency, abort, reset, hang and slow_body");
   onlyFor("latency_ms", f.kind == Kind::kLatency, "latency");
   onlyFor("jitter_ms", f.kind == Kind::kLatency, "latency");
   onlyFor("status", f.kind == Kind::kAbort, "abort");
   onlyFor("period_s", f.kind == Kind::kFlapping, "flapping");
   onlyFor("capacity", f.kind == Kind::kCapacity, "capacity");
+  onlyFor("bytes_per_s", slowBody, "slow_body");
+  onlyFor("slice_bytes", slowBody, "slow_body");
+  onlyFor("body_bytes", slowBody, "slow_body");
   if (auto v = r.number("probability", 0.0, 1.0)) f.probability = *v;
   if (auto v = r.number("latency_ms", 0.0, 3.6e6, kind && f.kind == Kind::kLatency)) f.latency = us(*v / 1000);
   if (auto v = r.number("jitter_ms", 0.0, 3.6e6)) f.jitter = us(*v / 1000);
   if (auto v = r.integer("status", 100, 599)) f.status = static_cast<int>(*v);
   if (auto v = r.number("period_s", 0.001, 1e6)) f.period = us(*v);
   if (auto v = r.number("capacity", 0.0, 1.0, kind && f.kind == Kind::kCapacity)) f.capacityFactor = *v;
+  if (auto v = r.integer("bytes_per_s", 1, 1'000'000'000, slowBody)) f.bytesPerSecond = static_cast<std::uint64_t>(*v);
+  if (auto v = r.integer("slice_bytes", 1, 1 << 20)) f.sliceBytes = static_cast<std::uint32_t>(*v);
+  if (auto v = r.integer("body_bytes", 0, std::int64_t{1} << 30)) f.bodyBytes = static_cast<std::uint64_t>(*v);
   if (f.kind == Kind::kLatency && f.jitter > f.latency) errors.add(r.pathOf("jitter_ms"), "must not exceed latency_ms");
   r.finish();
   if (errors.size() != before || !kind) return std::nullopt;
   return f;
+}
+
+std::uint32_t SlowBody::defaultSliceBytes(std::uint64_t bytesPerSecond) {
+  return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(bytesPerSecond / 10, 1, 16 * 1024));
+}
+
+Duration SlowBody::duration(std::uint64_t bytes) const {
+  if (bytesPerSecond == 0) return 0;
+  // Rounded up: a body never arrives earlier than its rate allows (exact below 18 TB).
+  return static_cast<Duration>((bytes * 1'000'000 + bytesPerSecond - 1) / bytesPerSecond);
 }
 
 void FaultSet::expire(gateway::TimePoint now) {
@@ -109,6 +130,8 @@ FaultEffect FaultSet::evaluate(const std::string& service, const std::string& in
           e.reset = true;
         } else if (f.kind == FaultSpec::Kind::kHang) {
           e.hang = true;
+        } else if (f.kind == FaultSpec::Kind::kSlowBody) {
+          e.slowDown(SlowBody{f.bytesPerSecond, f.sliceBytes, f.bodyBytes});
         }
       }
     }

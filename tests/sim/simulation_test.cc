@@ -193,6 +193,28 @@ TEST(Faults, CapacityReductionQueuesWork) {
   EXPECT_GT(withFault.total.latency.mean(), without.total.latency.mean() + gateway::millis(5));
 }
 
+TEST(Faults, SlowBodyAddsBodyBytesOverTheRateAfterTheWork) {
+  // 2000 assumed body bytes at 10000 B/s: +200 ms on the 10 ms of work, and the worker is free
+  // while the body trickles (one request at a time per instance, as without the fault).
+  const RunResult r = runQuiet(mustLoad(faultScenario(
+      {{"kind", "slow_body"}, {"service", "svc"}, {"at_s", 0}, {"bytes_per_s", 10000}, {"body_bytes", 2000}})));
+  EXPECT_EQ(r.total.statuses.code(200), r.total.statuses.total);
+  EXPECT_EQ(r.total.latency.min(), gateway::millis(210));
+  EXPECT_EQ(r.total.latency.max(), gateway::millis(210));
+  for (const auto& i : r.instances) EXPECT_EQ(i.maxBusy, 1u);
+  // The default assumed body (1024 bytes) at 10240 B/s: +100 ms.
+  const RunResult byDefault = runQuiet(mustLoad(faultScenario(
+      {{"kind", "slow_body"}, {"service", "svc"}, {"at_s", 0}, {"bytes_per_s", 10240}})));
+  EXPECT_EQ(byDefault.total.latency.max(), gateway::millis(110));
+}
+
+TEST(Faults, SlowBodyPastTheDeadlineTimesOut) {
+  const RunResult r = runQuiet(mustLoad(faultScenario(
+      {{"kind", "slow_body"}, {"service", "svc"}, {"at_s", 0}, {"bytes_per_s", 1000}, {"body_bytes", 2000}}, 300)));
+  EXPECT_EQ(r.total.statuses.code(504), r.total.statuses.total);
+  EXPECT_EQ(r.total.latency.max(), gateway::millis(300));
+}
+
 TEST(Retries, ClientsRetryAndHonourRetryAfter) {
   nlohmann::json doc = faultScenario({{"kind", "abort"}, {"service", "svc"}, {"at_s", 0}, {"status", 503}, {"probability", 1.0}});
   doc["clients"][0]["retry"] = {{"max", 2}, {"on", {503}}, {"backoff_ms", 10}};
