@@ -74,9 +74,11 @@ std::optional<Response> ConsumerFilter::onRequest(Exchange& ex) {
   const GatewayRuntime& rt = *ex.runtime;
   Headers& headers = ex.request.headers;
   // Identity headers are the gateway's to set: a client's own are never forwarded.
-  headers.remove(kUserIdHeader);
-  headers.remove(kConsumerHeader);
-  headers.remove(kRoleHeader);
+  headers.removeIf([](const Headers::Field& f) {
+    return (f.name.size() == kUserIdHeader.size() && iequals(f.name, kUserIdHeader)) ||
+           (f.name.size() == kConsumerHeader.size() && iequals(f.name, kConsumerHeader)) ||
+           (f.name.size() == kRoleHeader.size() && iequals(f.name, kRoleHeader));
+  });
 
   const RouteConfig* route = ex.route();
   const RouteAuthConfig* ra = route && route->auth ? &*route->auth : nullptr;

@@ -552,7 +552,8 @@ void Gateway::finish(const std::shared_ptr<Exchange>& ex, Response response) {
     ex->concurrencyPermit.reset();
     wakeWaiters(limiter);
   }
-  response.headers.setAll(ex->responseHeaders);
+  if (response.headers.empty()) response.headers = std::move(ex->responseHeaders);
+  else response.headers.setAll(ex->responseHeaders);
   ex->responseHeaders.clear();
   response.headers.set(ex->runtime->config().observability.correlationHeader, ex->correlationId);
   if (observer_) observer_->onComplete(*ex, response);

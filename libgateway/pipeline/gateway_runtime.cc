@@ -1,8 +1,18 @@
 #include "libgateway/pipeline/gateway_runtime.h"
 
 #include "libgateway/pipeline/consumer_filter.h"
+#include "libgateway/pipeline/rate_limit_filter.h"
 
 namespace gateway {
+
+RouteLimiter::RouteLimiter(const RateLimitPolicy* p, std::shared_ptr<LimiterStore> s)
+    : policy(p), store(std::move(s)) {
+  const LimiterSpec& spec = policy->spec;
+  draftPolicyItem = '"' + policy->name + "\";q=" + std::to_string(spec.quota());
+  if (spec.algorithm != LimiterAlgorithm::kConcurrency) {
+    draftPolicyItem += ";w=" + std::to_string(std::max<std::int64_t>(1, ceilSeconds(spec.quotaWindow())));
+  }
+}
 
 GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegistry& limiters,
                                ResilienceRegistry& resilience)

@@ -35,8 +35,12 @@ struct ServiceRuntime {
 
 // One limit that applies to a route: a named policy or the consumer tiers.
 struct RouteLimiter {
+  RouteLimiter(const RateLimitPolicy* p, std::shared_ptr<LimiterStore> s);
   const RateLimitPolicy* policy = nullptr;
   std::shared_ptr<LimiterStore> store;
+  // Its item of the draft RateLimit-Policy header ("free";q=100;w=60), the same on every
+  // response, so made once.
+  std::string draftPolicyItem;
 };
 
 struct RouteRuntime {

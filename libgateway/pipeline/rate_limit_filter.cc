@@ -56,30 +56,27 @@ void appendInt(std::string& out, std::int64_t v) {
   out.append(buf, end);
 }
 
-void addHeaders(const std::vector<RateLimitFilter::Applied>& applied, RateLimitHeaders mode, Headers& out) {
+// `policy` and `state` are the caller's buffers, reused from request to request.
+void addHeaders(const std::vector<RateLimitFilter::Applied>& applied, RateLimitHeaders mode, Headers& out,
+                std::string& policy, std::string& state) {
   if (applied.empty() || mode == RateLimitHeaders::kNone) return;
   if (mode == RateLimitHeaders::kDraft || mode == RateLimitHeaders::kBoth) {
-    std::string policy, state;
+    policy.clear();
+    state.clear();
     for (const auto& a : applied) {
       const LimiterSpec& s = a.policy->spec;
-      const std::int64_t w = std::max<std::int64_t>(1, ceilSeconds(s.quotaWindow()));
       const Duration t = a.decision.allowed ? a.decision.resetAfter : a.decision.retryAfter;
-      if (!policy.empty()) policy += ", ";
-      if (!state.empty()) state += ", ";
-      policy += '"';
-      policy += a.policy->name;
-      policy += "\";q=";
-      appendInt(policy, s.quota());
-      if (s.algorithm != LimiterAlgorithm::kConcurrency) {
-        policy += ";w=";
-        appendInt(policy, w);
+      if (!policy.empty()) {
+        policy.append(", ", 2);
+        state.append(", ", 2);
       }
-      state += '"';
+      policy += a.limiter->draftPolicyItem;
+      state.push_back('"');
       state += a.policy->name;
-      state += "\";r=";
+      state.append("\";r=", 4);
       appendInt(state, std::max<std::int64_t>(0, a.decision.remaining));
       if (t != kNever && s.algorithm != LimiterAlgorithm::kConcurrency) {
-        state += ";t=";
+        state.append(";t=", 3);
         appendInt(state, ceilSeconds(t));
       }
     }
@@ -115,7 +112,7 @@ std::optional<Response> RateLimitFilter::onRequest(Exchange& ex) {
     std::string& key = keyBuffer_;
     limitKey(*limiter.policy, ex, perRoute, key);
     const LimitDecision d = limiter.store->decide(key, now);
-    applied.push_back({limiter.policy, d});
+    applied.push_back({&limiter, limiter.policy, d});
     if (!d.allowed) return false;
     ex.limitDelay = std::max(ex.limitDelay, d.delay);
     if (limiter.policy->spec.algorithm == LimiterAlgorithm::kConcurrency) {
@@ -142,7 +139,7 @@ std::optional<Response> RateLimitFilter::onRequest(Exchange& ex) {
   ex.limitPolicy = &last.policy->name;
   ex.limitRemaining = last.decision.remaining;
   ex.limitRetryAfter = last.decision.retryAfter;
-  addHeaders(applied, rl.headers, ex.responseHeaders);
+  addHeaders(applied, rl.headers, ex.responseHeaders, policyText_, stateText_);
   if (allowed) return std::nullopt;
 
   ex.rateLimited = true;

@@ -22,6 +22,7 @@ class RateLimitFilter final : public RequestFilter {
   std::optional<Response> onRequest(Exchange& exchange) override;
 
   struct Applied {
+    const RouteLimiter* limiter;
     const RateLimitPolicy* policy;
     LimitDecision decision;
   };
@@ -30,6 +31,7 @@ class RateLimitFilter final : public RequestFilter {
   // Reused per request (a filter belongs to one thread): no allocation on the hot path.
   std::vector<Applied> applied_;
   std::string keyBuffer_;
+  std::string policyText_, stateText_;  // RateLimit-Policy and RateLimit values being built
 };
 
 // Whole seconds, rounded up, for Retry-After and the `t` / `w` header parameters.
