@@ -58,7 +58,7 @@ void ExchangeReporter::onComplete(const Exchange& ex, const Response& response) 
   if (obs.metrics) record(ex, response.status);
   if (obs.accessLog && log_) {
     appendLogLine(ex, response);
-    if (buffer_.size() >= kFlushBytes) flush();
+    if (bufferUsed_ >= kFlushBytes) flush();
   }
 }
 
@@ -120,15 +120,12 @@ void ExchangeReporter::record(const Exchange& ex, int status) {
 
 namespace {
 
-// Writes one log line into `out` through a cursor over space reserved up front: literals are
-// fixed-size copies and strings are escaped in place, with no per-piece growth checks.
+// Writes one log line through a cursor over space reserved up front: literals are fixed-size
+// copies and strings are escaped in place, with no per-piece growth checks.
 class LineWriter {
  public:
-  LineWriter(std::string& out, std::size_t bound) : out_(out), start_(out.size()) {
-    out_.resize(start_ + bound);
-    p_ = out_.data() + start_;
-  }
-  ~LineWriter() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+  LineWriter(char* at, std::size_t& used) : p_(at), start_(at), used_(used) {}
+  ~LineWriter() { used_ += static_cast<std::size_t>(p_ - start_); }
 
   template <std::size_t N>
   void literal(const char (&s)[N]) {
@@ -159,9 +156,9 @@ class LineWriter {
   void timestamp() { p_ = writeTimestamp(p_); }
 
  private:
-  std::string& out_;
-  std::size_t start_;
   char* p_;
+  char* start_;
+  std::size_t& used_;
 };
 
 }  // namespace
@@ -175,7 +172,15 @@ void ExchangeReporter::appendLogLine(const Exchange& ex, const Response& respons
   const std::size_t strings = ex.correlationId.size() + ex.request.clientAddress.size() + ex.request.method.size() +
                               ex.request.target.size() + route.size() + ex.consumer.size() + ex.outcome.size() +
                               serviceName.size() + instance.size() + policy.size();
-  LineWriter w(buffer_, 512 + 6 * strings);
+  const std::size_t bound = 512 + 6 * strings;
+  if (bufferCapacity_ - bufferUsed_ < bound) {
+    const std::size_t capacity = std::max(kFlushBytes * 2, (bufferUsed_ + bound) * 2);
+    auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+    if (bufferUsed_ > 0) std::memcpy(grown.get(), buffer_.get(), bufferUsed_);
+    buffer_ = std::move(grown);
+    bufferCapacity_ = capacity;
+  }
+  LineWriter w(buffer_.get() + bufferUsed_, bufferUsed_);
   w.literal("{\"time\":\"");
   w.timestamp();
   w.literal("\",\"correlation_id\":");
@@ -224,9 +229,9 @@ void ExchangeReporter::appendLogLine(const Exchange& ex, const Response& respons
 }
 
 void ExchangeReporter::flush() {
-  if (buffer_.empty() || !log_) return;
-  log_->write(buffer_);
-  buffer_.clear();
+  if (bufferUsed_ == 0 || !log_) return;
+  log_->write({buffer_.get(), bufferUsed_});
+  bufferUsed_ = 0;
 }
 
 }  // namespace gateway::net

@@ -44,7 +44,11 @@ class ExchangeReporter final : public ExchangeObserver {
   std::unordered_map<std::uint64_t, RequestSeries> requestSeries_;
   std::unordered_map<std::uint64_t, UpstreamSeries> upstreamSeries_;
   std::unordered_map<std::uint64_t, Counter*> limitSeries_;
-  std::string buffer_;
+  // Log lines not yet written: filled through a cursor, with no zero-filling or per-piece
+  // growth checks (the line's bound is reserved up front).
+  std::unique_ptr<char[]> buffer_;
+  std::size_t bufferUsed_ = 0;
+  std::size_t bufferCapacity_ = 0;
 };
 
 }  // namespace gateway::net
