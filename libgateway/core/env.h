@@ -34,11 +34,12 @@ class Scheduler {
   virtual void cancel(TimerId id) = 0;
 };
 
-// One upstream instance, as named in config.
+// One upstream instance, as named in config: views into the config the request runs under,
+// valid for the duration of UpstreamTransport::send (a transport that keeps them copies).
 struct Endpoint {
-  std::string service;   // service name
-  std::string instance;  // instance id (unique within the service)
-  std::string address;   // "host:port"
+  std::string_view service;   // service name
+  std::string_view instance;  // instance id (unique within the service)
+  std::string_view address;   // "host:port"
 };
 
 enum class UpstreamOutcome {

@@ -23,7 +23,7 @@ std::string toLower(std::string_view s) {
 }
 
 namespace {
-// Most messages carry a handful of short fields: one allocation of each kind covers them.
+// Most messages carry a handful of short fields: the first block covers them.
 constexpr std::size_t kInitialFields = 8;
 constexpr std::size_t kInitialText = 256;
 }  // namespace
@@ -32,13 +32,11 @@ Headers::Headers(std::initializer_list<std::pair<std::string_view, std::string_v
   for (const auto& [name, value] : fields) add(name, value);
 }
 
-Headers::Headers(const Headers& other) : entries_(other.entries_) {
-  if (other.textSize_ == 0) return;
+Headers::Headers(const Headers& other) {
   // The copy is packed: dead text of the original is not copied along.
-  textCapacity_ = other.textSize_;
-  text_ = std::make_unique_for_overwrite<char[]>(textCapacity_);
-  std::memcpy(text_.get(), other.text_.get(), other.textSize_);
-  textSize_ = other.textSize_;
+  if (other.count_ == 0) return;
+  grow(other.count_, other.textSize_);
+  for (const Field f : other) add(f.name, f.value);  // repeated fields stay repeated
 }
 
 Headers& Headers::operator=(const Headers& other) {
@@ -47,9 +45,11 @@ Headers& Headers::operator=(const Headers& other) {
 }
 
 std::optional<std::string_view> Headers::find(std::string_view name) const {
-  for (const auto& e : entries_) {
-    if (e.nameSize == name.size() && iequals({text_.get() + e.nameOffset, e.nameSize}, name)) {
-      return std::string_view(text_.get() + e.valueOffset, e.valueSize);
+  const Entry* e = entries();
+  const char* t = text();
+  for (std::uint32_t i = 0; i < count_; ++i) {
+    if (e[i].nameSize == name.size() && iequals({t + e[i].nameOffset, e[i].nameSize}, name)) {
+      return std::string_view(t + e[i].valueOffset, e[i].valueSize);
     }
   }
   return std::nullopt;
@@ -62,81 +62,86 @@ std::string_view Headers::get(std::string_view name, std::string_view fallback) 
 
 std::vector<std::string_view> Headers::all(std::string_view name) const {
   std::vector<std::string_view> out;
-  for (const auto& e : entries_) {
-    const Field f = field(e);
+  for (const Field f : *this) {
     if (iequals(f.name, name)) out.push_back(f.value);
   }
   return out;
 }
 
 void Headers::reserve(std::size_t fields, std::size_t bytes) {
-  entries_.reserve(fields);
-  if (bytes > textCapacity_ - textSize_) makeRoom(bytes);
+  if (fields > entryCapacity_ - count_ || bytes > textCapacity_ - textSize_) grow(fields, bytes);
 }
 
-void Headers::makeRoom(std::size_t bytes) {
-  if (textSize_ + bytes > UINT32_MAX / 2) throw std::length_error("header fields over 2 GiB");
+void Headers::grow(std::size_t fields, std::size_t bytes) {
   std::size_t live = 0;
-  for (const auto& e : entries_) live += e.nameSize + e.valueSize;
-  // Dead text (removed fields, values that outgrew their place) is dropped when the buffer is
-  // full; the new buffer holds at least twice what is needed, so appends stay amortised O(1).
-  const std::size_t capacity = std::max(kInitialText, (live + bytes) * 2);
-  auto packed = std::make_unique_for_overwrite<char[]>(capacity);
+  const Entry* old = entries();
+  for (std::uint32_t i = 0; i < count_; ++i) live += old[i].nameSize + old[i].valueSize;
+  if (live + bytes > UINT32_MAX / 4 || count_ + fields > UINT32_MAX / 4) throw std::length_error("header fields over 1 GiB");
+  // Twice what is needed, so appends stay amortised O(1).
+  const std::size_t entryCapacity = std::max(kInitialFields, (count_ + fields) * 2);
+  const std::size_t textCapacity = std::max(kInitialText, (live + bytes) * 2);
+  auto block = std::make_unique_for_overwrite<std::byte[]>(entryCapacity * sizeof(Entry) + textCapacity);
+  Entry* entries = reinterpret_cast<Entry*>(block.get());
+  char* packed = reinterpret_cast<char*>(block.get()) + entryCapacity * sizeof(Entry);
+  const char* oldText = text();
   std::uint32_t size = 0;
-  for (auto& e : entries_) {
-    std::memcpy(packed.get() + size, text_.get() + e.nameOffset, e.nameSize);
+  for (std::uint32_t i = 0; i < count_; ++i) {
+    Entry e = old[i];
+    std::memcpy(packed + size, oldText + e.nameOffset, e.nameSize);
     e.nameOffset = size;
     size += e.nameSize;
-    std::memcpy(packed.get() + size, text_.get() + e.valueOffset, e.valueSize);
+    std::memcpy(packed + size, oldText + e.valueOffset, e.valueSize);
     e.valueOffset = size;
     size += e.valueSize;
+    std::memcpy(entries + i, &e, sizeof e);
   }
-  text_ = std::move(packed);
+  block_ = std::move(block);
+  entryCapacity_ = static_cast<std::uint32_t>(entryCapacity);
   textSize_ = size;
-  textCapacity_ = static_cast<std::uint32_t>(capacity);
+  textCapacity_ = static_cast<std::uint32_t>(textCapacity);
 }
 
 std::uint32_t Headers::append(std::string_view bytes) {
   const std::uint32_t offset = textSize_;
-  if (!bytes.empty()) std::memcpy(text_.get() + offset, bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(text() + offset, bytes.data(), bytes.size());
   textSize_ += static_cast<std::uint32_t>(bytes.size());
   return offset;
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
   const std::size_t bytes = name.size() + value.size();
-  if (bytes > textCapacity_ - textSize_) {
+  if (count_ == entryCapacity_ || bytes > textCapacity_ - textSize_) {
     if (inside(name) || inside(value)) {
       const std::string n(name), v(value);  // a field copied from this very Headers
       add(n, v);
       return;
     }
-    makeRoom(bytes);
+    grow(1, bytes);
   }
-  if (entries_.capacity() == 0) entries_.reserve(kInitialFields);
   Entry e;
   e.nameSize = static_cast<std::uint32_t>(name.size());
   e.valueSize = static_cast<std::uint32_t>(value.size());
   e.nameOffset = append(name);
   e.valueOffset = append(value);
-  entries_.push_back(e);
+  std::memcpy(entries() + count_, &e, sizeof e);
+  ++count_;
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
-  std::size_t i = 0;
-  while (i < entries_.size() && !(entries_[i].nameSize == name.size() && iequals(field(entries_[i]).name, name))) ++i;
-  if (i == entries_.size()) {
+  Entry* e = entries();
+  std::uint32_t i = 0;
+  while (i < count_ && !(e[i].nameSize == name.size() && iequals(field(e[i]).name, name))) ++i;
+  if (i == count_) {
     add(name, value);
     return;
   }
-  // Drop any later duplicates so exactly one field remains (their text goes at compaction).
-  entries_.erase(std::remove_if(entries_.begin() + static_cast<std::ptrdiff_t>(i) + 1, entries_.end(),
-                                [&](const Entry& e) { return iequals(field(e).name, name); }),
-                 entries_.end());
-  if (value.size() <= entries_[i].valueSize) {
+  // Drop any later duplicates so exactly one field remains (their text goes at the next grow).
+  Entry* last = std::remove_if(e + i + 1, e + count_, [&](const Entry& x) { return iequals(field(x).name, name); });
+  count_ = static_cast<std::uint32_t>(last - e);
+  if (value.size() <= e[i].valueSize) {
     // Fits where the old value was (memmove: the new value may overlap it).
-    if (!value.empty()) std::memmove(text_.get() + entries_[i].valueOffset, value.data(), value.size());
-    entries_[i].valueSize = static_cast<std::uint32_t>(value.size());
+    if (!value.empty()) std::memmove(text() + e[i].valueOffset, value.data(), value.size());
+    e[i].valueSize = static_cast<std::uint32_t>(value.size());
     return;
   }
   if (value.size() > textCapacity_ - textSize_) {
@@ -145,10 +150,11 @@ void Headers::set(std::string_view name, std::string_view value) {
       set(name, v);
       return;
     }
-    makeRoom(value.size());  // moves every entry's text, entries_[i] included
+    grow(0, value.size());  // a new block: entries are re-read below
   }
-  entries_[i].valueOffset = append(value);
-  entries_[i].valueSize = static_cast<std::uint32_t>(value.size());
+  Entry& target = entries()[i];
+  target.valueOffset = append(value);
+  target.valueSize = static_cast<std::uint32_t>(value.size());
 }
 
 void Headers::setAll(const Headers& other) {

@@ -2,12 +2,14 @@
 // case-insensitively (RFC 9110 5.1). No Beast types: the core and the simulator share it.
 // Not thread-safe; a Headers value is owned by the Request or Response that holds it.
 //
-// Storage: every name and value lives in one text buffer, and each field is an entry of
-// offsets into it, so a message's fields cost two allocations, not two per field (the request
+// Storage: one block holds an array of entries (offsets and sizes) and then the text of every
+// name and value, so a message's fields cost one allocation, not two per field (the request
 // path adds a dozen fields per exchange). The string_views handed out (get, find, iteration)
 // stay valid until the next add or set on the same Headers; remove never moves text.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <iterator>
@@ -65,18 +67,17 @@ class Headers {
   Headers(const Headers& other);
   Headers& operator=(const Headers& other);
   Headers(Headers&& other) noexcept
-      : text_(std::move(other.text_)),
+      : block_(std::move(other.block_)),
+        count_(std::exchange(other.count_, 0)),
+        entryCapacity_(std::exchange(other.entryCapacity_, 0)),
         textSize_(std::exchange(other.textSize_, 0)),
-        textCapacity_(std::exchange(other.textCapacity_, 0)),
-        entries_(std::move(other.entries_)) {
-    other.entries_.clear();
-  }
+        textCapacity_(std::exchange(other.textCapacity_, 0)) {}
   Headers& operator=(Headers&& other) noexcept {
-    text_ = std::move(other.text_);
+    block_ = std::move(other.block_);
+    count_ = std::exchange(other.count_, 0);
+    entryCapacity_ = std::exchange(other.entryCapacity_, 0);
     textSize_ = std::exchange(other.textSize_, 0);
     textCapacity_ = std::exchange(other.textCapacity_, 0);
-    entries_ = std::move(other.entries_);
-    other.entries_.clear();
     return *this;
   }
 
@@ -95,43 +96,51 @@ class Headers {
   // Removes every field for which pred(Field) is true, in one pass.
   template <class Pred>
   std::size_t removeIf(Pred pred) {
-    const auto before = entries_.size();
-    std::erase_if(entries_, [&](const Entry& e) { return pred(field(e)); });
-    return before - entries_.size();
+    Entry* first = entries();
+    Entry* last = std::remove_if(first, first + count_, [&](const Entry& e) { return pred(field(e)); });
+    const auto removed = static_cast<std::size_t>(first + count_ - last);
+    count_ = static_cast<std::uint32_t>(last - first);
+    return removed;
   }
   // Removes every field of that name; returns how many were removed.
   std::size_t remove(std::string_view name);
   void clear() {
-    entries_.clear();
+    count_ = 0;
     textSize_ = 0;
   }
   // Room for `fields` fields of `bytes` bytes of names and values in all.
   void reserve(std::size_t fields, std::size_t bytes);
 
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const { return count_; }
   // Bytes of text held, live or not yet compacted away.
   std::size_t textBytes() const { return textSize_; }
-  bool empty() const { return entries_.empty(); }
-  Field operator[](std::size_t i) const { return field(entries_[i]); }
-  const_iterator begin() const { return {entries_.data(), text_.get()}; }
-  const_iterator end() const { return {entries_.data() + entries_.size(), text_.get()}; }
+  bool empty() const { return count_ == 0; }
+  Field operator[](std::size_t i) const { return field(entries()[i]); }
+  const_iterator begin() const { return {entries(), text()}; }
+  const_iterator end() const { return {entries() + count_, text()}; }
 
  private:
+  // One allocation holds the entries, then the text.
+  Entry* entries() const { return reinterpret_cast<Entry*>(block_.get()); }
+  char* text() const { return reinterpret_cast<char*>(block_.get()) + entryCapacity_ * sizeof(Entry); }
   Field field(const Entry& e) const {
-    return {{text_.get() + e.nameOffset, e.nameSize}, {text_.get() + e.valueOffset, e.valueSize}};
+    const char* t = text();
+    return {{t + e.nameOffset, e.nameSize}, {t + e.valueOffset, e.valueSize}};
   }
   bool inside(std::string_view bytes) const {
-    return !bytes.empty() && bytes.data() >= text_.get() && bytes.data() < text_.get() + textSize_;
+    return !bytes.empty() && bytes.data() >= text() && bytes.data() < text() + textSize_;
   }
-  // Makes room for `bytes` more bytes of text: compacts when most of the buffer is dead text,
-  // else grows. Invalidates views into the text; callers copy aliased input first.
-  void makeRoom(std::size_t bytes);
+  // Makes room for `fields` more entries and `bytes` more bytes of text, in a new block that
+  // drops the dead text (removed fields, values that outgrew their place). Invalidates views
+  // into the text; callers copy aliased input first.
+  void grow(std::size_t fields, std::size_t bytes);
   std::uint32_t append(std::string_view bytes);  // with room already made
 
-  std::unique_ptr<char[]> text_;
+  std::unique_ptr<std::byte[]> block_;
+  std::uint32_t count_ = 0;
+  std::uint32_t entryCapacity_ = 0;
   std::uint32_t textSize_ = 0;
   std::uint32_t textCapacity_ = 0;
-  std::vector<Entry> entries_;
 };
 
 }  // namespace gateway

@@ -95,7 +95,7 @@ struct PooledTransport::Impl : std::enable_shared_from_this<PooledTransport::Imp
     });
   }
   void onWaitTimeout(Pool& pool, std::uint64_t waitId);
-  Pool& poolFor(const std::string& address);
+  Pool& poolFor(std::string_view address);
   void closeAll();
 
   EventLoop& loop;
@@ -439,9 +439,9 @@ class Connection final : public Expirable, public FdWatcher, public std::enable_
 
 }  // namespace
 
-Pool& PooledTransport::Impl::poolFor(const std::string& address) {
+Pool& PooledTransport::Impl::poolFor(std::string_view address) {
   if (lastPool && lastPool->address == address) return *lastPool;
-  auto& slot = pools[address];
+  auto& slot = pools[std::string(address)];
   if (!slot) {
     slot = std::make_unique<Pool>();
     slot->address = address;
@@ -585,7 +585,7 @@ PooledTransport::~PooledTransport() {
 
 void PooledTransport::send(const Endpoint& endpoint, Request request, TimePoint deadline,
                            std::function<void(UpstreamResult)> done) {
-  Call call{endpoint.service, std::move(request), deadline, std::move(done)};
+  Call call{std::string(endpoint.service), std::move(request), deadline, std::move(done)};
   impl_->send(endpoint, std::move(call));
 }
 

@@ -144,7 +144,7 @@ std::shared_ptr<const Config> outlierConfig() {
 // Sends one request and answers it: `bad` instances answer 500, the others 200.
 std::string roundTrip(GatewayHarness& h, const std::set<std::string>& bad) {
   h.start(makeRequest("GET", "/"));
-  const std::string instance = h.transport.sends.front().endpoint.instance;
+  const std::string instance(h.transport.sends.front().endpoint.instance);
   h.transport.respond(bad.count(instance) ? 500 : 200);
   return instance;
 }

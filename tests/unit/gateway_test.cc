@@ -332,7 +332,7 @@ TEST_F(GatewayTest, TransportTimeoutBeforeDeadlineCancelsTimer) {
 TEST_F(GatewayTest, ClientAddressHashIgnoresThePort) {
   auto instanceFor = [&](const std::string& client) {
     h.start(makeRequest("GET", "/sticky/x", {}, client));
-    const std::string id = h.transport.sends.front().endpoint.instance;
+    const std::string id(h.transport.sends.front().endpoint.instance);
     h.transport.respond(200);
     return id;
   };
@@ -358,7 +358,7 @@ TEST_F(GatewayTest, HeaderHashIsStickyPerUser) {
     for (int u = 0; u < 30; ++u) {
       const std::string user = "user-" + std::to_string(u);
       h.start(makeRequest("GET", "/by-user/cart", {{"x-user", user}}, "192.0.2." + std::to_string(round + 1) + ":1"));
-      const std::string id = h.transport.sends.front().endpoint.instance;
+      const std::string id(h.transport.sends.front().endpoint.instance);
       h.transport.respond(200);
       if (round == 0) owner[user] = id;
       else EXPECT_EQ(owner[user], id) << user;
@@ -406,7 +406,7 @@ std::map<std::string, double> splitShares(GatewayHarness& h, const std::string& 
   for (int i = 0; i < requests; ++i) {
     h.start(makeRequest("GET", path));
     EXPECT_EQ(h.transport.sends.size(), 1u);
-    ++counts[h.transport.sends.front().endpoint.service];
+    ++counts[std::string(h.transport.sends.front().endpoint.service)];
     h.transport.respond(200);
     h.scheduler.nextTime();  // drops the cancelled deadline timer
   }

@@ -49,6 +49,20 @@ TEST(HeadersTest, AddKeepsDuplicatesSetReplacesInPlace) {
   EXPECT_EQ(names(h).back(), "D=4");
 }
 
+TEST(HeadersTest, CopiesKeepRepeatedFieldsAndOrder) {
+  Headers h{{"Set-Cookie", "a=1"}, {"X", "x"}, {"set-cookie", "b=2"}};
+  h.remove("x");
+  const Headers copy(h);
+  EXPECT_EQ(names(copy), (std::vector<std::string>{"Set-Cookie=a=1", "set-cookie=b=2"}));
+  Headers assigned;
+  assigned.add("Old", "gone");
+  assigned = h;
+  EXPECT_EQ(names(assigned), names(h));
+  Headers moved(std::move(assigned));
+  EXPECT_EQ(names(moved), names(h));
+  EXPECT_TRUE(assigned.empty());  // NOLINT(bugprone-use-after-move): a moved-from Headers is empty
+}
+
 TEST(HeadersTest, RemoveReturnsCount) {
   Headers h{{"A", "1"}, {"b", "2"}, {"a", "3"}};
   EXPECT_EQ(h.remove("A"), 2u);
@@ -89,6 +103,7 @@ TEST(HeadersTest, RepeatedSetsStayBounded) {
   EXPECT_EQ(names(h), (std::vector<std::string>{"Keep=k", "Last=1"}));
   EXPECT_LT(h.textBytes(), 4096u);
   Headers copy = h;
+  EXPECT_EQ(names(copy), names(h));
   copy.set("Keep", "changed");
   EXPECT_EQ(h.get("keep"), "k");
   EXPECT_EQ(copy.get("keep"), "changed");

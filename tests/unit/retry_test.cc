@@ -36,7 +36,7 @@ TEST(Retry, GatewayErrorIsRetriedOnAnotherInstance) {
   req.body = "payload";
   auto res = h.start(std::move(req));
   ASSERT_EQ(h.transport.sends.size(), 1u);
-  const std::string first = h.transport.sends[0].endpoint.instance;
+  const std::string first(h.transport.sends[0].endpoint.instance);
   h.transport.respond(503, "busy");
   ASSERT_EQ(h.transport.sends.size(), 1u);  // retried at once (no backoff)
   const auto& retry = h.transport.sends[0];
@@ -240,7 +240,7 @@ TEST(UpstreamHostTest, PreservedRewrittenOrTheInstanceOfEachTry) {
       EXPECT_EQ(h.transport.sends.size(), 1u);
       if (h.transport.sends.empty()) break;
       const auto& s = h.transport.sends.front();
-      sent.emplace_back(s.endpoint.address, s.request.headers.get("host"));
+      sent.emplace_back(std::string(s.endpoint.address), std::string(s.request.headers.get("host")));
       EXPECT_EQ(s.request.headers.all("host").size(), 1u);
       h.transport.respond(503);  // retried once, on the other instance
     }
