@@ -163,6 +163,15 @@ class LineWriter {
 
 }  // namespace
 
+void ExchangeReporter::reserveLine(std::size_t bound) {
+  if (bufferCapacity_ - bufferUsed_ >= bound) return;
+  const std::size_t capacity = std::max(kFlushBytes * 2, (bufferUsed_ + bound) * 2);
+  auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+  if (bufferUsed_ > 0) std::memcpy(grown.get(), buffer_.get(), bufferUsed_);
+  buffer_ = std::move(grown);
+  bufferCapacity_ = capacity;
+}
+
 void ExchangeReporter::appendLogLine(const Exchange& ex, const Response& response) {
   const std::string_view route = ex.route() ? std::string_view(ex.route()->name) : std::string_view();
   const ServiceConfig* service = ex.forwarded ? ex.service() : nullptr;
@@ -172,14 +181,7 @@ void ExchangeReporter::appendLogLine(const Exchange& ex, const Response& respons
   const std::size_t strings = ex.correlationId.size() + ex.request.clientAddress.size() + ex.request.method.size() +
                               ex.request.target.size() + route.size() + ex.consumer.size() + ex.outcome.size() +
                               serviceName.size() + instance.size() + policy.size();
-  const std::size_t bound = 512 + 6 * strings;
-  if (bufferCapacity_ - bufferUsed_ < bound) {
-    const std::size_t capacity = std::max(kFlushBytes * 2, (bufferUsed_ + bound) * 2);
-    auto grown = std::make_unique_for_overwrite<char[]>(capacity);
-    if (bufferUsed_ > 0) std::memcpy(grown.get(), buffer_.get(), bufferUsed_);
-    buffer_ = std::move(grown);
-    bufferCapacity_ = capacity;
-  }
+  reserveLine(512 + 6 * strings);
   LineWriter w(buffer_.get() + bufferUsed_, bufferUsed_);
   w.literal("{\"time\":\"");
   w.timestamp();
@@ -226,6 +228,24 @@ void ExchangeReporter::appendLogLine(const Exchange& ex, const Response& respons
   w.literal(",\"bytes\":");
   w.number(response.body.size());
   w.literal("}\n");
+}
+
+void ExchangeReporter::logRejection(int status, std::string_view code, std::string_view clientAddress) {
+  if (!log_) return;
+  reserveLine(512 + 6 * (code.size() + clientAddress.size()));
+  {
+    LineWriter w(buffer_.get() + bufferUsed_, bufferUsed_);
+    w.literal("{\"time\":\"");
+    w.timestamp();
+    w.literal("\",\"client\":");
+    w.json(clientAddress);
+    w.literal(",\"status\":");
+    w.number(static_cast<std::uint64_t>(status));
+    w.literal(",\"outcome\":");
+    w.json(code);
+    w.literal(",\"rejected_by\":\"listener\"}\n");
+  }
+  if (bufferUsed_ >= kFlushBytes) flush();
 }
 
 void ExchangeReporter::flush() {

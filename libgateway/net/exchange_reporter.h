@@ -25,6 +25,9 @@ class ExchangeReporter final : public ExchangeObserver {
   void onComplete(const Exchange& exchange, const Response& response) override;
   // Hands buffered log lines to the AccessLog; call periodically and at shutdown.
   void flush();
+  // An access-log line for a request the listener refused before routing (a 400, 408, 413,
+  // 414 or 431): time, client, status, and the refusal's code as the outcome.
+  void logRejection(int status, std::string_view code, std::string_view clientAddress);
 
  private:
   struct RequestSeries {
@@ -37,6 +40,7 @@ class ExchangeReporter final : public ExchangeObserver {
   };
   void record(const Exchange& ex, int status);
   void appendLogLine(const Exchange& ex, const Response& response);
+  void reserveLine(std::size_t bound);  // room for a line of at most `bound` bytes
 
   MetricsRegistry& metrics_;
   AccessLog* log_;

@@ -38,6 +38,7 @@ struct GatewayServer::Worker final : HttpHandler {
                     return s ? s->connectTimeout : seconds(5);
                   }),
         env{server.clock_, loop.scheduler(), transport, random},
+        shared(*server.shared_),
         gateway(*server.shared_, env),
         reporter(server.metrics_, server.accessLog_.get()) {
     installStandardFilters(gateway, *server.shared_);
@@ -50,6 +51,11 @@ struct GatewayServer::Worker final : HttpHandler {
       inFlight.fetch_sub(1, std::memory_order_relaxed);
       sink.respond(std::move(response));
     });
+  }
+
+  void onRejected(const RequestFailure& failure, std::string_view clientAddress) override {
+    if (!shared.runtime()->config().observability.accessLog) return;
+    reporter.logRejection(failure.status, failure.code, clientAddress);
   }
 
   void scheduleFlush() {
@@ -74,6 +80,7 @@ struct GatewayServer::Worker final : HttpHandler {
   Random random;
   PooledTransport transport;
   Env env;
+  SharedState& shared;
   Gateway gateway;
   ExchangeReporter reporter;
   std::atomic<std::int64_t> inFlight{0};

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "libgateway/http/message.h"
+#include "libgateway/net/http_limits.h"
 
 namespace gateway::net {
 
@@ -48,6 +49,9 @@ class HttpHandler {
   virtual void handle(Request request, ResponseSink sink) = 0;
   // A new connection: false refuses it with a reset (an instance that is "down").
   virtual bool acceptConnection() { return true; }
+  // A request the server answered itself before handle() (400, 408, 413, 414, 431: malformed,
+  // too slow, too large): for the access log. The answer is already on its way.
+  virtual void onRejected(const RequestFailure& /*failure*/, std::string_view /*clientAddress*/) {}
 };
 
 }  // namespace gateway::net

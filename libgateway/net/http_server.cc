@@ -313,6 +313,7 @@ class Session final : public ServerConnection,
 
   void reject(RequestFailure failure) {
     ctx_->stats->countRejection(failure.status);
+    ctx_->handler.onRejected(failure, clientAddress_);
     parser_.reset();
     readStopped_ = true;
     Slot& slot = slots_.emplace_back();

@@ -1,6 +1,8 @@
 // Size limits (413, 414, 431), the header timeout (408), and request smuggling attempts:
 // every ambiguous framing is refused with 400 and the connection closed, and nothing of it
 // reaches an upstream.
+#include <fstream>
+
 #include "tests/integration/stack_test.h"
 
 namespace gateway::testing {
@@ -51,6 +53,36 @@ TEST_F(LimitsTest, LongUrlIs414) {
   expectRefused("GET /echo/" + std::string(9000, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "9 KB target");
   expectRefused("GET /echo/" + std::string(100000, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "100 KB target");
   EXPECT_EQ(get("/echo/" + std::string(8000, 'u')).status, 200);
+}
+
+TEST_F(LimitsTest, RefusalsAreInTheAccessLog) {
+  // Requests refused before routing get an access-log line too (as NGINX logs its 400s/414s).
+  startGateway();
+  expectRefused("GET /echo/" + std::string(9000, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "long target");
+  expectRefused("POST /echo/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400,
+                "conflicting lengths");
+  // Workers flush their log buffers every 200 ms: poll the file with a deadline.
+  std::vector<json> refused;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (refused.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    refused.clear();
+    std::ifstream in(stack_.accessLogPath());
+    std::string text;
+    while (std::getline(in, text)) {
+      const json line = json::parse(text, nullptr, false);
+      ASSERT_TRUE(line.is_object()) << "not JSON: " << text;
+      if (line.value("rejected_by", "") == "listener") refused.push_back(line);
+    }
+  }
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[0]["status"], 414);
+  EXPECT_EQ(refused[0]["outcome"], "uri_too_long");
+  EXPECT_EQ(refused[1]["status"], 400);
+  EXPECT_TRUE(refused[1]["outcome"].is_string());
+  for (const auto& line : refused) {
+    EXPECT_EQ(line["client"].get<std::string>().rfind("127.0.0.1:", 0), 0u) << line.dump();
+    EXPECT_TRUE(line["time"].is_string());
+  }
 }
 
 TEST_F(LimitsTest, LargeHeadersAre431) {
