@@ -22,7 +22,6 @@ class BlockFreeList {
       --count_;
       return n;
     }
-    reaper_.arm();  // constructs this thread's reaper, which frees the list at thread exit
     return ::operator new(kBlock, std::align_val_t{kAlign});
   }
 
@@ -31,6 +30,9 @@ class BlockFreeList {
       ::operator delete(p, kBlock, std::align_val_t{kAlign});
       return;
     }
+    // The reaper is armed whenever the list is started, so a thread that only ever receives
+    // blocks (allocated elsewhere) still frees them when it ends.
+    if (count_ == 0) reaper_.arm();
     Node* n = static_cast<Node*>(p);
     n->next = head_;
     head_ = n;

@@ -362,7 +362,8 @@ TEST_F(MockServicesTest, SlowBodyFaultFromTheApiPacesTheBody) {
   EXPECT_GE(seconds(r.elapsed), 0.9 * static_cast<double>(whole.size()) / 800);
   // Only users-2 is slowed.
   EXPECT_EQ(fetch(stack_.mock("users", 0), "GET", "/users/9").header("X-Fault-Slow-Body"), "");
-  for (const auto& i : mockStats()["instances"]) {
+  const json stats = mockStats();  // held: a range over a temporary's member would dangle
+  for (const auto& i : stats["instances"]) {
     if (i["instance"] == "users-2") {
       EXPECT_EQ(i["slow_bodies"], 1);
     }
