@@ -41,9 +41,10 @@ class Runner final : public gateway::ExchangeObserver {
     gateway::installStandardFilters(gateway_, shared_);
     gateway_.setObserver(this);
     for (std::size_t g = 0; g < scenario.clients.size(); ++g) {
-      groups_.push_back(GroupState{&scenario.clients[g], root_.stream("client/" + scenario.clients[g].name), {}});
+      groups_.push_back(GroupState{&scenario.clients[g], root_.stream("client/" + scenario.clients[g].name), {}, {}});
       if (scenario.clients[g].count <= 65536) {
         for (std::uint32_t c = 0; c < scenario.clients[g].count; ++c) groups_.back().addresses.push_back(clientAddress(g, c));
+        groups_.back().stats.assign(scenario.clients[g].count, nullptr);
       }
     }
     result_.scenario = scenario.name;
@@ -112,8 +113,10 @@ class Runner final : public gateway::ExchangeObserver {
   }
 
   void onAdmitted(const gateway::Exchange& ex) override {
-    // Admissions arrive in time order, which the sliding-window maximum needs.
-    consumerStats(ex).window.add(ex.start + ex.limitDelay);  // when it is let through upstream
+    // Admissions arrive in time order, which the sliding-window maximum needs. They happen
+    // inside Gateway::handle, so the call being sent is this exchange's.
+    ConsumerEntry** slot = handling_ != kNoCall ? statsSlot(calls_[handling_]) : nullptr;
+    consumerStats(ex, slot).window.add(ex.start + ex.limitDelay);  // when it is let through upstream
   }
 
   void onBreakerTransition(const gateway::Exchange& ex, const gateway::BreakerTransition& t) override {
@@ -150,9 +153,9 @@ class Runner final : public gateway::ExchangeObserver {
     if (ex.limitDelay > 0) ++result_.limiterDelayed;
 
     const std::string& who = whoOf(ex);
-    ConsumerStats& consumer = consumerStats(ex);
-    ++consumer.offered;
-    if (response.status != 429) ++consumer.admitted;
+    // Counted per consumer by onClientResponse, which runs next for this exchange and knows
+    // its client (so its stats entry is found without a hash lookup).
+    completed_ = &ex;
 
     flushSeconds(ex.end / gateway::kSecond);
     second_.statuses.add(response.status);
@@ -188,10 +191,14 @@ class Runner final : public gateway::ExchangeObserver {
     return first;
   }
 
+  using ConsumerEntry = std::unordered_map<std::string, ConsumerStats>::value_type;
   struct GroupState {
     const ClientGroup* group;
     gateway::Random random;
     std::vector<std::string> addresses;  // precomputed for groups of up to 65,536 clients
+    // Per client (same groups): the consumer-stats entry it was last counted in; checked
+    // against the key before use, as a client's consumer may change (a replayed trace).
+    std::vector<ConsumerEntry*> stats;
   };
   struct ClientCall {
     std::uint32_t group = 0;
@@ -215,10 +222,18 @@ class Runner final : public gateway::ExchangeObserver {
   static const std::string& whoOf(const gateway::Exchange& ex) {
     return ex.consumer.empty() ? ex.request.clientAddress : ex.consumer;
   }
-  ConsumerStats& consumerStats(const gateway::Exchange& ex) {
-    auto [it, inserted] = result_.consumers.try_emplace(whoOf(ex));
+  // `slot` (a client's remembered entry) is used when its key still matches, and refreshed.
+  ConsumerStats& consumerStats(const gateway::Exchange& ex, ConsumerEntry** slot = nullptr) {
+    const std::string& who = whoOf(ex);
+    if (slot && *slot && (*slot)->first == who) return (*slot)->second;
+    auto [it, inserted] = result_.consumers.try_emplace(who);
     if (inserted) initConsumer(it->second, ex);
+    if (slot) *slot = &*it;
     return it->second;
+  }
+  ConsumerEntry** statsSlot(const ClientCall& call) {
+    auto& slots = groups_[call.group].stats;
+    return call.client < slots.size() ? &slots[call.client] : nullptr;
   }
 
   void initConsumer(ConsumerStats& cs, const gateway::Exchange& ex) {
@@ -388,11 +403,19 @@ class Runner final : public gateway::ExchangeObserver {
     const ClientGroup& cg = *groups_[call.group].group;
     gateway::Request req = cg.retry.maxRetries > 0 ? call.request : std::move(call.request);
     ++result_.gatewayRequests;
+    handling_ = id;
     gateway_.handle(std::move(req), [this, id](gateway::Response r) { onClientResponse(id, r); });
+    handling_ = kNoCall;
   }
 
   void onClientResponse(std::uint32_t id, const gateway::Response& r) {
     ClientCall& call = calls_[id];
+    if (completed_) {
+      ConsumerStats& consumer = consumerStats(*completed_, statsSlot(call));
+      ++consumer.offered;
+      if (r.status != 429) ++consumer.admitted;
+      completed_ = nullptr;
+    }
     GroupState& gs = groups_[call.group];
     const ClientGroup& cg = *gs.group;
     const TimePoint now = env_.now();
@@ -446,6 +469,9 @@ class Runner final : public gateway::ExchangeObserver {
   std::vector<LatencyStats*> groupStats_;
   std::vector<ClientCall> calls_;
   std::vector<std::uint32_t> freeCalls_;
+  static constexpr std::uint32_t kNoCall = UINT32_MAX;
+  std::uint32_t handling_ = kNoCall;               // the call inside Gateway::handle, if any
+  const gateway::Exchange* completed_ = nullptr;  // completed, its client not yet told
 };
 
 }  // namespace
