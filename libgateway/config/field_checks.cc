@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "libgateway/http/host_port.h"
+
 namespace gateway {
 
 namespace {
@@ -52,23 +54,12 @@ bool validListenAddress(std::string_view address, std::string& why) {
     why = "write \"host:port\" without a scheme";
     return false;
   }
-  std::string_view host, port;
-  if (!address.empty() && address.front() == '[') {
-    const auto close = address.find(']');
-    if (close == std::string_view::npos || close + 1 >= address.size() || address[close + 1] != ':') {
-      why = "expected \"[v6-address]:port\"";
-      return false;
-    }
-    host = address.substr(1, close - 1);
-    port = address.substr(close + 2);
-  } else {
-    const auto colon = address.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      why = "expected \"host:port\"";
-      return false;
-    }
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
+  const auto parts = splitHostPort(address, why);
+  if (!parts) return false;
+  const auto [host, port] = *parts;
+  if (host.empty() && address.front() != '[') {
+    why = "expected \"host:port\"";
+    return false;
   }
   if (!validPort(port, 0, why)) return false;
   // The listener binds one address: a name other than localhost would need a resolver.

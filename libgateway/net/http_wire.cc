@@ -1,5 +1,7 @@
 #include "libgateway/net/http_wire.h"
 
+#include "libgateway/http/host_port.h"
+
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -159,24 +161,9 @@ std::string_view httpDate() {
 }
 
 bool splitHostPort(std::string_view address, std::string& host, std::uint16_t& port, std::string& error) {
-  std::string_view h, p;
-  if (!address.empty() && address.front() == '[') {
-    const auto close = address.find(']');
-    if (close == std::string_view::npos || close + 1 >= address.size() || address[close + 1] != ':') {
-      error = "expected \"[v6-address]:port\"";
-      return false;
-    }
-    h = address.substr(1, close - 1);
-    p = address.substr(close + 2);
-  } else {
-    const auto colon = address.rfind(':');
-    if (colon == std::string_view::npos) {
-      error = "expected \"host:port\"";
-      return false;
-    }
-    h = address.substr(0, colon);
-    p = address.substr(colon + 1);
-  }
+  const auto parts = gateway::splitHostPort(address, error);
+  if (!parts) return false;
+  const auto [h, p] = *parts;
   if (h.empty()) {
     error = "the host is empty";
     return false;
