@@ -47,9 +47,20 @@ nlohmann::json LatencyStats::toJson() const {
 
 void WindowMax::add(std::int64_t t) {
   if (window_ <= 0) return;
-  times_.push_back(t);
-  while (!times_.empty() && times_.front() <= t - window_) times_.pop_front();
-  max_ = std::max<std::uint64_t>(max_, times_.size());
+  // Times that left the window go first (t itself is always inside it).
+  while (size_ > 0 && ring_[head_] <= t - window_) {
+    head_ = (head_ + 1) & (ring_.size() - 1);
+    --size_;
+  }
+  if (size_ == ring_.size()) {
+    std::vector<std::int64_t> grown(std::max<std::size_t>(4, ring_.size() * 2));
+    for (std::size_t i = 0; i < size_; ++i) grown[i] = ring_[(head_ + i) & (ring_.size() - 1)];
+    ring_ = std::move(grown);
+    head_ = 0;
+  }
+  ring_[(head_ + size_) & (ring_.size() - 1)] = t;
+  ++size_;
+  max_ = std::max<std::uint64_t>(max_, size_);
 }
 
 }  // namespace gwsim
