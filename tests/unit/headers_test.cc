@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
+#include "libgateway/core/random.h"
 #include "libgateway/http/message.h"
 #include "libgateway/pipeline/gateway.h"
 
@@ -107,6 +110,69 @@ TEST(HeadersTest, RepeatedSetsStayBounded) {
   copy.set("Keep", "changed");
   EXPECT_EQ(h.get("keep"), "k");
   EXPECT_EQ(copy.get("keep"), "changed");
+}
+
+// Random add/set/remove/copy/clear sequences against a plain vector model, with values
+// taken from the Headers itself now and then (aliasing) and values long enough to force
+// growth and compaction.
+TEST(HeadersTest, BehavesLikeAListOfFieldsUnderRandomOperations) {
+  using Model = std::vector<std::pair<std::string, std::string>>;
+  const std::vector<std::string> names = {"A", "a", "Bb", "BB", "Set-Cookie", "x-long-field-name", "C"};
+  gateway::Random random(7);
+  for (int round = 0; round < 50; ++round) {
+    Headers h;
+    Model m;
+    for (int step = 0; step < 200; ++step) {
+      const std::string name = names[random.uniform(names.size())];
+      std::string value(random.uniform(4) == 0 ? random.uniform(300) : random.uniform(12), 'a');
+      for (auto& c : value) c = static_cast<char>('a' + random.uniform(26));
+      const bool fromSelf = !m.empty() && random.uniform(5) == 0;
+      const std::string_view v = fromSelf ? h[random.uniform(h.size())].value : std::string_view(value);
+      const std::string copy(v);  // the model's own copy of what was passed
+      switch (random.uniform(6)) {
+        case 0:
+        case 1:
+          h.add(name, v);
+          m.emplace_back(name, copy);
+          break;
+        case 2: {
+          h.set(name, v);
+          auto first = std::find_if(m.begin(), m.end(), [&](const auto& f) { return iequals(f.first, name); });
+          if (first == m.end()) {
+            m.emplace_back(name, copy);
+          } else {
+            first->second = copy;
+            m.erase(std::remove_if(first + 1, m.end(), [&](const auto& f) { return iequals(f.first, name); }), m.end());
+          }
+          break;
+        }
+        case 3:
+          h.remove(name);
+          std::erase_if(m, [&](const auto& f) { return iequals(f.first, name); });
+          break;
+        case 4: {
+          Headers c(h);
+          h = std::move(c);
+          break;
+        }
+        default:
+          if (random.uniform(20) == 0) {
+            h.clear();
+            m.clear();
+          }
+          break;
+      }
+      ASSERT_EQ(h.size(), m.size()) << "round " << round << " step " << step;
+      for (std::size_t i = 0; i < m.size(); ++i) {
+        ASSERT_EQ(h[i].name, m[i].first);
+        ASSERT_EQ(h[i].value, m[i].second);
+      }
+      for (const auto& n : names) {
+        auto first = std::find_if(m.begin(), m.end(), [&](const auto& f) { return iequals(f.first, n); });
+        ASSERT_EQ(h.get(n, "<none>"), first == m.end() ? std::string("<none>") : first->second);
+      }
+    }
+  }
 }
 
 TEST(RequestTest, PathQueryAndHost) {
