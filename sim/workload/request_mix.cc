@@ -22,14 +22,23 @@ ParamDistribution ParamDistribution::zipf(std::int64_t n, double s) {
   d.kind_ = Kind::kZipf;
   d.min_ = 1;
   d.max_ = n;
-  auto cdf = std::make_shared<std::vector<double>>(static_cast<std::size_t>(n));
+  auto table = std::make_shared<ZipfTable>();
+  std::vector<double>& cdf = table->cdf;
+  cdf.resize(static_cast<std::size_t>(n));
   double sum = 0;
   for (std::int64_t k = 1; k <= n; ++k) {
     sum += 1.0 / std::pow(static_cast<double>(k), s);
-    (*cdf)[static_cast<std::size_t>(k - 1)] = sum;
+    cdf[static_cast<std::size_t>(k - 1)] = sum;
   }
-  for (auto& x : *cdf) x /= sum;
-  d.cdf_ = std::move(cdf);
+  for (auto& x : cdf) x /= sum;
+  table->guide.resize(cdf.size());
+  std::size_t i = 0;
+  for (std::size_t j = 0; j < cdf.size(); ++j) {
+    const double from = static_cast<double>(j) / static_cast<double>(cdf.size());
+    while (i + 1 < cdf.size() && cdf[i] <= from) ++i;
+    table->guide[j] = static_cast<std::uint32_t>(i);
+  }
+  d.zipf_ = std::move(table);
   return d;
 }
 
@@ -37,9 +46,15 @@ std::int64_t ParamDistribution::sampleIndex(gateway::Random& random) const {
   switch (kind_) {
     case Kind::kUniform: return min_ + static_cast<std::int64_t>(random.uniform(static_cast<std::uint64_t>(max_ - min_ + 1)));
     case Kind::kZipf: {
+      // The first k with cdf[k] > u (what a binary search finds), from the guide's start: the
+      // two scans make it exact whatever the rounding of u * n.
       const double u = random.unit();
-      auto it = std::upper_bound(cdf_->begin(), cdf_->end(), u);
-      return std::min<std::int64_t>(max_, 1 + (it - cdf_->begin()));
+      const std::vector<double>& cdf = zipf_->cdf;
+      const std::size_t n = cdf.size();
+      std::size_t k = zipf_->guide[std::min(n - 1, static_cast<std::size_t>(u * static_cast<double>(n)))];
+      while (k > 0 && cdf[k - 1] > u) --k;
+      while (k < n && cdf[k] <= u) ++k;
+      return std::min<std::int64_t>(max_, 1 + static_cast<std::int64_t>(k));
     }
     case Kind::kChoice: return static_cast<std::int64_t>(random.uniform(choices_.size()));
   }

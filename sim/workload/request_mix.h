@@ -31,7 +31,13 @@ class ParamDistribution {
  private:
   enum class Kind { kUniform, kZipf, kChoice } kind_ = Kind::kUniform;
   std::int64_t min_ = 1, max_ = 1;
-  std::shared_ptr<const std::vector<double>> cdf_;  // zipf
+  // Zipf: the cumulative distribution, and a guide table (Chen and Asau): guide[j] is where
+  // the search for a u in [j/n, (j+1)/n) starts, so a draw reads two entries, not log n.
+  struct ZipfTable {
+    std::vector<double> cdf;
+    std::vector<std::uint32_t> guide;
+  };
+  std::shared_ptr<const ZipfTable> zipf_;
   std::vector<std::string> choices_;
 };
 
