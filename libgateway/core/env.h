@@ -65,6 +65,9 @@ class UpstreamTransport {
   // result; a transport must report kTimeout no later than shortly after `deadline`.
   virtual void send(const Endpoint& endpoint, Request request, TimePoint deadline,
                     std::function<void(UpstreamResult)> done) = 0;
+  // True when the transport reports kTimeout exactly at `deadline` on the gateway's own clock
+  // (the simulated one does): the gateway then keeps no deadline timer of its own per try.
+  virtual bool timesOutAtDeadline() const { return false; }
 };
 
 struct Env {

@@ -1,5 +1,7 @@
 #include "libgateway/http/headers.h"
 
+#include "libgateway/core/block_pool.h"
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -26,7 +28,20 @@ namespace {
 // Most messages carry a handful of short fields: the first block covers them.
 constexpr std::size_t kInitialFields = 8;
 constexpr std::size_t kInitialText = 256;
+constexpr std::size_t kEntrySize = 16;
+using FirstBlocks = BlockFreeList<kInitialFields * kEntrySize + kInitialText, alignof(std::max_align_t)>;
 }  // namespace
+
+std::byte* Headers::allocateBlock(std::size_t entryCapacity, std::size_t textCapacity) {
+  if (entryCapacity == kInitialFields && textCapacity == kInitialText) return static_cast<std::byte*>(FirstBlocks::take());
+  return new std::byte[entryCapacity * sizeof(Entry) + textCapacity];
+}
+
+void Headers::freeBlock(std::byte* block, std::size_t entryCapacity, std::size_t textCapacity) {
+  if (block == nullptr) return;
+  if (entryCapacity == kInitialFields && textCapacity == kInitialText) FirstBlocks::give(block);
+  else delete[] block;
+}
 
 Headers::Headers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
   for (const auto& [name, value] : fields) add(name, value);
@@ -35,7 +50,7 @@ Headers::Headers(std::initializer_list<std::pair<std::string_view, std::string_v
 Headers::Headers(const Headers& other) {
   // The copy is packed: dead text of the original is not copied along.
   if (other.count_ == 0) return;
-  grow(other.count_, other.textSize_);
+  grow(other.count_, other.textSize_, true);
   for (const Field f : other) add(f.name, f.value);  // repeated fields stay repeated
 }
 
@@ -69,20 +84,21 @@ std::vector<std::string_view> Headers::all(std::string_view name) const {
 }
 
 void Headers::reserve(std::size_t fields, std::size_t bytes) {
-  if (fields > entryCapacity_ - count_ || bytes > textCapacity_ - textSize_) grow(fields, bytes);
+  if (fields > entryCapacity_ - count_ || bytes > textCapacity_ - textSize_) grow(fields, bytes, true);
 }
 
-void Headers::grow(std::size_t fields, std::size_t bytes) {
+void Headers::grow(std::size_t fields, std::size_t bytes, bool exact) {
+  static_assert(sizeof(Entry) == kEntrySize);
   std::size_t live = 0;
   const Entry* old = entries();
   for (std::uint32_t i = 0; i < count_; ++i) live += old[i].nameSize + old[i].valueSize;
   if (live + bytes > UINT32_MAX / 4 || count_ + fields > UINT32_MAX / 4) throw std::length_error("header fields over 1 GiB");
-  // Twice what is needed, so appends stay amortised O(1).
-  const std::size_t entryCapacity = std::max(kInitialFields, (count_ + fields) * 2);
-  const std::size_t textCapacity = std::max(kInitialText, (live + bytes) * 2);
-  auto block = std::make_unique_for_overwrite<std::byte[]>(entryCapacity * sizeof(Entry) + textCapacity);
-  Entry* entries = reinterpret_cast<Entry*>(block.get());
-  char* packed = reinterpret_cast<char*>(block.get()) + entryCapacity * sizeof(Entry);
+  const std::size_t factor = exact ? 1 : 2;
+  const std::size_t entryCapacity = std::max(kInitialFields, (count_ + fields) * factor);
+  const std::size_t textCapacity = std::max(kInitialText, (live + bytes) * factor);
+  std::byte* block = allocateBlock(entryCapacity, textCapacity);
+  Entry* entries = reinterpret_cast<Entry*>(block);
+  char* packed = reinterpret_cast<char*>(block) + entryCapacity * sizeof(Entry);
   const char* oldText = text();
   std::uint32_t size = 0;
   for (std::uint32_t i = 0; i < count_; ++i) {
@@ -95,7 +111,8 @@ void Headers::grow(std::size_t fields, std::size_t bytes) {
     size += e.valueSize;
     std::memcpy(entries + i, &e, sizeof e);
   }
-  block_ = std::move(block);
+  freeBlock(block_, entryCapacity_, textCapacity_);
+  block_ = block;
   entryCapacity_ = static_cast<std::uint32_t>(entryCapacity);
   textSize_ = size;
   textCapacity_ = static_cast<std::uint32_t>(textCapacity);
@@ -108,23 +125,14 @@ std::uint32_t Headers::append(std::string_view bytes) {
   return offset;
 }
 
-void Headers::add(std::string_view name, std::string_view value) {
-  const std::size_t bytes = name.size() + value.size();
-  if (count_ == entryCapacity_ || bytes > textCapacity_ - textSize_) {
-    if (inside(name) || inside(value)) {
-      const std::string n(name), v(value);  // a field copied from this very Headers
-      add(n, v);
-      return;
-    }
-    grow(1, bytes);
+void Headers::addGrowing(std::string_view name, std::string_view value) {
+  if (inside(name) || inside(value)) {
+    const std::string n(name), v(value);  // a field copied from this very Headers
+    addGrowing(n, v);
+    return;
   }
-  Entry e;
-  e.nameSize = static_cast<std::uint32_t>(name.size());
-  e.valueSize = static_cast<std::uint32_t>(value.size());
-  e.nameOffset = append(name);
-  e.valueOffset = append(value);
-  std::memcpy(entries() + count_, &e, sizeof e);
-  ++count_;
+  grow(1, name.size() + value.size());
+  add(name, value);
 }
 
 void Headers::set(std::string_view name, std::string_view value) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <memory>
@@ -67,19 +68,22 @@ class Headers {
   Headers(const Headers& other);
   Headers& operator=(const Headers& other);
   Headers(Headers&& other) noexcept
-      : block_(std::move(other.block_)),
+      : block_(std::exchange(other.block_, nullptr)),
         count_(std::exchange(other.count_, 0)),
         entryCapacity_(std::exchange(other.entryCapacity_, 0)),
         textSize_(std::exchange(other.textSize_, 0)),
         textCapacity_(std::exchange(other.textCapacity_, 0)) {}
   Headers& operator=(Headers&& other) noexcept {
-    block_ = std::move(other.block_);
+    if (this == &other) return *this;
+    freeBlock(block_, entryCapacity_, textCapacity_);
+    block_ = std::exchange(other.block_, nullptr);
     count_ = std::exchange(other.count_, 0);
     entryCapacity_ = std::exchange(other.entryCapacity_, 0);
     textSize_ = std::exchange(other.textSize_, 0);
     textCapacity_ = std::exchange(other.textCapacity_, 0);
     return *this;
   }
+  ~Headers() { freeBlock(block_, entryCapacity_, textCapacity_); }
 
   // The first value of `name`, or nullopt.
   std::optional<std::string_view> find(std::string_view name) const;
@@ -87,8 +91,21 @@ class Headers {
   bool has(std::string_view name) const { return find(name).has_value(); }
   std::vector<std::string_view> all(std::string_view name) const;
 
-  // Appends a field, keeping any existing ones of the same name.
-  void add(std::string_view name, std::string_view value);
+  // Appends a field, keeping any existing ones of the same name. Inline while the block has
+  // room (the request path adds about twenty fields per exchange).
+  void add(std::string_view name, std::string_view value) {
+    const std::size_t n = name.size(), v = value.size();
+    if (count_ == entryCapacity_ || n + v > textCapacity_ - textSize_) [[unlikely]] {
+      addGrowing(name, value);
+      return;
+    }
+    char* t = text() + textSize_;
+    copyBytes(t, name.data(), n);
+    copyBytes(t + n, value.data(), v);
+    entries()[count_++] = Entry{textSize_, static_cast<std::uint32_t>(n), textSize_ + static_cast<std::uint32_t>(n),
+                                static_cast<std::uint32_t>(v)};
+    textSize_ += static_cast<std::uint32_t>(n + v);
+  }
   // Replaces every field of that name with one field (in the first one's place).
   void set(std::string_view name, std::string_view value);
   // set() for every field of `other`, in order.
@@ -121,8 +138,8 @@ class Headers {
 
  private:
   // One allocation holds the entries, then the text.
-  Entry* entries() const { return reinterpret_cast<Entry*>(block_.get()); }
-  char* text() const { return reinterpret_cast<char*>(block_.get()) + entryCapacity_ * sizeof(Entry); }
+  Entry* entries() const { return reinterpret_cast<Entry*>(block_); }
+  char* text() const { return reinterpret_cast<char*>(block_) + entryCapacity_ * sizeof(Entry); }
   Field field(const Entry& e) const {
     const char* t = text();
     return {{t + e.nameOffset, e.nameSize}, {t + e.valueOffset, e.valueSize}};
@@ -133,10 +150,36 @@ class Headers {
   // Makes room for `fields` more entries and `bytes` more bytes of text, in a new block that
   // drops the dead text (removed fields, values that outgrew their place). Invalidates views
   // into the text; callers copy aliased input first.
-  void grow(std::size_t fields, std::size_t bytes);
+  // `exact` (reserve, copies): just the room asked for (at least the first block's);
+  // otherwise twice what is needed, so appends stay amortised O(1).
+  void grow(std::size_t fields, std::size_t bytes, bool exact = false);
+  // Blocks of the first size (most messages never outgrow it) are recycled per thread.
+  static std::byte* allocateBlock(std::size_t entryCapacity, std::size_t textCapacity);
+  static void freeBlock(std::byte* block, std::size_t entryCapacity, std::size_t textCapacity);
   std::uint32_t append(std::string_view bytes);  // with room already made
+  void addGrowing(std::string_view name, std::string_view value);
+  // memcpy for the short names and values fields mostly are, without a library call.
+  static void copyBytes(char* to, const char* from, std::size_t n) {
+    if (n >= 8 && n <= 16) {
+      std::uint64_t a, b;
+      std::memcpy(&a, from, 8);
+      std::memcpy(&b, from + n - 8, 8);
+      std::memcpy(to, &a, 8);
+      std::memcpy(to + n - 8, &b, 8);
+    } else if (n > 16) {
+      std::memcpy(to, from, n);
+    } else if (n >= 4) {
+      std::uint32_t a, b;
+      std::memcpy(&a, from, 4);
+      std::memcpy(&b, from + n - 4, 4);
+      std::memcpy(to, &a, 4);
+      std::memcpy(to + n - 4, &b, 4);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+    }
+  }
 
-  std::unique_ptr<std::byte[]> block_;
+  std::byte* block_ = nullptr;  // owned: entries, then text
   std::uint32_t count_ = 0;
   std::uint32_t entryCapacity_ = 0;
   std::uint32_t textSize_ = 0;

@@ -156,16 +156,17 @@ std::optional<Response> ConsumerFilter::onRequest(Exchange& ex) {
     ex.tier = consumer->tier;
   }
   if (ex.authMethod.empty()) return std::nullopt;
+  // The client's own identity fields were removed above: these are added, not set.
   const std::string& user = ex.userId.empty() ? ex.consumer : ex.userId;
-  if (!user.empty()) headers.set(kUserIdHeader, user);
-  if (!ex.consumer.empty()) headers.set(kConsumerHeader, ex.consumer);
+  if (!user.empty()) headers.add(kUserIdHeader, user);
+  if (!ex.consumer.empty()) headers.add(kConsumerHeader, ex.consumer);
   if (!roles->empty()) {
     std::string joined;
     for (const auto& role : *roles) {
       if (!joined.empty()) joined += ", ";
       joined += role;
     }
-    headers.set(kRoleHeader, joined);
+    headers.add(kRoleHeader, joined);
   }
   return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #include "libgateway/pipeline/correlation.h"
 
 #include <algorithm>
+#include <cstring>
 
 
 namespace gateway {
@@ -14,12 +15,26 @@ bool allZero(std::string_view s) {
 }
 constexpr char kHex[] = "0123456789abcdef";
 
+// Two hex digits per byte value, so digits are written a pair at a time.
+struct HexPairs {
+  char text[512];
+  constexpr HexPairs() : text() {
+    for (int i = 0; i < 256; ++i) {
+      text[2 * i] = kHex[i >> 4];
+      text[2 * i + 1] = kHex[i & 0xf];
+    }
+  }
+};
+constexpr HexPairs kHexPairs;
+
 // Writes `digits` lower-case hex digits of v (most significant first) at `out`.
 void putHex(char* out, std::uint64_t v, int digits) {
-  for (int i = digits - 1; i >= 0; --i) {
-    out[i] = kHex[v & 0xf];
-    v >>= 4;
+  int i = digits;
+  for (; i >= 2; i -= 2) {
+    std::memcpy(out + i - 2, kHexPairs.text + 2 * (v & 0xff), 2);
+    v >>= 8;
   }
+  if (i == 1) out[0] = kHex[v & 0xf];
 }
 
 // `digits` random lower-case hex digits at `out`, not all zero.

@@ -170,8 +170,7 @@ std::size_t Gateway::chooseBackend(const RouteRuntime& route) {
   return route.backends.back();
 }
 
-Request Gateway::upstreamRequest(Exchange& ex) {
-  Request up;
+void Gateway::upstreamRequest(Exchange& ex, Request& up) {
   up.method = ex.request.method;
   up.target = ex.runtime->routes().upstreamPath(ex.match, ex.request.path());
   if (const auto q = ex.request.query(); !q.empty() || ex.request.target.find('?') != std::string::npos) {
@@ -217,7 +216,6 @@ Request Gateway::upstreamRequest(Exchange& ex) {
   // hash keys).
   up.body = std::move(ex.request.body);
   up.clientAddress = ex.request.clientAddress;
-  return up;
 }
 
 Exchange::~Exchange() {
@@ -315,7 +313,7 @@ void Gateway::pollWaiters(ConcurrencyLimiter* limiter) {
 }
 
 void Gateway::send(const std::shared_ptr<Exchange>& ex) {
-  ex->upstream = upstreamRequest(*ex);
+  upstreamRequest(*ex, ex->upstream.emplace());
   startAttempt(ex);
 }
 
@@ -394,26 +392,29 @@ void Gateway::startAttempt(const std::shared_ptr<Exchange>& ex) {
   service.inFlight->increment(*instance);
   // The timer guarantees the deadline even if a transport is late to report it. It holds a
   // plain pointer: until the transport answers, its callback keeps the exchange alive, and
-  // ~Exchange cancels it. Small captures stay inside std::function's buffer.
+  // ~Exchange cancels it. Small captures stay inside std::function's buffer. A transport that
+  // answers at the deadline itself needs no such timer.
   Exchange* raw = ex.get();
-  ex->timer = env_.scheduler.schedule(ex->attemptDeadline, [raw, attempt] { raw->gateway->onAttemptDeadline(raw, attempt); });
+  if (!env_.transport.timesOutAtDeadline()) {
+    ex->timer = env_.scheduler.schedule(ex->attemptDeadline, [raw, attempt] { raw->gateway->onAttemptDeadline(raw, attempt); });
+  }
   const InstanceConfig& ic = service.config->instances[*instance];
   Endpoint endpoint{service.config->name, ic.id, ic.address};
   // While the transport has the request, the exchange owns itself (released with the last
   // callback), so the callback can hold a plain pointer.
   ++ex->transportHolds;
   if (!ex->upstreamHold) ex->upstreamHold = ex;
-  // Only a route that may retry keeps a copy; otherwise the request moves.
-  Request request = mayRetry ? *ex->upstream : std::move(*ex->upstream);
   if (const RouteConfig& rc = ex->runtime->config().routes[ex->routeIndex]; !rc.preserveHost && !rc.hostRewrite) {
-    request.headers.set("Host", ic.address);
+    ex->upstream->headers.set("Host", ic.address);  // this try's instance (a retry sets its own)
   }
-  env_.transport.send(endpoint, std::move(request), ex->attemptDeadline, [raw, attempt](UpstreamResult result) {
+  // Only a route that may retry keeps a copy; otherwise the request moves.
+  env_.transport.send(endpoint, mayRetry ? Request(*ex->upstream) : std::move(*ex->upstream), ex->attemptDeadline,
+                      [raw, attempt](UpstreamResult result) {
     raw->gateway->onTransportResult(raw, attempt, std::move(result));
   });
 }
 
-void Gateway::onTransportResult(Exchange* raw, std::uint32_t attempt, UpstreamResult result) {
+void Gateway::onTransportResult(Exchange* raw, std::uint32_t attempt, UpstreamResult&& result) {
   std::shared_ptr<Exchange> ex = --raw->transportHolds == 0 ? std::move(raw->upstreamHold) : raw->shared_from_this();
   // A try that already timed out (or an exchange already answered) reports too late.
   if (ex->finished || attempt != ex->attempts || !ex->attemptOpen) return;
@@ -443,7 +444,7 @@ void Gateway::endAttempt(Exchange& ex) {
   ex.budgetRetry.reset();  // the retry this try was is over
 }
 
-void Gateway::onTryResult(const std::shared_ptr<Exchange>& ex, UpstreamResult result) {
+void Gateway::onTryResult(const std::shared_ptr<Exchange>& ex, UpstreamResult&& result) {
   ServiceRuntime& service = ex->runtime->service(ex->serviceIndex);
   const TimePoint now = env_.clock.now();
   ex->upstreamOutcome = result.outcome;
@@ -487,14 +488,13 @@ void Gateway::onTryResult(const std::shared_ptr<Exchange>& ex, UpstreamResult re
   respond(ex, std::move(result));
 }
 
-void Gateway::respond(const std::shared_ptr<Exchange>& ex, UpstreamResult result) {
+void Gateway::respond(const std::shared_ptr<Exchange>& ex, UpstreamResult&& result) {
   ex->upstreamOutcome = result.outcome;
   switch (result.outcome) {
     case UpstreamOutcome::kResponse: {
       ex->outcome = "upstream";
-      Response r = std::move(result.response);
-      removeHopByHopHeaders(r.headers);
-      finish(ex, std::move(r));
+      removeHopByHopHeaders(result.response.headers);
+      finish(ex, std::move(result.response));
       return;
     }
     case UpstreamOutcome::kTimeout:
@@ -534,7 +534,7 @@ void Gateway::noteOutlier(Exchange& ex, OutlierEvent event) {
   if (observer_) observer_->onOutlierEvent(ex, event);
 }
 
-void Gateway::finish(const std::shared_ptr<Exchange>& ex, Response response) {
+void Gateway::finish(const std::shared_ptr<Exchange>& ex, Response&& response) {
   if (ex->finished) return;
   ex->finished = true;
   ex->end = env_.clock.now();

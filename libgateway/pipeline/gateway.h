@@ -51,21 +51,22 @@ class Gateway {
   void send(const std::shared_ptr<Exchange>& ex);
   void startAttempt(const std::shared_ptr<Exchange>& ex);
   std::optional<std::size_t> pickInstance(Exchange& ex, ServiceRuntime& service, TimePoint now);
-  void onTransportResult(Exchange* raw, std::uint32_t attempt, UpstreamResult result);
+  void onTransportResult(Exchange* raw, std::uint32_t attempt, UpstreamResult&& result);
   void onAttemptDeadline(Exchange* raw, std::uint32_t attempt);
   void linkLive(Exchange* ex);
   void unlinkLive(Exchange* ex);
   void endAttempt(Exchange& ex);
-  void onTryResult(const std::shared_ptr<Exchange>& ex, UpstreamResult result);
+  void onTryResult(const std::shared_ptr<Exchange>& ex, UpstreamResult&& result);
   // Answers from an upstream result: the response, or 502 / 504 for the failure kinds.
-  void respond(const std::shared_ptr<Exchange>& ex, UpstreamResult result);
+  void respond(const std::shared_ptr<Exchange>& ex, UpstreamResult&& result);
   // When a try cannot start (breaker open, no instance): the previous try's failure, if any.
   void answerWithoutTry(const std::shared_ptr<Exchange>& ex, Response fallback);
   void noteTransition(Exchange& ex, BreakerTransition transition);
   void noteOutlier(Exchange& ex, OutlierEvent event);
-  void finish(const std::shared_ptr<Exchange>& ex, Response response);
+  void finish(const std::shared_ptr<Exchange>& ex, Response&& response);
   std::size_t chooseBackend(const RouteRuntime& route);
-  Request upstreamRequest(Exchange& ex);
+  // Builds the request the try sends into `up` (a fresh Request).
+  void upstreamRequest(Exchange& ex, Request& up);
 
   SharedState& shared_;
   Env& env_;

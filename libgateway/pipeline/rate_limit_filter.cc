@@ -91,9 +91,13 @@ void addHeaders(const std::vector<RateLimitFilter::Applied>& applied, RateLimitH
       if (!a.decision.allowed) break;
     }
     const Duration t = tight->decision.allowed ? tight->decision.resetAfter : tight->decision.retryAfter;
-    out.set("X-RateLimit-Limit", std::to_string(tight->policy->spec.quota()));
-    out.set("X-RateLimit-Remaining", std::to_string(std::max<std::int64_t>(0, tight->decision.remaining)));
-    if (t != kNever) out.set("X-RateLimit-Reset", std::to_string(ceilSeconds(t)));
+    char buf[24];
+    auto number = [&buf](std::int64_t v) {
+      return std::string_view(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+    };
+    out.set("X-RateLimit-Limit", number(tight->policy->spec.quota()));
+    out.set("X-RateLimit-Remaining", number(std::max<std::int64_t>(0, tight->decision.remaining)));
+    if (t != kNever) out.set("X-RateLimit-Reset", number(ceilSeconds(t)));
   }
 }
 

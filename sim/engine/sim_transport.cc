@@ -56,10 +56,14 @@ void SimTransport::freeCall(Call& call) {
 }
 
 SimTransport::Instance* SimTransport::findInstance(const gateway::Endpoint& endpoint) {
+  Instance*& recent = recent_[(reinterpret_cast<std::uintptr_t>(endpoint.instance.data()) >> 3) % recent_.size()];
+  if (recent && recent->id == endpoint.instance && recent->service == endpoint.service) return recent;
   auto it = byKey_.find(instanceKey(endpoint.service, endpoint.instance));
   if (it == byKey_.end()) return nullptr;
   Instance& inst = instances_[it->second];
-  return inst.service == endpoint.service && inst.id == endpoint.instance ? &inst : nullptr;
+  if (inst.service != endpoint.service || inst.id != endpoint.instance) return nullptr;
+  recent = &inst;
+  return &inst;
 }
 
 void SimTransport::attach(gateway::ManualClock& clock, gateway::ManualScheduler& scheduler) {

@@ -4,6 +4,7 @@
 // calls it exactly as it calls the real pooled HTTP client. One thread, not thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -34,6 +35,8 @@ class SimTransport final : public gateway::UpstreamTransport {
 
   void send(const gateway::Endpoint& endpoint, gateway::Request request, gateway::TimePoint deadline,
             std::function<void(gateway::UpstreamResult)> done) override;
+  // Every call is answered by its deadline timer at the deadline, in virtual time.
+  bool timesOutAtDeadline() const override { return true; }
 
   FaultSet& faults() { return faults_; }
   // Tries that reached a service while a failure fault (down, reset, hang, abort >= 500) hit them.
@@ -82,6 +85,10 @@ class SimTransport final : public gateway::UpstreamTransport {
 
   std::vector<Instance> instances_;
   std::unordered_map<std::uint64_t, std::size_t> byKey_;  // hash of (service, instance) -> index
+  // Endpoints name instances with views into the running config, so the same instance comes
+  // back with the same pointer: a small cache by that pointer skips hashing the names (each
+  // hit is still checked against the names).
+  std::array<Instance*, 64> recent_{};
   std::vector<Call> calls_;
   std::vector<std::uint32_t> freeCalls_;
   std::uint64_t generation_ = 1;

@@ -44,7 +44,7 @@ class Runner final : public gateway::ExchangeObserver {
       groups_.push_back(GroupState{&scenario.clients[g], root_.stream("client/" + scenario.clients[g].name), {}, {}});
       if (scenario.clients[g].count <= 65536) {
         for (std::uint32_t c = 0; c < scenario.clients[g].count; ++c) groups_.back().addresses.push_back(clientAddress(g, c));
-        groups_.back().stats.assign(scenario.clients[g].count, nullptr);
+        groups_.back().stats.assign(scenario.clients[g].count, StatsSlot{});
       }
     }
     result_.scenario = scenario.name;
@@ -115,7 +115,7 @@ class Runner final : public gateway::ExchangeObserver {
   void onAdmitted(const gateway::Exchange& ex) override {
     // Admissions arrive in time order, which the sliding-window maximum needs. They happen
     // inside Gateway::handle, so the call being sent is this exchange's.
-    ConsumerEntry** slot = handling_ != kNoCall ? statsSlot(calls_[handling_]) : nullptr;
+    StatsSlot* slot = handling_ != kNoCall ? statsSlot(calls_[handling_]) : nullptr;
     consumerStats(ex, slot).window.add(ex.start + ex.limitDelay);  // when it is let through upstream
   }
 
@@ -152,9 +152,8 @@ class Runner final : public gateway::ExchangeObserver {
     else if (ex.limitPolicy) ++result_.limiterAllowed;
     if (ex.limitDelay > 0) ++result_.limiterDelayed;
 
-    const std::string& who = whoOf(ex);
     // Counted per consumer by onClientResponse, which runs next for this exchange and knows
-    // its client (so its stats entry is found without a hash lookup).
+    // its client (so its stats entry, and the hash of its key, are found without a lookup).
     completed_ = &ex;
 
     flushSeconds(ex.end / gateway::kSecond);
@@ -167,7 +166,8 @@ class Runner final : public gateway::ExchangeObserver {
     h = gateway::mix64(h ^ static_cast<std::uint64_t>(ex.end));
     h = gateway::mix64(h ^ static_cast<std::uint64_t>(response.status) ^ (static_cast<std::uint64_t>(ex.routeIndex) << 16) ^
                        (ex.forwarded ? (static_cast<std::uint64_t>(ex.serviceIndex) << 32 | ex.instanceIndex) + 1 : 0));
-    hash_ = h ^ gateway::stableHash(who) ^ gateway::stableHash(ex.request.target, ex.request.method.size());
+    // The consumer's term, stableHash(who), is xored in by onClientResponse.
+    hash_ = h ^ gateway::stableHash(ex.request.target, ex.request.method.size());
     if (options_.trace) {
       fmt::print(options_.trace, "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", ex.start, ex.end, ex.request.clientAddress,
                  ex.consumer, ex.request.method, ex.request.target, route ? route->name : kUnrouted,
@@ -192,13 +192,18 @@ class Runner final : public gateway::ExchangeObserver {
   }
 
   using ConsumerEntry = std::unordered_map<std::string, ConsumerStats>::value_type;
+  // A client's remembered consumer-stats entry, with the trace-hash term of its key.
+  struct StatsSlot {
+    ConsumerEntry* entry = nullptr;
+    std::uint64_t whoHash = 0;
+  };
   struct GroupState {
     const ClientGroup* group;
     gateway::Random random;
     std::vector<std::string> addresses;  // precomputed for groups of up to 65,536 clients
     // Per client (same groups): the consumer-stats entry it was last counted in; checked
     // against the key before use, as a client's consumer may change (a replayed trace).
-    std::vector<ConsumerEntry*> stats;
+    std::vector<StatsSlot> stats;
   };
   struct ClientCall {
     std::uint32_t group = 0;
@@ -223,15 +228,15 @@ class Runner final : public gateway::ExchangeObserver {
     return ex.consumer.empty() ? ex.request.clientAddress : ex.consumer;
   }
   // `slot` (a client's remembered entry) is used when its key still matches, and refreshed.
-  ConsumerStats& consumerStats(const gateway::Exchange& ex, ConsumerEntry** slot = nullptr) {
+  ConsumerStats& consumerStats(const gateway::Exchange& ex, StatsSlot* slot = nullptr) {
     const std::string& who = whoOf(ex);
-    if (slot && *slot && (*slot)->first == who) return (*slot)->second;
+    if (slot && slot->entry && slot->entry->first == who) return slot->entry->second;
     auto [it, inserted] = result_.consumers.try_emplace(who);
     if (inserted) initConsumer(it->second, ex);
-    if (slot) *slot = &*it;
+    if (slot) *slot = StatsSlot{&*it, gateway::stableHash(who)};
     return it->second;
   }
-  ConsumerEntry** statsSlot(const ClientCall& call) {
+  StatsSlot* statsSlot(const ClientCall& call) {
     auto& slots = groups_[call.group].stats;
     return call.client < slots.size() ? &slots[call.client] : nullptr;
   }
@@ -401,17 +406,20 @@ class Runner final : public gateway::ExchangeObserver {
   void sendAttempt(std::uint32_t id) {
     ClientCall& call = calls_[id];
     const ClientGroup& cg = *groups_[call.group].group;
-    gateway::Request req = cg.retry.maxRetries > 0 ? call.request : std::move(call.request);
     ++result_.gatewayRequests;
     handling_ = id;
-    gateway_.handle(std::move(req), [this, id](gateway::Response r) { onClientResponse(id, r); });
+    // A client that may retry keeps its request; otherwise it moves.
+    gateway_.handle(cg.retry.maxRetries > 0 ? gateway::Request(call.request) : std::move(call.request),
+                    [this, id](gateway::Response r) { onClientResponse(id, r); });
     handling_ = kNoCall;
   }
 
   void onClientResponse(std::uint32_t id, const gateway::Response& r) {
     ClientCall& call = calls_[id];
     if (completed_) {
-      ConsumerStats& consumer = consumerStats(*completed_, statsSlot(call));
+      StatsSlot* slot = statsSlot(call);
+      ConsumerStats& consumer = consumerStats(*completed_, slot);
+      hash_ ^= slot ? slot->whoHash : gateway::stableHash(whoOf(*completed_));
       ++consumer.offered;
       if (r.status != 429) ++consumer.admitted;
       completed_ = nullptr;

@@ -1,6 +1,7 @@
 #include "sim/workload/request_mix.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -62,9 +63,19 @@ std::int64_t ParamDistribution::sampleIndex(gateway::Random& random) const {
 }
 
 std::string ParamDistribution::sample(gateway::Random& random) const {
+  std::string out;
+  appendSample(random, out);
+  return out;
+}
+
+void ParamDistribution::appendSample(gateway::Random& random, std::string& out) const {
   const auto i = sampleIndex(random);
-  if (kind_ == Kind::kChoice) return choices_[static_cast<std::size_t>(i)];
-  return std::to_string(i);
+  if (kind_ == Kind::kChoice) {
+    out += choices_[static_cast<std::size_t>(i)];
+    return;
+  }
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, i).ptr);
 }
 
 std::optional<ParamDistribution> ParamDistribution::parse(const nlohmann::json& value, const std::string& path,
@@ -102,6 +113,33 @@ std::optional<ParamDistribution> ParamDistribution::parse(const nlohmann::json& 
   r.finish();
   return out;
 }
+
+namespace {
+// Fills t.pieces from t.path and t.params (placeholders without a parameter stay literal:
+// parse reports them).
+void cutAtPlaceholders(RequestTemplate& t) {
+  std::size_t pos = 0;
+  while (pos < t.path.size()) {
+    RequestTemplate::Piece piece;
+    piece.offset = static_cast<std::uint32_t>(pos);
+    const auto open = t.path.find('{', pos);
+    const auto close = open == std::string::npos ? std::string::npos : t.path.find('}', open);
+    if (close == std::string::npos) {
+      piece.size = static_cast<std::uint32_t>(t.path.size() - pos);
+      t.pieces.push_back(piece);
+      return;
+    }
+    const std::string_view name(t.path.data() + open + 1, close - open - 1);
+    piece.size = static_cast<std::uint32_t>(open - pos);
+    for (std::size_t i = 0; i < t.params.size(); ++i) {
+      if (piece.param < 0 && t.params[i].first == name) piece.param = static_cast<std::int32_t>(i);
+    }
+    if (piece.param < 0) piece.size = static_cast<std::uint32_t>(close + 1 - pos);
+    t.pieces.push_back(piece);
+    pos = close + 1;
+  }
+}
+}  // namespace
 
 std::optional<RequestMix> RequestMix::parse(const nlohmann::json& value, const std::string& path,
                                             gateway::FieldErrors& errors) {
@@ -152,6 +190,7 @@ std::optional<RequestMix> RequestMix::parse(const nlohmann::json& value, const s
     }
     if (auto b = r.string("body")) t.body = *b;
     r.finish();
+    cutAtPlaceholders(t);
     mix.totalWeight_ += t.weight;
     mix.templates_.push_back(std::move(t));
   }
@@ -176,23 +215,9 @@ gateway::Request RequestMix::make(gateway::Random& random, std::size_t* index) c
   } else {
     req.target.clear();
     req.target.reserve(t.path.size() + 16);
-    std::size_t pos = 0;
-    while (pos < t.path.size()) {
-      const auto open = t.path.find('{', pos);
-      if (open == std::string::npos) {
-        req.target.append(t.path, pos, std::string::npos);
-        break;
-      }
-      req.target.append(t.path, pos, open - pos);
-      const auto close = t.path.find('}', open);
-      const std::string_view name(t.path.data() + open + 1, close - open - 1);
-      for (const auto& [pname, dist] : t.params) {
-        if (pname == name) {
-          req.target += dist.sample(random);
-          break;
-        }
-      }
-      pos = close + 1;
+    for (const auto& piece : t.pieces) {
+      req.target.append(t.path, piece.offset, piece.size);
+      if (piece.param >= 0) t.params[static_cast<std::size_t>(piece.param)].second.appendSample(random, req.target);
     }
   }
   req.headers = t.headers;

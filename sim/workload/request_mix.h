@@ -25,6 +25,8 @@ class ParamDistribution {
   static ParamDistribution zipf(std::int64_t n, double s);
 
   std::string sample(gateway::Random& random) const;
+  // sample(), appended to `out`.
+  void appendSample(gateway::Random& random, std::string& out) const;
   // For zipf: the index drawn (1..n); tests use it to check the law.
   std::int64_t sampleIndex(gateway::Random& random) const;
 
@@ -48,6 +50,13 @@ struct RequestTemplate {
   std::vector<std::pair<std::string, ParamDistribution>> params;
   gateway::Headers headers;
   std::string body;
+  // The path cut at its placeholders (made by RequestMix::parse): each piece is literal text
+  // of `path` followed by the parameter at `param` (or none), so make() never re-scans it.
+  struct Piece {
+    std::uint32_t offset = 0, size = 0;
+    std::int32_t param = -1;
+  };
+  std::vector<Piece> pieces;
 };
 
 class RequestMix {
