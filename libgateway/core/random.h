@@ -19,11 +19,34 @@ class Random {
   Random stream(std::string_view name, std::uint64_t index) const;
 
   std::uint64_t seed() const { return seed_; }
-  std::uint64_t next();
+  // Inline: the simulator draws several numbers per request.
+  std::uint64_t next() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   // Uniform in [0, bound); bound > 0. Unbiased (Lemire's method).
-  std::uint64_t uniform(std::uint64_t bound);
+  std::uint64_t uniform(std::uint64_t bound) {
+    // Multiply-shift, rejecting the small biased zone.
+    unsigned __int128 m = static_cast<unsigned __int128>(next()) * bound;
+    auto low = static_cast<std::uint64_t>(m);
+    if (low < bound) {
+      const std::uint64_t threshold = -bound % bound;
+      while (low < threshold) {
+        m = static_cast<unsigned __int128>(next()) * bound;
+        low = static_cast<std::uint64_t>(m);
+      }
+    }
+    return static_cast<std::uint64_t>(m >> 64);
+  }
   // Uniform in [0, 1).
-  double unit();
+  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   // True with probability p.
   bool chance(double p) { return unit() < p; }
 
@@ -34,6 +57,8 @@ class Random {
   result_type operator()() { return next(); }
 
  private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
   std::uint64_t seed_;
   std::uint64_t s_[4];
 };
@@ -41,6 +66,11 @@ class Random {
 // 64-bit FNV-1a followed by a splitmix64 finaliser: stable across runs and platforms,
 // used for stream derivation and consistent hashing.
 std::uint64_t stableHash(std::string_view bytes, std::uint64_t salt = 0);
-std::uint64_t mix64(std::uint64_t x);
+inline std::uint64_t mix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
 
 }  // namespace gateway

@@ -126,6 +126,15 @@ std::uint32_t Headers::append(std::string_view bytes) {
 }
 
 void Headers::addGrowing(std::string_view name, std::string_view value) {
+  if (block_ == nullptr && name.size() + value.size() <= kInitialText) {
+    // The first field of a message: the first block, straight from the free list.
+    block_ = allocateBlock(kInitialFields, kInitialText);
+    entryCapacity_ = kInitialFields;
+    textCapacity_ = kInitialText;
+    textSize_ = 0;
+    add(name, value);
+    return;
+  }
   if (inside(name) || inside(value)) {
     const std::string n(name), v(value);  // a field copied from this very Headers
     addGrowing(n, v);

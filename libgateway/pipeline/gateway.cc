@@ -319,16 +319,15 @@ void Gateway::send(const std::shared_ptr<Exchange>& ex) {
 
 std::optional<std::size_t> Gateway::pickInstance(Exchange& ex, ServiceRuntime& service, TimePoint now) {
   PickContext pick;
-  std::string hashKey;
   const auto& lb = service.config->loadBalancer;
   if (lb.algorithm == LbAlgorithm::kRingHash || lb.algorithm == LbAlgorithm::kMaglev) {
+    // Views into the exchange's requests, unchanged until the pick returns.
     const Headers& headers = ex.upstream ? ex.upstream->headers : ex.request.headers;
     switch (lb.hashOn.source) {
-      case HashKeyConfig::Source::kClientAddress: hashKey = std::string(ex.request.clientIp()); break;
-      case HashKeyConfig::Source::kHeader: hashKey = std::string(headers.get(lb.hashOn.header)); break;
-      case HashKeyConfig::Source::kPath: hashKey = std::string(ex.request.path()); break;
+      case HashKeyConfig::Source::kClientAddress: pick.hashKey = ex.request.clientIp(); break;
+      case HashKeyConfig::Source::kHeader: pick.hashKey = headers.get(lb.hashOn.header); break;
+      case HashKeyConfig::Source::kPath: pick.hashKey = ex.request.path(); break;
     }
-    pick.hashKey = hashKey;
   }
   std::span<const std::uint8_t> ejected;
   if (service.outliers) {

@@ -1,5 +1,7 @@
 #include "libgateway/pipeline/gateway_runtime.h"
 
+#include <algorithm>
+
 #include "libgateway/pipeline/consumer_filter.h"
 #include "libgateway/pipeline/rate_limit_filter.h"
 
@@ -19,7 +21,7 @@ GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegi
     : config_(std::move(config)), routeTable_(config_->routes) {
   const RateLimitsConfig& rl = config_->rateLimits;
   for (const auto& [name, policy] : rl.tiers) {
-    tiers_.emplace(name, RouteLimiter{&policy, limiters.get("tier:" + name, policy.spec, rl)});
+    tiers_.emplace_back(name, RouteLimiter{&policy, limiters.get("tier:" + name, policy.spec, rl)});
   }
   services_.resize(config_->services.size());
   for (std::size_t i = 0; i < config_->services.size(); ++i) {
@@ -64,8 +66,14 @@ const ConsumerConfig* GatewayRuntime::consumerBySubject(const std::string& subje
 }
 
 const RouteLimiter* GatewayRuntime::tier(const std::string& name) const {
-  auto it = tiers_.find(name);
-  return it == tiers_.end() ? nullptr : &it->second;
+  if (tiers_.size() <= 8) {
+    for (const auto& [n, limiter] : tiers_) {
+      if (n.size() == name.size() && n == name) return &limiter;
+    }
+    return nullptr;
+  }
+  auto it = std::lower_bound(tiers_.begin(), tiers_.end(), name, [](const auto& t, const std::string& n) { return t.first < n; });
+  return it == tiers_.end() || it->first != name ? nullptr : &it->second;
 }
 
 const ConsumerConfig* GatewayRuntime::consumerByKeyDigest(const std::string& digest) const {

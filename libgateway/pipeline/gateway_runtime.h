@@ -5,7 +5,6 @@
 // never pulls a table from under a request in flight.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -80,7 +79,8 @@ class GatewayRuntime {
   mutable std::vector<ServiceRuntime> services_;
   std::unordered_map<std::string, std::size_t> consumerByKey_;  // SHA-256 digest -> consumer index
   std::unordered_map<std::string, std::size_t> consumerBySubject_;
-  std::map<std::string, RouteLimiter> tiers_;
+  // Sorted by name (a config has a handful of tiers: a scan beats a tree or a hash).
+  std::vector<std::pair<std::string, RouteLimiter>> tiers_;
   std::unique_ptr<JwtVerifier> jwt_;
 };
 

@@ -92,22 +92,14 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
   }
   Instance& inst = *found;
   call.instance = &inst;
+  call.deadline = deadline;
   ++inst.counters.received;
-  // The caller gives up at its deadline; a server still working on it keeps the worker busy.
-  call.deadlineTimer = scheduler_->schedule(deadline, [this, job] {
-    Call* c = findCall(job);
-    if (!c) return;
-    c->deadlineTimer = 0;
-    ++c->instance->counters.timedOut;
-    if (c->queued) c->instance->model.abandon(job);
-    c->queued = false;
-    answer(job, UpstreamResult{UpstreamOutcome::kTimeout, {}, "deadline passed"});
-  });
 
   const FaultEffect fx = faults_.evaluate(inst.service, inst.id, now, faultRandom_);
   if (fx.down || fx.reset || fx.hang || (fx.abortStatus && *fx.abortStatus >= 500)) ++sentWhileFailing_[inst.service];
   if (fx.down) {
     ++inst.counters.refused;
+    armDeadline(job);
     scheduler_->schedule(now + networkLatency_, [this, job] {
       answer(job, UpstreamResult{UpstreamOutcome::kConnectError, {}, "connection refused (instance down)"});
     });
@@ -115,6 +107,7 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
   }
   if (fx.hang) {
     ++inst.counters.hung;
+    armDeadline(job);
     return;  // only the deadline answers
   }
   // A slow body (no body is modelled: the fault's assumed size) arrives after its head, at
@@ -123,6 +116,7 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
   if (fx.abortStatus) {
     ++inst.counters.aborted;
     const int status = *fx.abortStatus;
+    armDeadline(job);
     scheduler_->schedule(now + 2 * networkLatency_ + fx.extraLatency + bodyTime, [this, job, status] {
       UpstreamResult r;
       r.response.status = status;
@@ -141,11 +135,13 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
       startWork(job, work);
       break;
     case InstanceModel::Admission::kQueued:
+      armDeadline(job);
       call.queued = true;
       inst.counters.maxQueued = std::max(inst.counters.maxQueued, inst.model.queued());
       break;
     case InstanceModel::Admission::kRejected:
       ++inst.counters.rejected;
+      armDeadline(job);
       scheduler_->schedule(now + 2 * networkLatency_ + bodyTime, [this, job] {
         UpstreamResult r;
         r.response.status = 503;
@@ -156,6 +152,20 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
   }
 }
 
+void SimTransport::armDeadline(std::uint64_t job) {
+  Call& call = *findCall(job);
+  // A server still working on a call whose caller gave up keeps the worker busy.
+  call.deadlineTimer = scheduler_->schedule(call.deadline, [this, job] {
+    Call* c = findCall(job);
+    if (!c) return;
+    c->deadlineTimer = 0;
+    ++c->instance->counters.timedOut;
+    if (c->queued) c->instance->model.abandon(job);
+    c->queued = false;
+    answer(job, UpstreamResult{UpstreamOutcome::kTimeout, {}, "deadline passed"});
+  });
+}
+
 void SimTransport::startWork(std::uint64_t job, const InstanceModel::Work& work) {
   Call* c = findCall(job);
   if (!c) return;
@@ -163,6 +173,11 @@ void SimTransport::startWork(std::uint64_t job, const InstanceModel::Work& work)
   c->working = true;
   c->status = work.status;
   const gateway::TimePoint at = clock_->now() + work.serviceTime + c->extraLatency + 2 * networkLatency_;
+  // Work started on arrival needs no deadline timer when its answer comes strictly first (a
+  // tie goes to the deadline, armed before the completion as it always was). Queued calls
+  // were armed when they queued.
+  const gateway::TimePoint answerAt = at + (c->reset ? 0 : c->bodyTime);
+  if (c->deadlineTimer == 0 && !c->answered && answerAt >= c->deadline) armDeadline(job);
   scheduler_->schedule(at, [this, job] { complete(job); });
 }
 
@@ -203,8 +218,10 @@ void SimTransport::answer(std::uint64_t job, UpstreamResult result) {
   Call* c = findCall(job);
   if (!c || c->answered) return;
   c->answered = true;
-  if (c->deadlineTimer) scheduler_->cancel(c->deadlineTimer);
-  c->deadlineTimer = 0;
+  if (c->deadlineTimer) {
+    scheduler_->cancel(c->deadlineTimer);
+    c->deadlineTimer = 0;
+  }
   auto done = std::move(c->done);
   // A call whose worker is still busy stays registered until complete() frees it.
   if (!c->working) freeCall(*c);

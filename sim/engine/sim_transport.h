@@ -59,6 +59,7 @@ class SimTransport final : public gateway::UpstreamTransport {
     Instance* instance = nullptr;
     std::function<void(gateway::UpstreamResult)> done;
     gateway::TimerId deadlineTimer = 0;
+    gateway::TimePoint deadline = 0;
     gateway::Duration extraLatency = 0;
     gateway::Duration bodyTime = 0;  // a slow_body fault: the body's transfer after the work
     bool reset = false;
@@ -78,6 +79,8 @@ class SimTransport final : public gateway::UpstreamTransport {
   void freeCall(Call& call);
   Instance* findInstance(const gateway::Endpoint& endpoint);
 
+  // The caller gives up at its deadline: armed unless the answer is known to come first.
+  void armDeadline(std::uint64_t job);
   void startWork(std::uint64_t job, const InstanceModel::Work& work);
   void complete(std::uint64_t job);
   void answer(std::uint64_t job, gateway::UpstreamResult result);

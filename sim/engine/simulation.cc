@@ -450,7 +450,7 @@ class Runner final : public gateway::ExchangeObserver {
     gstats.statuses.add(r.status);
     gstats.latency.record(now - call.firstStart);
     const std::uint32_t g = call.group, c = call.client;
-    call.request = gateway::Request{};
+    if (cg.retry.maxRetries > 0) call.request = gateway::Request{};  // else it moved to the gateway
     freeCalls_.push_back(id);
     if (cg.closedLoop) {
       const Duration think = cg.think ? cg.think->sample(gs.random) : 0;
