@@ -125,6 +125,8 @@ std::uint32_t Headers::append(std::string_view bytes) {
   return offset;
 }
 
+void Headers::copyLong(char* to, const char* from, std::size_t n) { std::memcpy(to, from, n); }
+
 void Headers::addGrowing(std::string_view name, std::string_view value) {
   if (block_ == nullptr && name.size() + value.size() <= kInitialText) {
     // The first field of a message: the first block, straight from the free list.

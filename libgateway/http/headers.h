@@ -158,6 +158,7 @@ class Headers {
   static void freeBlock(std::byte* block, std::size_t entryCapacity, std::size_t textCapacity);
   std::uint32_t append(std::string_view bytes);  // with room already made
   void addGrowing(std::string_view name, std::string_view value);
+  static void copyLong(char* to, const char* from, std::size_t n);
   // memcpy for the short names and values fields mostly are, without a library call.
   static void copyBytes(char* to, const char* from, std::size_t n) {
     if (n >= 8 && n <= 16) {
@@ -166,8 +167,14 @@ class Headers {
       std::memcpy(&b, from + n - 8, 8);
       std::memcpy(to, &a, 8);
       std::memcpy(to + n - 8, &b, 8);
-    } else if (n > 16) {
-      std::memcpy(to, from, n);
+    } else if (n > 16 && n <= 32) {
+      char a[16], b[16];
+      std::memcpy(a, from, 16);
+      std::memcpy(b, from + n - 16, 16);
+      std::memcpy(to, a, 16);
+      std::memcpy(to + n - 16, b, 16);
+    } else if (n > 32) {
+      copyLong(to, from, n);  // out of line: inlined, GCC makes it a slow `rep movsq`
     } else if (n >= 4) {
       std::uint32_t a, b;
       std::memcpy(&a, from, 4);

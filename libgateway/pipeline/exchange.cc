@@ -4,6 +4,8 @@
 
 namespace gateway {
 
+Exchange::Exchange() = default;
+
 std::string Exchange::limiterDecision() const {
   if (!limitPolicy) return {};
   if (rateLimited) return fmt::format("deny:{} retry={}us", *limitPolicy, limitRetryAfter == kNever ? -1 : limitRetryAfter);

@@ -23,7 +23,9 @@ namespace gateway {
 class Gateway;
 
 struct Exchange : std::enable_shared_from_this<Exchange> {
-  Exchange() = default;
+  // User-provided (defined in exchange.cc), so make_shared does not zero the whole object
+  // before constructing it: every member has its own initialiser.
+  Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
   // An exchange dropped without an answer (a transport that never called back) still gives

@@ -124,8 +124,8 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
   if (validCorrelationId(incoming)) ex->correlationId.assign(incoming);
   else ex->correlationId.generate(env_.random);
 
-  const RouteMatch match =
-      runtime_->routes().match(ex->request.method, ex->request.host(), ex->request.path(), ex->request.headers);
+  ex->match = runtime_->routes().match(ex->request.method, ex->request.host(), ex->request.path(), ex->request.headers);
+  const RouteMatch& match = ex->match;
   if (match.kind == RouteMatch::Kind::kNotFound) {
     ex->outcome = "no_route";
     finish(ex, errorResponse(404, "no_route",
@@ -143,7 +143,6 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
   }
   ex->routed = true;
   ex->routeIndex = match.routeIndex;
-  ex->match = match;
 
   for (auto& filter : filters_) {
     if (auto local = filter->onRequest(*ex)) {

@@ -10,9 +10,12 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -27,18 +30,44 @@ namespace gateway {
 class RouteCaptures {
  public:
   static constexpr std::size_t kMaxParams = 8;
-  using Capture = std::pair<std::string_view, std::string_view>;
+  // (parameter name, raw value); trivially copyable, so copies are a memcpy.
+  struct Capture {
+    std::string_view first;
+    std::string_view second;
+  };
+  static_assert(std::is_trivially_copyable_v<Capture>);
+
+  RouteCaptures() = default;
+  // Only the captures in use are copied (a RouteMatch is copied per request; the whole
+  // array was most of that copy).
+  RouteCaptures(const RouteCaptures& o) { copyFrom(o); }
+  RouteCaptures& operator=(const RouteCaptures& o) {
+    if (this != &o) copyFrom(o);
+    return *this;
+  }
+
   void emplace_back(std::string_view name, std::string_view value) {
-    if (size_ < kMaxParams) items_[size_++] = Capture(name, value);
+    if (size_ < kMaxParams) new (items() + size_++) Capture{name, value};
   }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  const Capture& operator[](std::size_t i) const { return items_[i]; }
-  const Capture* begin() const { return items_.data(); }
-  const Capture* end() const { return items_.data() + size_; }
+  const Capture& operator[](std::size_t i) const { return items()[i]; }
+  const Capture* begin() const { return items(); }
+  const Capture* end() const { return items() + size_; }
 
  private:
-  std::array<Capture, kMaxParams> items_{};
+  // Fixed sizes, so the copy is a few vector moves (a variable-length memcpy becomes a slow
+  // `rep movsq` here); bytes past size_ are copied along, unread.
+  void copyFrom(const RouteCaptures& o) {
+    if (o.size_ <= 2) std::memcpy(bytes_, o.bytes_, 2 * sizeof(Capture));
+    else std::memcpy(bytes_, o.bytes_, sizeof bytes_);
+    size_ = o.size_;
+  }
+  Capture* items() { return reinterpret_cast<Capture*>(bytes_); }
+  const Capture* items() const { return reinterpret_cast<const Capture*>(bytes_); }
+
+  // Uninitialised beyond size_.
+  alignas(Capture) unsigned char bytes_[kMaxParams * sizeof(Capture)];
   std::size_t size_ = 0;
 };
 
