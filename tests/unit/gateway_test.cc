@@ -329,6 +329,28 @@ TEST_F(GatewayTest, TransportTimeoutBeforeDeadlineCancelsTimer) {
   EXPECT_EQ(h.answered, 1u);
 }
 
+TEST_F(GatewayTest, TransportThatAnswersAtTheDeadlineGetsNoGatewayTimer) {
+  // The simulated transport declares that it reports kTimeout at the deadline itself: the
+  // gateway then schedules nothing per try, and the transport's timeout is the 504.
+  h.transport.answersAtDeadline = true;
+  Recorder recorder;
+  h.gateway.setObserver(&recorder);
+  auto res = h.start(makeRequest("GET", "/api/users/9"));
+  ASSERT_EQ(h.transport.sends.size(), 1u);
+  EXPECT_EQ(h.transport.sends.front().deadline, t0 + millis(250));
+  EXPECT_EQ(h.scheduler.pending(), 0u);
+  EXPECT_EQ(h.instanceInFlight(0, 0), 1);
+
+  h.clock.set(t0 + millis(250));
+  h.transport.fail(UpstreamOutcome::kTimeout);
+  ASSERT_TRUE(res->has_value());
+  EXPECT_EQ((*res)->status, 504);
+  EXPECT_EQ(recorder.ends, (std::vector<TimePoint>{t0 + millis(250)}));
+  EXPECT_EQ(recorder.outcomes, (std::vector<std::string>{"upstream_timeout"}));
+  EXPECT_EQ(h.instanceInFlight(0, 0), 0);
+  EXPECT_EQ(h.gateway.inFlight(), 0u);
+}
+
 TEST_F(GatewayTest, ClientAddressHashIgnoresThePort) {
   auto instanceFor = [&](const std::string& client) {
     h.start(makeRequest("GET", "/sticky/x", {}, client));

@@ -175,6 +175,29 @@ TEST(HeadersTest, BehavesLikeAListOfFieldsUnderRandomOperations) {
   }
 }
 
+TEST(HeadersTest, EveryLengthOfNameAndValueRoundTrips) {
+  // add() copies short names and values by size class (0-3, 4-7, 8-16, 17-32, longer); the
+  // first field of a message takes a recycled block, and reserve() sizes one exactly.
+  for (std::size_t n = 0; n <= 80; ++n) {
+    std::string name(n == 0 ? 1 : n, 'n'), value(n, 'v');
+    for (std::size_t i = 0; i < n; ++i) value[i] = static_cast<char>('a' + i % 26);
+    if (n > 0) name.back() = 'z';
+    Headers fresh;
+    fresh.add(name, value);
+    Headers reserved;
+    reserved.reserve(3, 2 * (name.size() + value.size()));
+    reserved.add("Before", "1");
+    reserved.add(name, value);
+    reserved.add(name, value);  // may outgrow the reserved block
+    ASSERT_EQ(fresh.get(name), value) << n;
+    ASSERT_EQ(reserved.size(), 3u);
+    ASSERT_EQ(reserved[1].value, value) << n;
+    ASSERT_EQ(reserved[2].name, name) << n;
+    ASSERT_EQ(reserved[2].value, value) << n;
+    ASSERT_EQ(reserved.get("before"), "1");
+  }
+}
+
 TEST(RequestTest, PathQueryAndHost) {
   Request r;
   r.target = "/users/42?x=1&y=2";

@@ -50,6 +50,7 @@ class FakeTransport final : public UpstreamTransport {
     sends.push_back(Send{endpoint, std::move(request), deadline, std::move(done)});
     ++total;
   }
+  bool timesOutAtDeadline() const override { return answersAtDeadline; }
 
   // Completes the oldest pending send.
   void complete(UpstreamResult result) {
@@ -74,6 +75,7 @@ class FakeTransport final : public UpstreamTransport {
 
   std::deque<Send> sends;  // not yet completed, oldest first
   std::size_t total = 0;
+  bool answersAtDeadline = false;  // what timesOutAtDeadline() declares
 };
 
 // A Gateway in frozen time: ManualClock at 1 s, ManualScheduler, FakeTransport, seeded Random.
