@@ -23,7 +23,17 @@
 
 namespace gateway {
 
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality (field names are ASCII tokens). Inline: header lookups
+// compare names many times per request.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i], y = b[i];
+    if (x == y) continue;
+    if ((x | 0x20) != (y | 0x20) || static_cast<unsigned char>((x | 0x20) - 'a') > 'z' - 'a') return false;
+  }
+  return true;
+}
 std::string toLower(std::string_view s);
 
 class Headers {

@@ -200,6 +200,12 @@ std::optional<RequestMix> RequestMix::parse(const nlohmann::json& value, const s
 }
 
 gateway::Request RequestMix::make(gateway::Random& random, std::size_t* index) const {
+  gateway::Request req;
+  makeInto(random, req, index);
+  return req;
+}
+
+void RequestMix::makeInto(gateway::Random& random, gateway::Request& req, std::size_t* index) const {
   std::uint64_t ticket = random.uniform(totalWeight_);
   std::size_t i = 0;
   while (ticket >= templates_[i].weight) {
@@ -208,7 +214,6 @@ gateway::Request RequestMix::make(gateway::Random& random, std::size_t* index) c
   }
   if (index) *index = i;
   const RequestTemplate& t = templates_[i];
-  gateway::Request req;
   req.method = t.method;
   if (t.params.empty()) {
     req.target = t.path;
@@ -220,9 +225,10 @@ gateway::Request RequestMix::make(gateway::Random& random, std::size_t* index) c
       if (piece.param >= 0) t.params[static_cast<std::size_t>(piece.param)].second.appendSample(random, req.target);
     }
   }
-  req.headers = t.headers;
+  if (t.headers.empty()) req.headers.clear();
+  else req.headers = t.headers;
   req.body = t.body;
-  return req;
+  req.clientAddress.clear();
 }
 
 }  // namespace gwsim

@@ -65,6 +65,8 @@ class RequestMix {
                                          gateway::FieldErrors& errors);
   // Draws a template by weight and fills its placeholders. `index` receives the template's position.
   gateway::Request make(gateway::Random& random, std::size_t* index = nullptr) const;
+  // make(), written over every field of `out` (the simulator reuses its requests' slots).
+  void makeInto(gateway::Random& random, gateway::Request& out, std::size_t* index = nullptr) const;
   const std::vector<RequestTemplate>& templates() const { return templates_; }
 
  private:

@@ -24,6 +24,19 @@ TEST(HeadersTest, CaseInsensitiveHelpers) {
   EXPECT_TRUE(iequals("Content-Type", "content-TYPE"));
   EXPECT_FALSE(iequals("Content-Type", "Content-Typo"));
   EXPECT_FALSE(iequals("abc", "abcd"));
+  // Only A-Z fold: characters 0x20 apart that are not letters stay different.
+  EXPECT_FALSE(iequals("a@b", "a`b"));
+  EXPECT_FALSE(iequals("x[", "x{"));
+  EXPECT_FALSE(iequals("a^", "a~"));
+  EXPECT_FALSE(iequals("\xc1", "\xe1"));
+  // Every pair of bytes agrees with folding A-Z by hand.
+  for (int x = 0; x < 256; ++x) {
+    for (int y = 0; y < 256; ++y) {
+      auto fold = [](int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+      const char a = static_cast<char>(x), b = static_cast<char>(y);
+      ASSERT_EQ(iequals(std::string_view(&a, 1), std::string_view(&b, 1)), fold(x) == fold(y)) << x << " " << y;
+    }
+  }
   EXPECT_EQ(toLower("X-Forwarded-FOR"), "x-forwarded-for");
 }
 
