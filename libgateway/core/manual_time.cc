@@ -49,9 +49,9 @@ TimePoint ManualScheduler::nextTime() const {
   return heap_.empty() ? kNever : heap_.front().at;
 }
 
-bool ManualScheduler::runNext() {
+bool ManualScheduler::runNextUntil(TimePoint until) {
   dropCancelledTop();
-  if (heap_.empty()) return false;
+  if (heap_.empty() || heap_.front().at > until) return false;
   const Entry e = heap_.front();
   std::pop_heap(heap_.begin(), heap_.end(), Later{});
   heap_.pop_back();
@@ -69,8 +69,7 @@ bool ManualScheduler::runNext() {
 
 std::size_t ManualScheduler::runUntil(TimePoint until) {
   std::size_t n = 0;
-  // runNext() also guards `until == kNever`, where an empty queue's nextTime() compares equal.
-  while (nextTime() <= until && runNext()) ++n;
+  while (runNextUntil(until)) ++n;
   if (until > clock_.now()) clock_.set(until);
   return n;
 }

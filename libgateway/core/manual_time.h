@@ -32,7 +32,10 @@ class ManualScheduler final : public Scheduler {
 
   // Fires the earliest pending timer, moving the clock to its time (never backwards).
   // Returns false when nothing is pending.
-  bool runNext();
+  bool runNext() { return runNextUntil(kNever); }
+  // runNext() when the earliest pending timer is due at or before `until`; false otherwise
+  // (one look at the queue where nextTime() then runNext() took two).
+  bool runNextUntil(TimePoint until);
   // Fires every timer due at or before `until`, then sets the clock to `until`.
   std::size_t runUntil(TimePoint until);
   // Fires timers until none is left or `maxEvents` have fired.

@@ -171,10 +171,15 @@ std::size_t Gateway::chooseBackend(const RouteRuntime& route) {
 
 void Gateway::upstreamRequest(Exchange& ex, Request& up) {
   up.method = ex.request.method;
-  up.target = ex.runtime->routes().upstreamPath(ex.match, ex.request.path());
-  if (const auto q = ex.request.query(); !q.empty() || ex.request.target.find('?') != std::string::npos) {
-    up.target += '?';
-    up.target += q;
+  const RouteTable& routes = ex.runtime->routes();
+  if (routes.keepsPath(ex.match)) {
+    up.target = ex.request.target;  // the path as it came, and its query
+  } else {
+    up.target = routes.upstreamPath(ex.match, ex.request.path());
+    if (const auto q = ex.request.query(); !q.empty() || ex.request.target.find('?') != std::string::npos) {
+      up.target += '?';
+      up.target += q;
+    }
   }
   // One pass over the client's fields: hop-by-hop ones dropped, and those the gateway sets
   // (forwarding, correlation, trace context) left for after the loop.

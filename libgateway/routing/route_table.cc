@@ -230,6 +230,11 @@ RouteMatch RouteTable::match(std::string_view method, std::string_view host, std
   return out;
 }
 
+bool RouteTable::keepsPath(const RouteMatch& match) const {
+  const CompiledRoute& cr = impl_->compiled[match.routeIndex];
+  return !cr.hasRewrite && !cr.config->stripPrefix;
+}
+
 std::string RouteTable::upstreamPath(const RouteMatch& match, std::string_view path) const {
   const CompiledRoute& cr = impl_->compiled[match.routeIndex];
   if (cr.hasRewrite) {

@@ -95,6 +95,8 @@ class RouteTable {
 
   // The path to send upstream: rewrite template, strip_prefix, or the path unchanged.
   std::string upstreamPath(const RouteMatch& match, std::string_view path) const;
+  // True when upstreamPath() is the request's own path (no rewrite, no strip_prefix).
+  bool keepsPath(const RouteMatch& match) const;
 
   std::size_t size() const;
 

@@ -68,8 +68,7 @@ class Runner final : public gateway::ExchangeObserver {
     bool printed = false;
     auto lastPrint = wallStart;
     std::uint64_t events = 0;
-    while (sched.nextTime() <= end) {
-      sched.runNext();
+    while (sched.runNextUntil(end)) {
       ++events;
       if (showProgress && (events & 0xffff) == 0) {
         const auto now = std::chrono::steady_clock::now();

@@ -6,22 +6,8 @@
 
 namespace gwsim {
 
-namespace {
-constexpr int kMaxExponent = 32;  // 2^32 us ~ 71.6 minutes
-}
-
 LatencyHistogram::LatencyHistogram(int subBits)
     : subBits_(subBits), buckets_(static_cast<std::size_t>(kMaxExponent + 1) << subBits, 0) {}
-
-std::size_t LatencyHistogram::index(std::int64_t v) const {
-  auto u = static_cast<std::uint64_t>(std::max<std::int64_t>(v, 0));
-  const std::uint64_t sub = 1ULL << subBits_;
-  if (u < sub) return static_cast<std::size_t>(u);  // exact below 2^subBits
-  const int exponent = std::min(63 - std::countl_zero(u) - subBits_ + 1, kMaxExponent);
-  if (exponent >= kMaxExponent) return buckets_.size() - 1;
-  const std::uint64_t mantissa = (u >> (exponent - 1)) - sub;  // in [0, sub)
-  return static_cast<std::size_t>((static_cast<std::uint64_t>(exponent) << subBits_) + mantissa);
-}
 
 std::int64_t LatencyHistogram::upperEdge(std::size_t i) const {
   const std::uint64_t sub = 1ULL << subBits_;
@@ -29,14 +15,6 @@ std::int64_t LatencyHistogram::upperEdge(std::size_t i) const {
   const std::uint64_t exponent = i >> subBits_;
   const std::uint64_t mantissa = i & (sub - 1);
   return static_cast<std::int64_t>(((sub + mantissa + 1) << (exponent - 1)) - 1);
-}
-
-void LatencyHistogram::record(std::int64_t v) {
-  ++buckets_[index(v)];
-  ++count_;
-  sum_ += v;
-  max_ = std::max(max_, v);
-  min_ = std::min(min_, v);
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& o) {

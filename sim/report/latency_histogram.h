@@ -4,6 +4,8 @@
 // Recording never allocates. Not thread-safe; merge() combines per-thread histograms.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -13,7 +15,14 @@ class LatencyHistogram {
  public:
   explicit LatencyHistogram(int subBits = 7);
 
-  void record(std::int64_t valueUs);
+  // Inline: a simulated request is recorded in four histograms.
+  void record(std::int64_t valueUs) {
+    ++buckets_[index(valueUs)];
+    ++count_;
+    sum_ += valueUs;
+    max_ = std::max(max_, valueUs);
+    min_ = std::min(min_, valueUs);
+  }
   void merge(const LatencyHistogram& other);
   void clear();
 
@@ -25,7 +34,16 @@ class LatencyHistogram {
   std::int64_t quantile(double q) const;
 
  private:
-  std::size_t index(std::int64_t v) const;
+  static constexpr int kMaxExponent = 32;  // 2^32 us ~ 71.6 minutes
+  std::size_t index(std::int64_t v) const {
+    auto u = static_cast<std::uint64_t>(std::max<std::int64_t>(v, 0));
+    const std::uint64_t sub = 1ULL << subBits_;
+    if (u < sub) return static_cast<std::size_t>(u);  // exact below 2^subBits
+    const int exponent = std::min(63 - std::countl_zero(u) - subBits_ + 1, kMaxExponent);
+    if (exponent >= kMaxExponent) return buckets_.size() - 1;
+    const std::uint64_t mantissa = (u >> (exponent - 1)) - sub;  // in [0, sub)
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(exponent) << subBits_) + mantissa);
+  }
   std::int64_t upperEdge(std::size_t index) const;
 
   int subBits_;

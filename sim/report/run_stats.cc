@@ -4,12 +4,6 @@
 
 namespace gwsim {
 
-void StatusCounts::add(int status) {
-  ++total;
-  ++byClass[std::clamp(status / 100, 0, 5)];
-  ++byCode[static_cast<std::size_t>(std::clamp(status, 0, 599))];
-}
-
 void StatusCounts::reset() {
   total = 0;
   std::fill(std::begin(byClass), std::end(byClass), 0);

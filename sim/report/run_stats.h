@@ -5,6 +5,7 @@
 // (except per-consumer windows, bounded by the number of consumers). Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -20,7 +21,11 @@ struct StatusCounts {
   std::uint64_t total = 0;
   std::uint64_t byClass[6] = {0, 0, 0, 0, 0, 0};  // index status/100
   std::array<std::uint64_t, 600> byCode{};  // by status code, 0..599
-  void add(int status);
+  void add(int status) {
+    ++total;
+    ++byClass[std::clamp(status / 100, 0, 5)];
+    ++byCode[static_cast<std::size_t>(std::clamp(status, 0, 599))];
+  }
   void reset();
   std::uint64_t code(int status) const { return status >= 0 && status < 600 ? byCode[static_cast<std::size_t>(status)] : 0; }
 };
