@@ -18,8 +18,8 @@ std::string toLower(std::string_view s) {
 
 namespace {
 // Most messages carry a handful of short fields: the first block covers them.
-constexpr std::size_t kInitialFields = 8;
-constexpr std::size_t kInitialText = 256;
+constexpr std::size_t kInitialFields = 16;
+constexpr std::size_t kInitialText = 512;
 constexpr std::size_t kEntrySize = 16;
 using FirstBlocks = BlockFreeList<kInitialFields * kEntrySize + kInitialText, alignof(std::max_align_t)>;
 }  // namespace

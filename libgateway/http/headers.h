@@ -112,8 +112,9 @@ class Headers {
     char* t = text() + textSize_;
     copyBytes(t, name.data(), n);
     copyBytes(t + n, value.data(), v);
-    entries()[count_++] = Entry{textSize_, static_cast<std::uint32_t>(n), textSize_ + static_cast<std::uint32_t>(n),
-                                static_cast<std::uint32_t>(v)};
+    const Entry e{textSize_, static_cast<std::uint32_t>(n), textSize_ + static_cast<std::uint32_t>(n),
+                  static_cast<std::uint32_t>(v)};
+    std::memcpy(entries() + count_++, &e, sizeof e);  // into a recycled block: memcpy makes the Entry
     textSize_ += static_cast<std::uint32_t>(n + v);
   }
   // Replaces every field of that name with one field (in the first one's place).

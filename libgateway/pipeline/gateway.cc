@@ -191,7 +191,9 @@ void Gateway::upstreamRequest(Exchange& ex, Request& up) {
   hopNames_.clear();
   connectionNamed(in, hopNames_);
   bool hasProto = false;
-  up.headers.reserve(in.size() + 4, in.textBytes() + 160);
+  // Room for what the gateway adds: forwarding (with an X-Forwarded-For chain), correlation
+  // and traceparent (about 170 bytes), and a per-try Host.
+  up.headers.reserve(in.size() + 5, in.textBytes() + 240);
   for (const Headers::Field f : in) {
     if (hopByHop(f.name, hopNames_)) continue;
     if (f.name.size() == 15 && iequals(f.name, "x-forwarded-for")) {
@@ -407,14 +409,19 @@ void Gateway::startAttempt(const std::shared_ptr<Exchange>& ex) {
   // callback), so the callback can hold a plain pointer.
   ++ex->transportHolds;
   if (!ex->upstreamHold) ex->upstreamHold = ex;
-  if (const RouteConfig& rc = ex->runtime->config().routes[ex->routeIndex]; !rc.preserveHost && !rc.hostRewrite) {
-    ex->upstream->headers.set("Host", ic.address);  // this try's instance (a retry sets its own)
+  auto onResult = [raw, attempt](UpstreamResult result) { raw->gateway->onTransportResult(raw, attempt, std::move(result)); };
+  const RouteConfig& rc = ex->runtime->config().routes[ex->routeIndex];
+  const bool instanceHost = !rc.preserveHost && !rc.hostRewrite;
+  if (mayRetry) {
+    // A route that may retry keeps its request as built (a retry's hash key and Host come
+    // from it, not from this try's instance), and sends a copy.
+    Request copy(*ex->upstream);
+    if (instanceHost) copy.headers.set("Host", ic.address);
+    env_.transport.send(endpoint, std::move(copy), ex->attemptDeadline, std::move(onResult));
+  } else {
+    if (instanceHost) ex->upstream->headers.set("Host", ic.address);
+    env_.transport.send(endpoint, std::move(*ex->upstream), ex->attemptDeadline, std::move(onResult));
   }
-  // Only a route that may retry keeps a copy; otherwise the request moves.
-  env_.transport.send(endpoint, mayRetry ? Request(*ex->upstream) : std::move(*ex->upstream), ex->attemptDeadline,
-                      [raw, attempt](UpstreamResult result) {
-    raw->gateway->onTransportResult(raw, attempt, std::move(result));
-  });
 }
 
 void Gateway::onTransportResult(Exchange* raw, std::uint32_t attempt, UpstreamResult&& result) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <functional>
-#include <new>
 #include <set>
 
 namespace gateway {
@@ -159,21 +158,23 @@ std::size_t RouteTable::size() const { return impl_->routes.size(); }
 
 RouteMatch RouteTable::match(std::string_view method, std::string_view host, std::string_view path,
                              const Headers& headers) const {
-  // Left uninitialised (string_views are made as segments are found): zeroing 32 views cost
-  // as much as the rest of a short path's match.
-  alignas(std::string_view) unsigned char inlineBytes[kMaxInlineSegments * sizeof(std::string_view)];
-  auto* inlineSegs = reinterpret_cast<std::string_view*>(inlineBytes);
+  // Left uninitialised (a union member), each view made as its segment is found: zeroing 32
+  // views cost as much as the rest of a short path's match.
+  union Segments {
+    Segments() {}
+    std::string_view items[kMaxInlineSegments];
+  } inlineSegs;
   std::vector<std::string_view> heapSegs;
   std::size_t n = 0;
   forEachSegment(path, [&](std::string_view s) {
-    if (n < kMaxInlineSegments) new (inlineSegs + n) std::string_view(s);
+    if (n < kMaxInlineSegments) inlineSegs.items[n] = s;
     else {
-      if (heapSegs.empty()) heapSegs.assign(inlineSegs, inlineSegs + kMaxInlineSegments);
+      if (heapSegs.empty()) heapSegs.assign(inlineSegs.items, inlineSegs.items + kMaxInlineSegments);
       heapSegs.push_back(s);
     }
     ++n;
   });
-  const std::string_view* segs = heapSegs.empty() ? inlineSegs : heapSegs.data();
+  const std::string_view* segs = heapSegs.empty() ? inlineSegs.items : heapSegs.data();
 
   std::uint32_t best = kNone;
   std::uint64_t bestRank = 0;

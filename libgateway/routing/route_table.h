@@ -10,9 +10,7 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <memory>
-#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -37,37 +35,33 @@ class RouteCaptures {
   };
   static_assert(std::is_trivially_copyable_v<Capture>);
 
-  RouteCaptures() = default;
-  // Only the captures in use are copied (a RouteMatch is copied per request; the whole
-  // array was most of that copy).
-  RouteCaptures(const RouteCaptures& o) { copyFrom(o); }
+  RouteCaptures() {}  // user-provided: the captures stay uninitialised until added
+  // Only the captures in use are copied (a RouteMatch is copied per request; zeroing and
+  // copying the whole array was most of that copy).
+  RouteCaptures(const RouteCaptures& o) : size_(o.size_) {
+    for (std::size_t i = 0; i < size_; ++i) items_[i] = o.items_[i];
+  }
   RouteCaptures& operator=(const RouteCaptures& o) {
-    if (this != &o) copyFrom(o);
+    size_ = o.size_;
+    for (std::size_t i = 0; i < size_; ++i) items_[i] = o.items_[i];
     return *this;
   }
 
   void emplace_back(std::string_view name, std::string_view value) {
-    if (size_ < kMaxParams) new (items() + size_++) Capture{name, value};
+    if (size_ < kMaxParams) items_[size_++] = Capture{name, value};
   }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  const Capture& operator[](std::size_t i) const { return items()[i]; }
-  const Capture* begin() const { return items(); }
-  const Capture* end() const { return items() + size_; }
+  const Capture& operator[](std::size_t i) const { return items_[i]; }
+  const Capture* begin() const { return items_; }
+  const Capture* end() const { return items_ + size_; }
 
  private:
-  // Fixed sizes, so the copy is a few vector moves (a variable-length memcpy becomes a slow
-  // `rep movsq` here); bytes past size_ are copied along, unread.
-  void copyFrom(const RouteCaptures& o) {
-    if (o.size_ <= 2) std::memcpy(bytes_, o.bytes_, 2 * sizeof(Capture));
-    else std::memcpy(bytes_, o.bytes_, sizeof bytes_);
-    size_ = o.size_;
-  }
-  Capture* items() { return reinterpret_cast<Capture*>(bytes_); }
-  const Capture* items() const { return reinterpret_cast<const Capture*>(bytes_); }
-
-  // Uninitialised beyond size_.
-  alignas(Capture) unsigned char bytes_[kMaxParams * sizeof(Capture)];
+  // A union member is not initialised by the constructor; an element's lifetime begins
+  // when it is assigned (Capture's assignment is trivial).
+  union {
+    Capture items_[kMaxParams];
+  };
   std::size_t size_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <string_view>
+#include <utility>
 
 namespace gwsim {
 
@@ -159,10 +160,13 @@ void SimTransport::armDeadline(std::uint64_t job) {
     Call* c = findCall(job);
     if (!c) return;
     c->deadlineTimer = 0;
-    ++c->instance->counters.timedOut;
-    if (c->queued) c->instance->model.abandon(job);
-    c->queued = false;
+    Instance* inst = c->instance;
+    ++inst->counters.timedOut;
+    const bool queued = std::exchange(c->queued, false);
+    // The caller hears first and the queue lets go after, as when the gateway's own timer
+    // fired first: a retry sent at once to this instance still finds the call queued.
     answer(job, UpstreamResult{UpstreamOutcome::kTimeout, {}, "deadline passed"});
+    if (queued) inst->model.abandon(job);
   });
 }
 

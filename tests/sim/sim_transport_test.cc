@@ -23,7 +23,10 @@ using gateway::UpstreamResult;
 // One instance with one worker and a constant 100 ms service time (no network latency).
 class SimTransportDeadlineTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { load(10); }
+
+  // (Re)builds the transport with a queue of `queue` places.
+  void load(int queue) {
     const nlohmann::json doc = {
         {"name", "t"},
         {"seed", 1},
@@ -32,12 +35,13 @@ class SimTransportDeadlineTest : public ::testing::Test {
          {{"services", {{{"name", "svc"}, {"instances", {{{"id", "a"}, {"address", "10.0.0.1:80"}}}}}}},
           {"routes", {{{"name", "r"}, {"match", {{"prefix", "/"}}}, {"service", "svc"}}}}}},
         {"services",
-         {{"svc", {{"model", {{"workers", 1}, {"queue", 10}, {"latency", {{"kind", "constant"}, {"ms", 100}}}}}}}}},
+         {{"svc", {{"model", {{"workers", 1}, {"queue", queue}, {"latency", {{"kind", "constant"}, {"ms", 100}}}}}}}}},
         {"clients",
          {{{"name", "unused"}, {"count", 1}, {"arrival", {{"process", "constant"}, {"rate", 1}}},
            {"requests", {{{"path", "/"}}}}}}}};
     auto load = loadScenarioJson(doc, ".");
     ASSERT_TRUE(load.ok()) << load.errors.text();
+    transport_.reset();
     scenario_ = std::move(*load.scenario);
     transport_.emplace(*scenario_, gateway::Random(3));
     transport_->attach(clock_, scheduler_);
@@ -110,6 +114,27 @@ TEST_F(SimTransportDeadlineTest, QueuedWorkTimesOutAtTheDeadlineAndLeavesTheQueu
   // 200 ms; the third starts then and answers at 300 ms.
   EXPECT_EQ(third.result->outcome, UpstreamOutcome::kResponse);
   EXPECT_EQ(third.at, t0 + gateway::millis(300));
+}
+
+TEST_F(SimTransportDeadlineTest, ACallerThatRetriesAtOnceStillFindsTheTimedOutCallQueued) {
+  // As when the gateway's own timer fired first: the caller hears of the timeout before the
+  // queue lets the call go, so a retry sent at once to the same full instance is refused.
+  load(1);
+  Call first, queued, retry;
+  send(first, gateway::seconds(1));  // the only worker, until 100 ms
+  transport_->send({"svc", "a", "10.0.0.1:80"}, gateway::Request{}, t0 + gateway::millis(50),
+                   [&](UpstreamResult r) {
+                     queued.result = std::move(r);
+                     queued.at = clock_.now();
+                     send(retry, gateway::seconds(1));  // the queue's one place is still taken
+                   });
+  scheduler_.runAll();
+  ASSERT_TRUE(queued.result && retry.result);
+  EXPECT_EQ(queued.result->outcome, UpstreamOutcome::kTimeout);
+  EXPECT_EQ(queued.at, t0 + gateway::millis(50));
+  EXPECT_EQ(retry.result->response.status, 503);
+  EXPECT_EQ(retry.result->response.headers.get("X-Overload"), "queue full");
+  EXPECT_EQ(retry.at, t0 + gateway::millis(50));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "libgateway/balancing/consistent_hash.h"
 #include "libgateway/resilience/retry_policy.h"
 #include "test_support.h"
 
@@ -258,6 +259,37 @@ TEST(UpstreamHostTest, PreservedRewrittenOrTheInstanceOfEachTry) {
 
   GatewayHarness rewritten(config({{"host_rewrite", "api.internal:8443"}}));
   for (const auto& [address, host] : hostsSent(rewritten)) EXPECT_EQ(host, "api.internal:8443") << address;
+}
+
+TEST(UpstreamHostTest, ARetryHashesTheClientsHostNotTheLastTrysInstance) {
+  // preserve_host false sets each try's Host on the copy it sends: the request kept for
+  // retries still has the client's Host, so consistent hashing on Host keys a retry by it.
+  const auto config = testing::mustParse(nlohmann::json{
+      {"services", {{{"name", "s"},
+                     {"instances", {{{"id", "a"}, {"address", "10.0.0.1:80"}}, {{"id", "b"}, {"address", "10.0.0.2:80"}},
+                                    {{"id", "c"}, {"address", "10.0.0.3:80"}}, {{"id", "d"}, {"address", "10.0.0.4:80"}}}},
+                     {"load_balancer", {{"algorithm", "maglev"}, {"hash_on", "header:Host"}}}}}},
+      {"routes", {{{"name", "r"}, {"match", {{"prefix", "/"}}}, {"service", "s"}, {"preserve_host", false},
+                   {"retry", {{"max_retries", 1}, {"backoff", {{"base_ms", 0}}}}}}}}}.dump());
+  Maglev reference(config->services[0].instances);
+  Random unused(1);
+  GatewayHarness h(config);
+  for (int i = 0; i < 50; ++i) {
+    const std::string host = fmt::format("tenant{}.example.com", i);
+    h.start(makeRequest("GET", "/x", {{"Host", host}}));
+    ASSERT_EQ(h.transport.sends.size(), 1u);
+    const std::string first(h.transport.sends.front().endpoint.address);
+    h.transport.respond(503);
+    ASSERT_EQ(h.transport.sends.size(), 1u);
+    const std::string second(h.transport.sends.front().endpoint.address);
+    h.transport.respond(200);
+
+    std::vector<std::uint8_t> excluded(4, 0);
+    for (std::size_t k = 0; k < 4; ++k) excluded[k] = config->services[0].instances[k].address == first;
+    const auto expected = reference.pick(PickContext{host, excluded}, unused);
+    ASSERT_TRUE(expected);
+    EXPECT_EQ(second, config->services[0].instances[*expected].address) << host;
+  }
 }
 
 }  // namespace
