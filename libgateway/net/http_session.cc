@@ -177,30 +177,18 @@ class Session final : public ServerConnection,
   void readAvailable() {
     for (int round = 0; round < 4; ++round) {
       if (!lingering_ && buffer_.size() >= bufferCap()) return;  // still ready: resumed later
-      const auto space = buffer_.prepare(kReadChunk);
-      const ssize_t n = ::recv(fd_, space.data(), space.size(), 0);
-      if (n > 0) {
-        buffer_.commit(static_cast<std::size_t>(n));
+      const RecvStep step = recvInto(fd_, buffer_, kReadChunk, peerFin_);
+      if (step == RecvStep::kMore || step == RecvStep::kDrained) {
         if (lingering_ || readStopped_) {
           buffer_.consume(buffer_.size());  // after our final answer: nothing more is served
           if (lingering_) setDeadline(std::min(lingerUntil_, ctx_->loop.sweep().coarseNow() + kLingerQuiet));
         }
-        if (static_cast<std::size_t>(n) < space.size() && !peerFin_) {
-          readReady_ = false;
-          return;
-        }
-        continue;
+        if (step == RecvStep::kMore) continue;
       }
-      if (n == 0) {
-        readReady_ = false;
-        return onEof();
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        readReady_ = false;
-        return;
-      }
-      return close();
+      if (step == RecvStep::kError) return close();
+      readReady_ = false;
+      if (step == RecvStep::kEof) return onEof();
+      return;  // drained, or nothing to read
     }
     // Still readable after a few rounds: come back after the other sockets had their turn.
     ctx_->loop.post([self = shared_from_this()] {

@@ -4,6 +4,9 @@
 // "host:port" parsing. Pure functions except httpDate's per-thread cache; no Boost.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +39,34 @@ std::string_view httpDate();
 // One sendmsg() of what is left of head + body after `offset` bytes already went out,
 // retried on EINTR. Returns the bytes written, or -1 with errno set (EAGAIN: socket full).
 long sendHeadAndBody(int fd, std::string_view head, std::string_view body, std::size_t offset);
+
+// What one recvInto() found.
+enum class RecvStep {
+  kMore,        // bytes read, and the socket may hold more
+  kDrained,     // bytes read, and a short read says the socket is empty for now
+  kEof,         // the peer closed its side
+  kWouldBlock,  // nothing to read now (EAGAIN)
+  kError,       // errno says why
+};
+
+// One recv() of up to `chunk` bytes into `buffer` (a Beast dynamic buffer), retried on EINTR:
+// the step shared by the server's and the upstream client's read loops, which differ only in
+// what they do with it. A peer that has finished (`peerFin`, from EPOLLRDHUP) is read on
+// after a short read, so its EOF is seen.
+template <class DynamicBuffer>
+RecvStep recvInto(int fd, DynamicBuffer& buffer, std::size_t chunk, bool peerFin) {
+  while (true) {
+    const auto space = buffer.prepare(chunk);
+    const ssize_t n = ::recv(fd, space.data(), space.size(), 0);
+    if (n > 0) {
+      buffer.commit(static_cast<std::size_t>(n));
+      return static_cast<std::size_t>(n) < space.size() && !peerFin ? RecvStep::kDrained : RecvStep::kMore;
+    }
+    if (n == 0) return RecvStep::kEof;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? RecvStep::kWouldBlock : RecvStep::kError;
+  }
+}
 
 // Splits "host:port" or "[v6]:port". False with a message naming the problem.
 bool splitHostPort(std::string_view address, std::string& host, std::uint16_t& port, std::string& error);

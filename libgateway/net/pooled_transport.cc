@@ -271,28 +271,16 @@ class Connection final : public Expirable, public FdWatcher, public std::enable_
 
   void readResponse() {
     for (int round = 0; round < 64; ++round) {
-      const auto space = buffer_.prepare(kReadChunk);
-      const ssize_t n = ::recv(fd_, space.data(), space.size(), 0);
-      if (n > 0) {
+      const RecvStep step = recvInto(fd_, buffer_, kReadChunk, peerFin_);
+      if (step == RecvStep::kMore || step == RecvStep::kDrained) {
         gotBytes_ = true;
-        buffer_.commit(static_cast<std::size_t>(n));
         if (parseBuffered()) return;  // answered (or failed)
-        if (static_cast<std::size_t>(n) < space.size() && !peerFin_) {
-          readReady_ = false;
-          return;
-        }
-        continue;
+        if (step == RecvStep::kMore) continue;
       }
-      if (n == 0) {
-        readReady_ = false;
-        return onIoError(asio::error::eof);
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        readReady_ = false;
-        return;
-      }
-      return onIoError(error_code(errno, boost::system::system_category()));
+      if (step == RecvStep::kError) return onIoError(error_code(errno, boost::system::system_category()));
+      readReady_ = false;
+      if (step == RecvStep::kEof) return onIoError(asio::error::eof);
+      return;  // drained, or nothing to read
     }
     // A large body still arriving: continue after the other sockets had their turn.
     asio::post(owner_->io, [self = shared_from_this()] {

@@ -395,7 +395,7 @@ class Runner final : public gateway::ExchangeObserver {
     call.client = c;
     call.attempt = 0;
     call.firstStart = env_.now();
-    cg.mix.makeInto(gs.random, call.request);
+    cg.mix.make(gs.random, call.request);
     call.request.clientAddress = gs.addresses.empty() ? clientAddress(g, c) : gs.addresses[c];
     if (!cg.apiKeys.empty()) call.request.headers.set(cg.apiKeyHeader, cg.apiKeys[c % cg.apiKeys.size()]);
     ++result_.clientRequests;

@@ -62,12 +62,6 @@ std::int64_t ParamDistribution::sampleIndex(gateway::Random& random) const {
   return 0;
 }
 
-std::string ParamDistribution::sample(gateway::Random& random) const {
-  std::string out;
-  appendSample(random, out);
-  return out;
-}
-
 void ParamDistribution::appendSample(gateway::Random& random, std::string& out) const {
   const auto i = sampleIndex(random);
   if (kind_ == Kind::kChoice) {
@@ -115,9 +109,9 @@ std::optional<ParamDistribution> ParamDistribution::parse(const nlohmann::json& 
 }
 
 namespace {
-// Fills t.pieces from t.path and t.params (placeholders without a parameter stay literal:
-// parse reports them).
-void cutAtPlaceholders(RequestTemplate& t) {
+// Fills t.pieces from t.path and t.params (a "{name}" without a parameter stays literal:
+// parse reports it).
+void cutAtParameters(RequestTemplate& t) {
   std::size_t pos = 0;
   while (pos < t.path.size()) {
     RequestTemplate::Piece piece;
@@ -190,7 +184,7 @@ std::optional<RequestMix> RequestMix::parse(const nlohmann::json& value, const s
     }
     if (auto b = r.string("body")) t.body = *b;
     r.finish();
-    cutAtPlaceholders(t);
+    cutAtParameters(t);
     mix.totalWeight_ += t.weight;
     mix.templates_.push_back(std::move(t));
   }
@@ -199,13 +193,7 @@ std::optional<RequestMix> RequestMix::parse(const nlohmann::json& value, const s
   return mix;
 }
 
-gateway::Request RequestMix::make(gateway::Random& random, std::size_t* index) const {
-  gateway::Request req;
-  makeInto(random, req, index);
-  return req;
-}
-
-void RequestMix::makeInto(gateway::Random& random, gateway::Request& req, std::size_t* index) const {
+void RequestMix::make(gateway::Random& random, gateway::Request& req, std::size_t* index) const {
   std::uint64_t ticket = random.uniform(totalWeight_);
   std::size_t i = 0;
   while (ticket >= templates_[i].weight) {

@@ -24,8 +24,7 @@ class ParamDistribution {
   static ParamDistribution uniform(std::int64_t min, std::int64_t max);
   static ParamDistribution zipf(std::int64_t n, double s);
 
-  std::string sample(gateway::Random& random) const;
-  // sample(), appended to `out`.
+  // Draws a value and appends its text to `out`.
   void appendSample(gateway::Random& random, std::string& out) const;
   // For zipf: the index drawn (1..n); tests use it to check the law.
   std::int64_t sampleIndex(gateway::Random& random) const;
@@ -50,8 +49,8 @@ struct RequestTemplate {
   std::vector<std::pair<std::string, ParamDistribution>> params;
   gateway::Headers headers;
   std::string body;
-  // The path cut at its placeholders (made by RequestMix::parse): each piece is literal text
-  // of `path` followed by the parameter at `param` (or none), so make() never re-scans it.
+  // The path cut at its "{name}" fields (made by RequestMix::parse): each piece is literal
+  // text of `path` followed by the parameter at `param` (or none), so make() never re-scans it.
   struct Piece {
     std::uint32_t offset = 0, size = 0;
     std::int32_t param = -1;
@@ -63,10 +62,9 @@ class RequestMix {
  public:
   static std::optional<RequestMix> parse(const nlohmann::json& value, const std::string& path,
                                          gateway::FieldErrors& errors);
-  // Draws a template by weight and fills its placeholders. `index` receives the template's position.
-  gateway::Request make(gateway::Random& random, std::size_t* index = nullptr) const;
-  // make(), written over every field of `out` (the simulator reuses its requests' slots).
-  void makeInto(gateway::Random& random, gateway::Request& out, std::size_t* index = nullptr) const;
+  // Draws a template by weight and fills its "{name}" fields, written over every field of `out`
+  // (the simulator reuses its requests' slots). `index` receives the template's position.
+  void make(gateway::Random& random, gateway::Request& out, std::size_t* index = nullptr) const;
   const std::vector<RequestTemplate>& templates() const { return templates_; }
 
  private:
