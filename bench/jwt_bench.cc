@@ -7,7 +7,7 @@
 
 #include "libgateway/auth/jwt_verifier.h"
 #include "libgateway/config/config_loader.h"
-#include "libgateway/pipeline/consumer_filter.h"
+#include "libgateway/pipeline/consumer_stage.h"
 #include "tests/fixtures/jwt/jwt_fixtures.h"
 
 namespace {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "libgateway/auth/jwt_key.h"
+#include "libgateway/config/route_extension.h"
 #include "libgateway/core/time.h"
 #include "libgateway/ratelimit/limiter_spec.h"
 
@@ -185,6 +186,14 @@ struct RouteConfig {
   // The loader sets preserveHost to false whenever hostRewrite is given.
   bool preserveHost = true;
   std::optional<std::string> hostRewrite;  // "api.internal" or "api.internal:8443"
+  // Settings of stages that own a route field (route_extension.h), by stage slot; null where
+  // the route does not set the field.
+  std::vector<std::shared_ptr<const RouteExtension>> extensions;
+
+  template <class T>
+  const T* extension(std::size_t slot) const {
+    return slot < extensions.size() ? static_cast<const T*>(extensions[slot].get()) : nullptr;
+  }
 };
 
 struct ConsumerConfig {

@@ -74,6 +74,7 @@ class RouteLoader {
         rc.retry.emplace();
         loadRetry(*rt, r.pathOf("retry"), *rc.retry, errors_);
       }
+      loadExtensions(r, rc);
       r.finish();
       if (matchOk) {
         std::string key = fmt::format("{}|{}|{}|{}", toString(rc.pathType), rc.path, fmt::join(rc.hosts, ","),
@@ -282,6 +283,19 @@ class RouteLoader {
       }
     }
     r.finish();
+  }
+
+  // The fields that stages own (route_extension.h), each read by its stage's loader.
+  void loadExtensions(JsonReader& r, RouteConfig& rc) {
+    const auto loaders = routeExtensionLoaders();
+    rc.extensions.resize(loaders.size());
+    for (std::size_t slot = 0; slot < loaders.size(); ++slot) {
+      const RouteExtensionLoader& loader = loaders[slot];
+      if (loader.field.empty() || !loader.load) continue;
+      if (const auto* value = r.any(loader.field)) {
+        rc.extensions[slot] = loader.load(*value, r.pathOf(loader.field), errors_);
+      }
+    }
   }
 
   void error(std::string path, std::string message) { errors_.add(std::move(path), std::move(message)); }

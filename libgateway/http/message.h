@@ -1,12 +1,16 @@
 // Request and Response as plain values, shared by the real server (which converts from
-// Beast messages at the edge) and the simulator. Bodies are buffered strings here; the
-// network layer enforces size limits before a message reaches the core.
+// Beast messages at the edge) and the simulator. A body is either whole (`body`) or streamed
+// (`stream`, set only by the network layer for bodies too large to hold: body_stream.h);
+// the network layer enforces size limits before a message reaches the core.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include <memory>
+
+#include "libgateway/http/body_stream.h"
 #include "libgateway/http/headers.h"
 
 namespace gateway {
@@ -17,6 +21,9 @@ struct Request {
   std::string target = "/";
   Headers headers;
   std::string body;
+  // When set, the body arrives through it and `body` is empty. Copies share the stream, and
+  // only one of them may read it (a request that streams is not retried).
+  std::shared_ptr<BodyStream> stream;
   // Client address as "ip" or "ip:port"; used for hashing and rate-limit keys.
   std::string clientAddress;
 
@@ -32,6 +39,7 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  std::shared_ptr<BodyStream> stream;  // as Request::stream
 };
 
 // "Not Found" for 404 etc.; "Unknown" for codes we never produce.

@@ -41,12 +41,6 @@ char* writeTimestamp(char* p) {
   return p + 5;
 }
 
-std::string_view limitResult(const Exchange& ex) {
-  if (ex.rateLimited) return "deny";
-  if (ex.limitDelay > 0) return "delay";
-  return "allow";
-}
-
 }  // namespace
 
 ExchangeReporter::ExchangeReporter(MetricsRegistry& metrics, AccessLog* log) : metrics_(metrics), log_(log) {}
@@ -71,10 +65,11 @@ void ExchangeReporter::record(const Exchange& ex, int status) {
   }
   const GatewayRuntime& rt = *ex.runtime;
   const RouteConfig* route = ex.route();
+  const UpstreamRecord* upstream = ex.upstream();
   // The service of a request answered locally (429, 503) is its route's, when it has one.
   std::size_t serviceIndex = SIZE_MAX;
-  if (ex.forwarded) serviceIndex = ex.serviceIndex;
-  else if (ex.routed && rt.route(ex.routeIndex).backends.size() == 1) serviceIndex = rt.route(ex.routeIndex).backends[0];
+  if (upstream) serviceIndex = upstream->serviceIndex;
+  else if (ex.routed && rt.route(ex.routeIndex).target.backends.size() == 1) serviceIndex = rt.route(ex.routeIndex).target.backends[0];
 
   const std::uint64_t routeKey = route ? ex.routeIndex + 1 : 0;
   const std::uint64_t serviceKey = serviceIndex == SIZE_MAX ? 0 : serviceIndex + 1;
@@ -91,26 +86,27 @@ void ExchangeReporter::record(const Exchange& ex, int status) {
   it->second.requests->add();
   it->second.duration->observe(ex.end - ex.start);
 
-  if (ex.forwarded && ex.upstreamEnd >= ex.upstreamStart && ex.upstreamStart > 0) {
-    const std::uint64_t ukey = (static_cast<std::uint64_t>(ex.serviceIndex) << 32) |
-                               (static_cast<std::uint64_t>(ex.instanceIndex) << 8) |
-                               static_cast<std::uint64_t>(ex.upstreamOutcome);
+  if (upstream && upstream->tryEnd >= upstream->tryStart && upstream->tryStart > 0) {
+    const std::uint64_t ukey = (static_cast<std::uint64_t>(upstream->serviceIndex) << 32) |
+                               (static_cast<std::uint64_t>(upstream->instanceIndex) << 8) |
+                               static_cast<std::uint64_t>(upstream->outcome);
     auto u = upstreamSeries_.find(ukey);
     if (u == upstreamSeries_.end()) {
-      const ServiceConfig& sc = *rt.service(ex.serviceIndex).config;
+      const ServiceConfig& sc = *rt.service(upstream->serviceIndex).config;
       u = upstreamSeries_
-              .emplace(ukey, UpstreamSeries{&metrics_.upstreamRequests(sc.name, sc.instances[ex.instanceIndex].id,
-                                                                       toString(ex.upstreamOutcome)),
+              .emplace(ukey, UpstreamSeries{&metrics_.upstreamRequests(sc.name, sc.instances[upstream->instanceIndex].id,
+                                                                       toString(upstream->outcome)),
                                             &metrics_.upstreamDuration(sc.name)})
               .first;
     }
     u->second.attempts->add();
-    u->second.duration->observe(ex.upstreamEnd - ex.upstreamStart);
+    u->second.duration->observe(upstream->tryEnd - upstream->tryStart);
   }
 
-  if (ex.limitPolicy != nullptr && route) {
-    const std::string_view result = limitResult(ex);
-    const std::uint64_t kind = ex.rateLimited ? 1 : ex.limitDelay > 0 ? 2 : 3;
+  const RateLimitRecord& limit = ex.rateLimit();
+  if (limit.applied() && route) {
+    const std::string_view result = limit.result();
+    const std::uint64_t kind = limit.denied ? 1 : limit.delay > 0 ? 2 : 3;
     const std::uint64_t lkey = (static_cast<std::uint64_t>(ex.routeIndex) << 8) | kind;
     auto l = limitSeries_.find(lkey);
     if (l == limitSeries_.end()) l = limitSeries_.emplace(lkey, &metrics_.rateLimitDecisions(route->name, result)).first;
@@ -174,10 +170,12 @@ void ExchangeReporter::reserveLine(std::size_t bound) {
 
 void ExchangeReporter::appendLogLine(const Exchange& ex, const Response& response) {
   const std::string_view route = ex.route() ? std::string_view(ex.route()->name) : std::string_view();
-  const ServiceConfig* service = ex.forwarded ? ex.service() : nullptr;
+  const UpstreamRecord* upstream = ex.upstream();
+  const ServiceConfig* service = ex.service();
   const std::string_view serviceName = service ? std::string_view(service->name) : std::string_view();
-  const std::string_view instance = service ? std::string_view(service->instances[ex.instanceIndex].id) : std::string_view();
-  const std::string_view policy = ex.limitPolicy ? std::string_view(*ex.limitPolicy) : std::string_view();
+  const std::string_view instance = service ? std::string_view(service->instances[upstream->instanceIndex].id) : std::string_view();
+  const RateLimitRecord& limit = ex.rateLimit();
+  const std::string_view policy = limit.policy ? std::string_view(*limit.policy) : std::string_view();
   const std::size_t strings = ex.correlationId.size() + ex.request.clientAddress.size() + ex.request.method.size() +
                               ex.request.target.size() + route.size() + ex.consumer.size() + ex.outcome.size() +
                               serviceName.size() + instance.size() + policy.size();
@@ -209,20 +207,20 @@ void ExchangeReporter::appendLogLine(const Exchange& ex, const Response& respons
     w.literal(",\"instance\":");
     w.json(instance);
     w.literal(",\"upstream_outcome\":");
-    w.json(toString(ex.upstreamOutcome));
+    w.json(toString(upstream->outcome));
     w.literal(",\"upstream_ms\":");
-    w.millis(ex.upstreamEnd >= ex.upstreamStart ? ex.upstreamEnd - ex.upstreamStart : 0);
+    w.millis(upstream->tryEnd >= upstream->tryStart ? upstream->tryEnd - upstream->tryStart : 0);
   }
-  if (ex.limitPolicy != nullptr) {
+  if (limit.applied()) {
     w.literal(",\"limit\":");
-    w.json(limitResult(ex));
+    w.json(limit.result());
     w.literal(",\"limit_policy\":");
     w.json(policy);
     w.literal(",\"limit_remaining\":");
-    w.number(static_cast<std::uint64_t>(std::max<std::int64_t>(0, ex.limitRemaining)));
-    if (ex.rateLimited && ex.limitRetryAfter != kNever) {
+    w.number(static_cast<std::uint64_t>(std::max<std::int64_t>(0, limit.remaining)));
+    if (limit.denied && limit.retryAfter != kNever) {
       w.literal(",\"retry_after_ms\":");
-      w.millis(ex.limitRetryAfter);
+      w.millis(limit.retryAfter);
     }
   }
   w.literal(",\"bytes\":");

@@ -13,7 +13,7 @@
 #include "libgateway/pipeline/gateway.h"
 #include "libgateway/resilience/circuit_breaker.h"
 #include "libgateway/resilience/resilience_registry.h"
-#include "libgateway/pipeline/standard_pipeline.h"
+#include "libgateway/pipeline/stage_list.h"
 
 namespace gateway::net {
 
@@ -41,7 +41,7 @@ struct GatewayServer::Worker final : HttpHandler {
         shared(*server.shared_),
         gateway(*server.shared_, env),
         reporter(server.metrics_, server.accessLog_.get()) {
-    installStandardFilters(gateway, *server.shared_);
+    installStandardStages(gateway, *server.shared_, env);
     gateway.setObserver(&reporter);
   }
 

@@ -1,16 +1,37 @@
 #include "libgateway/pipeline/exchange.h"
 
-#include <fmt/format.h>
+#include "libgateway/pipeline/body_collector.h"
+#include "libgateway/pipeline/gateway.h"
 
 namespace gateway {
 
 Exchange::Exchange() = default;
 
-std::string Exchange::limiterDecision() const {
-  if (!limitPolicy) return {};
-  if (rateLimited) return fmt::format("deny:{} retry={}us", *limitPolicy, limitRetryAfter == kNever ? -1 : limitRetryAfter);
-  if (limitDelay > 0) return fmt::format("delay:{} d={}us", *limitPolicy, limitDelay);
-  return fmt::format("allow:{} r={}", *limitPolicy, limitRemaining);
+Exchange::~Exchange() {
+  if (gateway_) gateway_->unlinkLive(this);
+}
+
+Resumer Exchange::pause() {
+  paused_ = true;
+  return Resumer(shared_from_this(), ++pauseToken_);
+}
+
+bool Resumer::pending() const {
+  return exchange_ && exchange_->paused_ && exchange_->pauseToken_ == token_ && exchange_->gateway_ && !exchange_->finished_;
+}
+
+void Resumer::resume() {
+  if (!pending()) return;
+  std::shared_ptr<Exchange> ex = std::move(exchange_);
+  ex->paused_ = false;
+  ex->gateway_->runStages(ex);
+}
+
+void Resumer::answer(Response response) {
+  if (!pending()) return;
+  std::shared_ptr<Exchange> ex = std::move(exchange_);
+  ex->paused_ = false;
+  ex->gateway_->respond(*ex, std::move(response));
 }
 
 }  // namespace gateway

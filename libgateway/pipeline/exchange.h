@@ -1,26 +1,28 @@
-// One request's journey through the gateway: the request, what each stage decided, and the
-// timings. Created by Gateway::handle, owned by a shared_ptr that the pending upstream call
-// and deadline timer hold; lives on one Gateway's thread. Observers read it at completion
-// for access logs, metrics and simulator traces.
+// One request's journey through the gateway: the request's facts (the request, its route,
+// times, consumer, outcome) and one small record per concern that observers read through
+// accessors: rate limiting (rateLimit()), and the upstream call with its tries and what the
+// resilience policies did (upstream()). Created by Gateway::handle and owned by shared_ptrs
+// held by whatever may still act on it (the transport, a timer, a paused stage's Resumer);
+// lives on one Gateway's thread. Observers see it when it completes.
 #pragma once
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
 
 #include "libgateway/core/env.h"
 #include "libgateway/http/message.h"
 #include "libgateway/pipeline/correlation.h"
 #include "libgateway/pipeline/gateway_runtime.h"
-#include "libgateway/resilience/circuit_breaker.h"
-#include "libgateway/resilience/concurrency_limiter.h"
-#include "libgateway/resilience/outlier_detector.h"
-#include "libgateway/resilience/retry_budget.h"
+#include "libgateway/pipeline/rate_limit_record.h"
+#include "libgateway/pipeline/upstream_call.h"
 
 namespace gateway {
 
+class BodyCollector;
 class Gateway;
+class Resumer;
 
 struct Exchange : std::enable_shared_from_this<Exchange> {
   // User-provided (defined in exchange.cc), so make_shared does not zero the whole object
@@ -28,8 +30,6 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
-  // An exchange dropped without an answer (a transport that never called back) still gives
-  // back its try's in-flight count, breaker trial slot and timer; RAII members do the rest.
   ~Exchange();
 
   Request request;
@@ -39,94 +39,93 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   TimePoint start = 0;
   TimePoint end = 0;
   CorrelationId correlationId;
-  TraceParent traceParent;  // the child span sent upstream
 
   // Routing.
   bool routed = false;
   std::size_t routeIndex = 0;
   RouteMatch match;
-  // Identity (ConsumerFilter).
+  // Identity (ConsumerStage).
   std::int64_t unixStart = 0;   // `start` on the Unix clock (microseconds), for JWT exp/nbf
   std::string consumer;
   std::string tier;
   std::string userId;           // JWT sub
   std::string_view authMethod;  // "jwt", "api_key" or "" (anonymous)
-  // Upstream.
-  bool forwarded = false;
-  std::size_t serviceIndex = 0;
-  std::size_t instanceIndex = 0;
-  TimePoint upstreamStart = 0;  // of the latest try
-  TimePoint upstreamEnd = 0;
-  UpstreamOutcome upstreamOutcome = UpstreamOutcome::kResponse;
-  // Tries, timeouts and retries (Gateway::forward).
-  Gateway* gateway = nullptr;        // the Gateway handling it, for timer and transport callbacks
-  TimePoint deadline = 0;            // the route's overall deadline
-  TimePoint attemptDeadline = 0;     // the current try's: min(deadline, start + per_try_timeout)
-  std::uint32_t attempts = 0;        // upstream tries started (retries = attempts - 1)
-  bool attemptOpen = false;          // the current try is in flight (counted in InFlightCounters)
-  TimerId timer = 0;                 // the current try's deadline, or a pending-slot deadline
-  std::uint32_t transportHolds = 0;  // sends whose callback has not come yet
-  std::shared_ptr<Exchange> upstreamHold;  // set while the transport holds the exchange
-  // The Gateway's list of live exchanges (Gateway::live_), so a Gateway that goes away first
-  // can detach them and break the upstreamHold self-reference.
-  Exchange* livePrev = nullptr;
-  Exchange* liveNext = nullptr;
-  std::optional<Request> upstream;   // the upstream request, kept (and copied) while retries remain
-  std::optional<UpstreamResult> lastFailure;  // answered when a retry cannot be made after all
-  // Resilience policies.
-  BreakerPermit breakerPermit;       // of the current try
-  bool circuitOpen = false;          // answered 503 by an open circuit breaker
-  std::optional<BreakerTransition> breakerTransition;  // the latest transition this exchange caused
-  std::optional<OutlierEvent> ejection;                // an ejection this exchange caused
-  bool retryBudgetExhausted = false; // a retry was refused by the service's retry budget
-  bool overloaded = false;           // refused by max_requests / max_pending
-  bool waitedForSlot = false;        // waited in the max_pending queue
-  bool pendingSlot = false;          // holds a place in that queue (released by ~Exchange too)
-  ConcurrencyPermit concurrencyPermit;
-  RetryBudget::RequestGuard budgetRequest;
-  RetryBudget::RetryGuard budgetRetry;
-  // Why the request ended as it did: "upstream", "no_route", "method_not_allowed",
-  // "rate_limited", "upstream_timeout", ... (stable strings used in traces and logs).
-  std::string outcome;
-  // Rate limiting (RateLimitFilter); limiterDecision() renders it for traces and logs.
-  const std::string* limitPolicy = nullptr;  // the policy that denied, or the last that allowed
-  bool rateLimited = false;                  // answered 429 by a limiter
-  std::int64_t limitRemaining = 0;
-  Duration limitRetryAfter = 0;              // when denied; kNever if no wait will do
-  Duration limitDelay = 0;                   // leaky bucket: how long the request is held
-  Headers responseHeaders;       // added to the final response (rate-limit headers)
-  bool finished = false;
-  std::function<void()> onFinish;  // policy clean-up hooks (concurrency release), run once
+  // Why the request ended as it did: "upstream", "no_route", "rate_limited",
+  // "upstream_timeout", ... (static strings, stable: traces and logs use them).
+  std::string_view outcome;
 
-  // "allow:free r=4", "deny:free retry=120000us", "delay:free d=5000us" or "" (no limit).
-  std::string limiterDecision() const;
+  // The upstream call of a proxied route.
+  UpstreamCall call;
+
+  const RateLimitRecord& rateLimit() const { return rateLimit_; }
+  RateLimitRecord& rateLimit() { return rateLimit_; }
+  // The upstream call's record once a try reached the transport, else null.
+  const UpstreamRecord* upstream() const { return call.record().forwarded ? &call.record() : nullptr; }
+  // The record of the call even when no try started (a 503 from an open breaker).
+  const UpstreamRecord& callRecord() const { return call.record(); }
 
   const RouteConfig* route() const { return routed ? &runtime->config().routes[routeIndex] : nullptr; }
-  const ServiceConfig* service() const { return forwarded ? runtime->service(serviceIndex).config : nullptr; }
+  const ServiceConfig* service() const {
+    return call.record().forwarded ? runtime->service(call.record().serviceIndex).config : nullptr;
+  }
+
+  // For a request stage that cannot decide yet: the pipeline stops after this stage's
+  // onRequest returns, until the returned Resumer resumes or answers it.
+  Resumer pause();
+  bool paused() const { return paused_; }
+  bool finished() const { return finished_; }
+
+ private:
+  friend class Gateway;
+  friend class Resumer;
+
+  RateLimitRecord rateLimit_;
+  // Pipeline bookkeeping (the Gateway's).
+  Gateway* gateway_ = nullptr;        // null once the Gateway went away
+  Exchange* livePrev_ = nullptr;      // the Gateway's list of live exchanges
+  Exchange* liveNext_ = nullptr;
+  std::uint32_t stageCursor_ = 0;     // the stage running, or the next to run
+  std::uint32_t stagesEntered_ = 0;   // stages whose onRequest ran: they see the response
+  std::uint32_t pauseToken_ = 0;      // so a Resumer acts once
+  std::unique_ptr<BodyCollector> collector_;  // reading a streamed body a stage needs whole
+  std::shared_ptr<Exchange> hold_;            // itself, while the collector reads
+  bool paused_ = false;
+  bool finished_ = false;
 };
 
-// Sees every completed exchange. Called on the Gateway's thread after the response is sent.
+// A paused exchange's way back into the pipeline, held by whatever will wake it (a timer,
+// another exchange's completion). Copyable; only the first resume() or answer() counts, and
+// none does after the Gateway went away.
+class Resumer {
+ public:
+  Resumer() = default;
+  // Goes on with the stage after the one that paused.
+  void resume();
+  // Answers now: the response passes back through the pausing stage and those before it.
+  void answer(Response response);
+  bool pending() const;
+  Exchange* exchange() const { return exchange_.get(); }
+
+ private:
+  friend struct Exchange;
+  Resumer(std::shared_ptr<Exchange> exchange, std::uint32_t token) : exchange_(std::move(exchange)), token_(token) {}
+  std::shared_ptr<Exchange> exchange_;
+  std::uint32_t token_ = 0;
+};
+
+// Sees every completed exchange. Called on the Gateway's thread.
 class ExchangeObserver {
  public:
   virtual ~ExchangeObserver() = default;
+  // The answer is on its way to the client.
   virtual void onComplete(const Exchange& exchange, const Response& response) = 0;
-  // Called when every filter has let the request through, at the time of that decision
-  // (so calls arrive in time order, unlike completions).
+  // Every request stage let the request through, at the time of that decision (so calls
+  // arrive in time order, unlike completions).
   virtual void onAdmitted(const Exchange&) {}
-  // A service's circuit breaker changed state; `exchange` is the request whose admission or
-  // result caused it (called at that moment, on the Gateway's thread).
-  virtual void onBreakerTransition(const Exchange&, const BreakerTransition&) {}
-  // Outlier detection ejected or readmitted an instance of `exchange`'s service.
-  virtual void onOutlierEvent(const Exchange&, const OutlierEvent&) {}
-};
-
-// A pipeline stage between routing and the upstream call: it lets the request continue
-// (nullopt) or answers it locally (a 401, a 429, a cache hit). Filters are per Gateway
-// (per thread) and keep their shared policy state in SharedState.
-class RequestFilter {
- public:
-  virtual ~RequestFilter() = default;
-  virtual std::optional<Response> onRequest(Exchange& exchange) = 0;
+  // A service's circuit breaker changed state; `exchange` is the request whose call caused it.
+  virtual void onBreakerTransition(const Exchange&, const ServiceConfig&, const BreakerTransition&) {}
+  // Outlier detection ejected or readmitted an instance of `service`.
+  virtual void onOutlierEvent(const Exchange&, const ServiceConfig&, const OutlierEvent&) {}
 };
 
 }  // namespace gateway

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
-#include "libgateway/pipeline/consumer_filter.h"
-#include "libgateway/pipeline/rate_limit_filter.h"
+#include "libgateway/pipeline/consumer_stage.h"
+#include "libgateway/pipeline/rate_limit_stage.h"
+#include "libgateway/pipeline/stage_list.h"
 
 namespace gateway {
 
@@ -43,7 +44,12 @@ GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegi
   for (std::size_t r = 0; r < config_->routes.size(); ++r) {
     const RouteConfig& rc = config_->routes[r];
     routes_[r].perConsumer = rc.rateLimit.perConsumer;
-    if (rc.retry && rc.retry->maxRetries > 0) routes_[r].retry.emplace(*rc.retry);
+    routes_[r].stageMask = standardStageMask(rc);
+    CallTarget& target = routes_[r].target;
+    if (rc.retry && rc.retry->maxRetries > 0) target.retry.emplace(*rc.retry);
+    target.timeout = rc.timeout;
+    target.preserveHost = rc.preserveHost;
+    target.hostRewrite = rc.hostRewrite ? &*rc.hostRewrite : nullptr;
     for (const auto& name : rc.rateLimit.policies) {
       const RateLimitPolicy& policy = rl.policies.at(name);
       routes_[r].limiters.push_back(RouteLimiter{&policy, limiters.get("policy:" + name, policy.spec, rl)});
@@ -51,9 +57,9 @@ GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegi
     for (const auto& b : config_->routes[r].backends) {
       for (std::size_t i = 0; i < config_->services.size(); ++i) {
         if (config_->services[i].name == b.service) {
-          routes_[r].backends.push_back(i);
-          routes_[r].weights.push_back(b.weight);
-          routes_[r].totalWeight += b.weight;
+          target.backends.push_back(i);
+          target.weights.push_back(b.weight);
+          target.totalWeight += b.weight;
         }
       }
     }

@@ -14,6 +14,7 @@
 #include "libgateway/balancing/load_balancer.h"
 #include "libgateway/config/config.h"
 #include "libgateway/pipeline/limiter_registry.h"
+#include "libgateway/pipeline/upstream_call.h"
 #include "libgateway/resilience/resilience_registry.h"
 #include "libgateway/resilience/retry_policy.h"
 #include "libgateway/routing/route_table.h"
@@ -45,10 +46,8 @@ struct RouteLimiter {
 struct RouteRuntime {
   std::vector<RouteLimiter> limiters;   // the route's named policies, in config order
   bool perConsumer = false;             // the consumer's tier applies too (checked first)
-  std::vector<std::size_t> backends;    // service indices
-  std::vector<std::uint32_t> weights;   // same order; used when there are several
-  std::uint64_t totalWeight = 0;
-  std::optional<RetryPolicy> retry;     // when the route retries (max_retries > 0)
+  CallTarget target;                    // where its upstream call goes: services, retries, Host
+  std::uint64_t stageMask = ~std::uint64_t{0};  // the standard stages that apply (stage_list.h)
 };
 
 class GatewayRuntime {
@@ -63,7 +62,7 @@ class GatewayRuntime {
   const RouteRuntime& route(std::size_t i) const { return routes_[i]; }
   ServiceRuntime& service(std::size_t i) const { return services_[i]; }
   std::size_t serviceCount() const { return services_.size(); }
-  // The consumer owning an API key, by the key's SHA-256 digest (consumer_filter.h).
+  // The consumer owning an API key, by the key's SHA-256 digest (consumer_stage.h).
   const ConsumerConfig* consumerByKeyDigest(const std::string& digest) const;
   // The consumer whose jwt_subject is `subject`, or nullptr.
   const ConsumerConfig* consumerBySubject(const std::string& subject) const;

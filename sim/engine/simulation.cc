@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "libgateway/pipeline/gateway.h"
-#include "libgateway/pipeline/standard_pipeline.h"
+#include "libgateway/pipeline/stage_list.h"
 #include "libgateway/resilience/circuit_breaker.h"
 #include "sim/engine/sim_env.h"
 #include "sim/engine/sim_transport.h"
@@ -38,7 +38,7 @@ class Runner final : public gateway::ExchangeObserver {
         second_{} {
     transport_.attach(env_.clock(), env_.scheduler());
     shared_.setUnixTimeOffset(scenario.startUnixSeconds * gateway::kSecond);
-    gateway::installStandardFilters(gateway_, shared_);
+    gateway::installStandardStages(gateway_, shared_, env_.env());
     gateway_.setObserver(this);
     for (std::size_t g = 0; g < scenario.clients.size(); ++g) {
       groups_.push_back(GroupState{&scenario.clients[g], root_.stream("client/" + scenario.clients[g].name), {}, {}});
@@ -115,11 +115,12 @@ class Runner final : public gateway::ExchangeObserver {
     // Admissions arrive in time order, which the sliding-window maximum needs. They happen
     // inside Gateway::handle, so the call being sent is this exchange's.
     StatsSlot* slot = handling_ != kNoCall ? statsSlot(calls_[handling_]) : nullptr;
-    consumerStats(ex, slot).window.add(ex.start + ex.limitDelay);  // when it is let through upstream
+    consumerStats(ex, slot).window.add(ex.start + ex.rateLimit().delay);  // when it is let through upstream
   }
 
-  void onBreakerTransition(const gateway::Exchange& ex, const gateway::BreakerTransition& t) override {
-    const gateway::ServiceConfig* svc = ex.runtime->service(ex.serviceIndex).config;
+  void onBreakerTransition(const gateway::Exchange&, const gateway::ServiceConfig& service,
+                           const gateway::BreakerTransition& t) override {
+    const gateway::ServiceConfig* svc = &service;
     BreakerReport& b = result_.breakers[svc->name];
     b.service = svc->name;
     ++b.transitionCount;
@@ -147,9 +148,10 @@ class Runner final : public gateway::ExchangeObserver {
     LatencyStats& rs = route ? *routeStats_[ex.routeIndex] : result_.routes[kUnrouted];
     record(rs, response.status, latency, ex);
     record(result_.total, response.status, latency, ex);
-    if (ex.rateLimited) ++result_.limiterDenied;
-    else if (ex.limitPolicy) ++result_.limiterAllowed;
-    if (ex.limitDelay > 0) ++result_.limiterDelayed;
+    const gateway::RateLimitRecord& limit = ex.rateLimit();
+    if (limit.denied) ++result_.limiterDenied;
+    else if (limit.policy) ++result_.limiterAllowed;
+    if (limit.delay > 0) ++result_.limiterDelayed;
 
     // Counted per consumer by onClientResponse, which runs next for this exchange and knows
     // its client (so its stats entry, and the hash of its key, are found without a lookup).
@@ -159,20 +161,21 @@ class Runner final : public gateway::ExchangeObserver {
     second_.statuses.add(response.status);
     second_.latency.record(latency);
 
+    const gateway::UpstreamRecord* upstream = ex.upstream();
     const gateway::ServiceConfig* svc = ex.service();
-    const std::string& instance = svc ? svc->instances[ex.instanceIndex].id : empty_;
+    const std::string& instance = svc ? svc->instances[upstream->instanceIndex].id : empty_;
     std::uint64_t h = hash_ ^ gateway::mix64(static_cast<std::uint64_t>(ex.start));
     h = gateway::mix64(h ^ static_cast<std::uint64_t>(ex.end));
     h = gateway::mix64(h ^ static_cast<std::uint64_t>(response.status) ^ (static_cast<std::uint64_t>(ex.routeIndex) << 16) ^
-                       (ex.forwarded ? (static_cast<std::uint64_t>(ex.serviceIndex) << 32 | ex.instanceIndex) + 1 : 0));
+                       (upstream ? (static_cast<std::uint64_t>(upstream->serviceIndex) << 32 | upstream->instanceIndex) + 1 : 0));
     // The consumer's term, stableHash(who), is xored in by onClientResponse.
     hash_ = h ^ gateway::stableHash(ex.request.target, ex.request.method.size());
     if (options_.trace) {
       fmt::print(options_.trace, "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", ex.start, ex.end, ex.request.clientAddress,
                  ex.consumer, ex.request.method, ex.request.target, route ? route->name : kUnrouted,
-                 ex.limitPolicy ? ex.limiterDecision() : std::string("-"), svc ? svc->name : "-",
+                 limit.policy ? limit.decision() : std::string("-"), svc ? svc->name : "-",
                  instance.empty() ? "-" : instance, ex.outcome, response.status, latency,
-                 ex.forwarded ? ex.upstreamEnd - ex.upstreamStart : 0);
+                 upstream ? upstream->tryEnd - upstream->tryStart : 0);
     }
   }
 
@@ -215,10 +218,10 @@ class Runner final : public gateway::ExchangeObserver {
   void record(LatencyStats& s, int status, Duration latency, const gateway::Exchange& ex) {
     s.statuses.add(status);
     s.latency.record(latency);
-    if (ex.limitDelay > 0) {
+    if (const Duration delay = ex.rateLimit().delay; delay > 0) {
       ++s.limiterDelayed;
-      s.limiterDelaySumUs += static_cast<double>(ex.limitDelay);
-      s.limiterDelayMaxUs = std::max(s.limiterDelayMaxUs, ex.limitDelay);
+      s.limiterDelaySumUs += static_cast<double>(delay);
+      s.limiterDelayMaxUs = std::max(s.limiterDelayMaxUs, delay);
     }
   }
 

@@ -3,7 +3,7 @@
 // roles, scopes) without the key itself ever reaching a log line or an error message.
 #include <gtest/gtest.h>
 
-#include "libgateway/pipeline/consumer_filter.h"
+#include "libgateway/pipeline/consumer_stage.h"
 #include "test_support.h"
 
 namespace gateway {
@@ -46,7 +46,7 @@ TEST(ApiKey, RuntimeIndexHoldsDigestsOnly) {
 
 TEST(ApiKey, KeyIdentifiesTheConsumerOnAnOpenRoute) {
   GatewayHarness h(keyConfig());
-  h.gateway.addFilter(std::make_unique<ConsumerFilter>());
+  h.gateway.addStage(std::make_unique<ConsumerStage>());
   h.start(makeRequest("GET", "/x", {{"X-Key", "acme-key-0001"}}));
   ASSERT_EQ(h.transport.sends.size(), 1u);
   const Headers& up = h.transport.sends[0].request.headers;
@@ -61,7 +61,7 @@ TEST(ApiKey, KeyIdentifiesTheConsumerOnAnOpenRoute) {
 
 TEST(ApiKey, UnknownKeyIs401AndNotEchoed) {
   GatewayHarness h(keyConfig());
-  h.gateway.addFilter(std::make_unique<ConsumerFilter>());
+  h.gateway.addStage(std::make_unique<ConsumerStage>());
   auto res = h.start(makeRequest("GET", "/x", {{"X-Key", "stolen-key-9999"}}));
   ASSERT_TRUE(res->has_value());
   EXPECT_EQ((*res)->status, 401);
@@ -73,7 +73,7 @@ TEST(ApiKey, UnknownKeyIs401AndNotEchoed) {
 TEST(ApiKey, RememberedKeysAreForgottenWhenTheConfigChanges) {
   // A worker remembers keys it has verified; a reload that revokes a key must take effect at once.
   GatewayHarness h(keyConfig());
-  h.gateway.addFilter(std::make_unique<ConsumerFilter>());
+  h.gateway.addStage(std::make_unique<ConsumerStage>());
   for (int i = 0; i < 3; ++i) {
     h.start(makeRequest("GET", "/x", {{"X-Key", "acme-key-0001"}}));
     ASSERT_EQ(h.transport.sends.size(), 1u);

@@ -19,16 +19,14 @@ using testing::makeRequest;
 
 struct Events : ExchangeObserver {
   void onComplete(const Exchange& ex, const Response&) override {
-    if (ex.breakerTransition) causedBy.push_back(ex.request.target);
+    if (ex.callRecord().breakerTransition) causedBy.push_back(ex.request.target);
   }
-  void onBreakerTransition(const Exchange& ex, const BreakerTransition& t) override {
-    transitions.push_back(fmt::format("{}->{} @{} {} ({})", toString(t.from), toString(t.to), t.at, t.reason,
-                                      ex.runtime->service(ex.serviceIndex).config->name));
+  void onBreakerTransition(const Exchange&, const ServiceConfig& service, const BreakerTransition& t) override {
+    transitions.push_back(fmt::format("{}->{} @{} {} ({})", toString(t.from), toString(t.to), t.at, t.reason, service.name));
   }
-  void onOutlierEvent(const Exchange& ex, const OutlierEvent& e) override {
-    outliers.push_back(fmt::format("{} {} @{} for {} ({})", e.ejected ? "eject" : "readmit",
-                                   ex.runtime->service(ex.serviceIndex).config->instances[e.instance].id, e.at, e.duration,
-                                   e.reason));
+  void onOutlierEvent(const Exchange&, const ServiceConfig& service, const OutlierEvent& e) override {
+    outliers.push_back(fmt::format("{} {} @{} for {} ({})", e.ejected ? "eject" : "readmit", service.instances[e.instance].id,
+                                   e.at, e.duration, e.reason));
   }
   std::vector<std::string> transitions, outliers, causedBy;
 };

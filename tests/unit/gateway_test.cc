@@ -279,7 +279,7 @@ TEST_F(GatewayTest, UpstreamFailuresMapTo502And504) {
 // Records each completed exchange's outcome and timing.
 struct Recorder : ExchangeObserver {
   void onComplete(const Exchange& ex, const Response& response) override {
-    outcomes.push_back(ex.outcome);
+    outcomes.emplace_back(ex.outcome);
     statuses.push_back(response.status);
     ends.push_back(ex.end);
   }

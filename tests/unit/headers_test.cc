@@ -9,7 +9,7 @@
 
 #include "libgateway/core/random.h"
 #include "libgateway/http/message.h"
-#include "libgateway/pipeline/gateway.h"
+#include "libgateway/pipeline/upstream_request.h"
 
 namespace gateway {
 namespace {

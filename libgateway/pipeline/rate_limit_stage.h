@@ -2,24 +2,34 @@
 // then the route's named policies in config order (keyed per route). The first denial
 // answers 429 with Retry-After and the limit headers; later limits are then not charged.
 // Allowed responses carry the same headers (IETF draft-ietf-httpapi-ratelimit-headers:
-// RateLimit-Policy / RateLimit, or the legacy X-RateLimit-* on request by config).
-// A leaky bucket's delay holds the request (Exchange::limitDelay); a concurrency limit is
-// released when the exchange finishes, whatever the outcome. Scope: per gateway instance,
-// shared by its workers through SharedState's LimiterRegistry. One filter per Gateway.
+// RateLimit-Policy / RateLimit, or the legacy X-RateLimit-* on request by config), added on
+// the way out. A leaky bucket's delay pauses the exchange until its slot comes; a concurrency
+// limit's slot is given back when the answer goes, however it ends. What was decided is the
+// exchange's RateLimitRecord. Scope: per gateway instance, shared by its workers through
+// SharedState's LimiterRegistry. One stage per Gateway (thread).
 #pragma once
 
 #include <string>
 
 #include <vector>
 
+#include "libgateway/core/env.h"
 #include "libgateway/pipeline/exchange.h"
+#include "libgateway/pipeline/stage.h"
+#include "libgateway/pipeline/stage_list.h"
 #include "libgateway/ratelimit/limit_decision.h"
 
 namespace gateway {
 
-class RateLimitFilter final : public RequestFilter {
+class RateLimitStage final : public Stage {
  public:
+  explicit RateLimitStage(Env& env) : env_(env) {}
+
   std::optional<Response> onRequest(Exchange& exchange) override;
+  void onResponse(Exchange& exchange, Response& response) override;
+
+  // Its entry in the stage list.
+  static StageSpec spec();
 
   struct Applied {
     const RouteLimiter* limiter;
@@ -28,7 +38,8 @@ class RateLimitFilter final : public RequestFilter {
   };
 
  private:
-  // Reused per request (a filter belongs to one thread): no allocation on the hot path.
+  Env& env_;
+  // Reused per request (a stage belongs to one thread): no allocation on the hot path.
   std::vector<Applied> applied_;
   std::string keyBuffer_;
   std::string policyText_, stateText_;  // RateLimit-Policy and RateLimit values being built

@@ -1,11 +1,11 @@
-// Authentication and authorization through the whole Gateway (ConsumerFilter): 401 with the
+// Authentication and authorization through the whole Gateway (ConsumerStage): 401 with the
 // RFC 6750 challenges for missing and invalid credentials, 403 insufficient_scope, identity
 // headers for upstream (and a client's own stripped), JWT subjects feeding rate-limit tiers.
 #include <gtest/gtest.h>
 
 
-#include "libgateway/pipeline/consumer_filter.h"
-#include "libgateway/pipeline/rate_limit_filter.h"
+#include "libgateway/pipeline/consumer_stage.h"
+#include "libgateway/pipeline/rate_limit_stage.h"
 #include "test_support.h"
 #include "tests/fixtures/jwt/jwt_fixtures.h"
 
@@ -52,8 +52,8 @@ class AuthTest : public ::testing::Test {
  protected:
   AuthTest() {
     h.shared.setUnixTimeOffset(kNow - h.clock.now());
-    h.gateway.addFilter(std::make_unique<ConsumerFilter>());
-    h.gateway.addFilter(std::make_unique<RateLimitFilter>());
+    h.gateway.addStage(std::make_unique<ConsumerStage>());
+    h.gateway.addStage(std::make_unique<RateLimitStage>(h.env));
   }
   nlohmann::json body(const Response& r) { return nlohmann::json::parse(r.body); }
 

@@ -1,4 +1,4 @@
-#include "libgateway/pipeline/rate_limit_filter.h"
+#include "libgateway/pipeline/rate_limit_stage.h"
 
 #include "libgateway/http/json_escape.h"
 
@@ -57,7 +57,7 @@ void appendInt(std::string& out, std::int64_t v) {
 }
 
 // `policy` and `state` are the caller's buffers, reused from request to request.
-void addHeaders(const std::vector<RateLimitFilter::Applied>& applied, RateLimitHeaders mode, Headers& out,
+void addHeaders(const std::vector<RateLimitStage::Applied>& applied, RateLimitHeaders mode, Headers& out,
                 std::string& policy, std::string& state) {
   if (applied.empty() || mode == RateLimitHeaders::kNone) return;
   if (mode == RateLimitHeaders::kDraft || mode == RateLimitHeaders::kBoth) {
@@ -85,7 +85,7 @@ void addHeaders(const std::vector<RateLimitFilter::Applied>& applied, RateLimitH
   }
   if (mode == RateLimitHeaders::kLegacy || mode == RateLimitHeaders::kBoth) {
     // One limit can be told in the legacy form: the one closest to denying.
-    const RateLimitFilter::Applied* tight = &applied.front();
+    const RateLimitStage::Applied* tight = &applied.front();
     for (const auto& a : applied) {
       if (!a.decision.allowed || a.decision.remaining < tight->decision.remaining) tight = &a;
       if (!a.decision.allowed) break;
@@ -103,13 +103,20 @@ void addHeaders(const std::vector<RateLimitFilter::Applied>& applied, RateLimitH
 
 }  // namespace
 
-std::optional<Response> RateLimitFilter::onRequest(Exchange& ex) {
+StageSpec RateLimitStage::spec() {
+  return {"rate_limit", {},
+          [](const StageSetup& setup) -> std::unique_ptr<Stage> { return std::make_unique<RateLimitStage>(setup.env); },
+          [](const RouteConfig& route, std::size_t) { return route.rateLimit.perConsumer || !route.rateLimit.policies.empty(); }};
+}
+
+std::optional<Response> RateLimitStage::onRequest(Exchange& ex) {
   const GatewayRuntime& rt = *ex.runtime;
   const RouteRuntime& route = rt.route(ex.routeIndex);
   const RateLimitsConfig& rl = rt.config().rateLimits;
   if (!route.perConsumer && route.limiters.empty()) return std::nullopt;
 
   const TimePoint now = ex.start;
+  RateLimitRecord& record = ex.rateLimit();
   std::vector<Applied>& applied = applied_;
   applied.clear();
   auto apply = [&](const RouteLimiter& limiter, bool perRoute) -> bool {
@@ -118,16 +125,9 @@ std::optional<Response> RateLimitFilter::onRequest(Exchange& ex) {
     const LimitDecision d = limiter.store->decide(key, now);
     applied.push_back({&limiter, limiter.policy, d});
     if (!d.allowed) return false;
-    ex.limitDelay = std::max(ex.limitDelay, d.delay);
-    if (limiter.policy->spec.algorithm == LimiterAlgorithm::kConcurrency) {
-      // Give the slot back when the exchange ends, however it ends.
-      auto store = limiter.store;
-      auto previous = std::move(ex.onFinish);
-      ex.onFinish = [store, key = std::string(key), previous = std::move(previous), &ex] {
-        store->release(key, ex.end);
-        if (previous) previous();
-      };
-    }
+    record.delay = std::max(record.delay, d.delay);
+    // Given back when the answer goes, however the exchange ends.
+    if (limiter.policy->spec.algorithm == LimiterAlgorithm::kConcurrency) record.hold(limiter.store, key, now);
     return true;
   };
 
@@ -140,13 +140,19 @@ std::optional<Response> RateLimitFilter::onRequest(Exchange& ex) {
   if (applied.empty()) return std::nullopt;
 
   const Applied& last = applied.back();
-  ex.limitPolicy = &last.policy->name;
-  ex.limitRemaining = last.decision.remaining;
-  ex.limitRetryAfter = last.decision.retryAfter;
-  addHeaders(applied, rl.headers, ex.responseHeaders, policyText_, stateText_);
-  if (allowed) return std::nullopt;
+  record.policy = &last.policy->name;
+  record.remaining = last.decision.remaining;
+  record.retryAfter = last.decision.retryAfter;
+  addHeaders(applied, rl.headers, record.headers, policyText_, stateText_);
+  if (allowed) {
+    if (record.delay > 0) {
+      // A queueing limiter (leaky bucket) admitted the request for later: hold it until then.
+      env_.scheduler.schedule(ex.start + record.delay, [resumer = ex.pause()]() mutable { resumer.resume(); });
+    }
+    return std::nullopt;
+  }
 
-  ex.rateLimited = true;
+  record.denied = true;
   ex.outcome = "rate_limited";
   const LimitDecision& d = last.decision;
   Response r;
@@ -169,6 +175,22 @@ std::optional<Response> RateLimitFilter::onRequest(Exchange& ex) {
   body += "}}";
   r.headers.set("Content-Type", "application/json");
   return r;
+}
+
+void RateLimitStage::onResponse(Exchange& ex, Response& response) {
+  RateLimitRecord& record = ex.rateLimit();
+  if (!record.applied()) return;
+  if (record.holding()) record.releaseHolds(env_.clock.now());
+  if (response.headers.empty()) response.headers = std::move(record.headers);
+  else response.headers.setAll(record.headers);
+  record.headers.clear();
+}
+
+std::string RateLimitRecord::decision() const {
+  if (!policy) return {};
+  if (denied) return fmt::format("deny:{} retry={}us", *policy, retryAfter == kNever ? -1 : retryAfter);
+  if (delay > 0) return fmt::format("delay:{} d={}us", *policy, delay);
+  return fmt::format("allow:{} r={}", *policy, remaining);
 }
 
 }  // namespace gateway

@@ -14,7 +14,7 @@
 //    tiers); Authorization headers pass through unread.
 // X-User-ID, X-Consumer and X-Role are always removed from the client's request and set by
 // the gateway when it knows them. Sets Exchange::consumer, ::tier, ::userId, ::authMethod.
-// One filter per Gateway (thread); keys and the verifier live in the shared runtime.
+// One stage per Gateway (thread); keys and the verifier live in the shared runtime.
 #pragma once
 
 #include <string>
@@ -22,6 +22,8 @@
 #include <unordered_map>
 
 #include "libgateway/pipeline/exchange.h"
+#include "libgateway/pipeline/stage.h"
+#include "libgateway/pipeline/stage_list.h"
 
 namespace gateway {
 
@@ -32,11 +34,16 @@ inline constexpr std::string_view kRoleHeader = "X-Role";
 // SHA-256 of `key` as 32 raw bytes.
 std::string apiKeyDigest(std::string_view key);
 
-class ConsumerFilter final : public RequestFilter {
+class ConsumerStage final : public Stage {
  public:
   static constexpr std::size_t kKnownKeys = 4096;
 
+  ConsumerStage() : Stage(kRequest) {}
+
   std::optional<Response> onRequest(Exchange& exchange) override;
+
+  // Its entry in the stage list.
+  static StageSpec spec();
 
  private:
   const ConsumerConfig* consumerByKey(const std::shared_ptr<const GatewayRuntime>& runtime, std::string_view key);

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "libgateway/pipeline/standard_pipeline.h"
+#include "libgateway/pipeline/stage_list.h"
 #include "tests/unit/test_support.h"
 
 namespace gateway {
@@ -39,7 +39,7 @@ nlohmann::json baseConfig() {
 
 struct Harness : GatewayHarness {
   explicit Harness(const nlohmann::json& config) : GatewayHarness(mustLoad(config)) {
-    installStandardFilters(gateway, shared);
+    installStandardStages(gateway, shared, env);
   }
   // Sends a request and, if it reached the transport, answers 200 at once.
   Response call(const std::string& target, const std::string& key = "", const std::string& client = "192.0.2.10:5000") {
@@ -52,7 +52,7 @@ struct Harness : GatewayHarness {
   }
 };
 
-TEST(RateLimitFilter, TierLimitsEachConsumerAndAnswers429WithRetryAfter) {
+TEST(RateLimitStage, TierLimitsEachConsumerAndAnswers429WithRetryAfter) {
   Harness h(baseConfig());
   Response r1 = h.call("/a", "alice-key-0001");
   EXPECT_EQ(r1.status, 200);
@@ -76,14 +76,14 @@ TEST(RateLimitFilter, TierLimitsEachConsumerAndAnswers429WithRetryAfter) {
   EXPECT_EQ(h.call("/b", "alice-key-0001").status, 200);
 }
 
-TEST(RateLimitFilter, AnonymousRequestsUseTheAnonymousTierByClientAddress) {
+TEST(RateLimitStage, AnonymousRequestsUseTheAnonymousTierByClientAddress) {
   Harness h(baseConfig());
   EXPECT_EQ(h.call("/a", "", "192.0.2.1:1000").status, 200);
   EXPECT_EQ(h.call("/a", "", "192.0.2.1:2000").status, 429) << "the port is not part of the client";
   EXPECT_EQ(h.call("/a", "", "192.0.2.2:1000").status, 200);
 }
 
-TEST(RateLimitFilter, UnknownApiKeyIsRefusedBeforeAnyLimit) {
+TEST(RateLimitStage, UnknownApiKeyIsRefusedBeforeAnyLimit) {
   Harness h(baseConfig());
   Response r = h.call("/a", "nobody-key-000");
   EXPECT_EQ(r.status, 401);
@@ -91,7 +91,7 @@ TEST(RateLimitFilter, UnknownApiKeyIsRefusedBeforeAnyLimit) {
   EXPECT_FALSE(r.headers.has("RateLimit"));
 }
 
-TEST(RateLimitFilter, TierIsCheckedBeforeTheSharedRoutePolicy) {
+TEST(RateLimitStage, TierIsCheckedBeforeTheSharedRoutePolicy) {
   auto cfg = baseConfig();
   cfg["rate_limits"]["policies"] = {{"global", {{"algorithm", "fixed_window"}, {"limit", 3}, {"window_ms", 60000}}}};
   cfg["routes"][0]["rate_limit"]["policies"] = {"global"};
@@ -112,7 +112,7 @@ TEST(RateLimitFilter, TierIsCheckedBeforeTheSharedRoutePolicy) {
   EXPECT_EQ(globalDenied.headers.get("Retry-After"), "59");
 }
 
-TEST(RateLimitFilter, NamedPoliciesCountPerRoute) {
+TEST(RateLimitStage, NamedPoliciesCountPerRoute) {
   auto cfg = baseConfig();
   cfg["rate_limits"]["policies"] = {{"one", {{"algorithm", "sliding_log"}, {"limit", 1}, {"window_ms", 1000}, {"key", "route"}}}};
   cfg["routes"][0]["rate_limit"] = {{"policies", {"one"}}};
@@ -123,7 +123,7 @@ TEST(RateLimitFilter, NamedPoliciesCountPerRoute) {
   EXPECT_EQ(h.call("/b").status, 200) << "the same policy on another route has its own counter";
 }
 
-TEST(RateLimitFilter, LegacyAndNoHeadersOnRequest) {
+TEST(RateLimitStage, LegacyAndNoHeadersOnRequest) {
   auto cfg = baseConfig();
   cfg["rate_limits"]["response_headers"] = "legacy";
   {
@@ -141,7 +141,7 @@ TEST(RateLimitFilter, LegacyAndNoHeadersOnRequest) {
   EXPECT_FALSE(r.headers.has("X-RateLimit-Limit"));
 }
 
-TEST(RateLimitFilter, ConcurrencyIsReleasedOnEveryCompletionPath) {
+TEST(RateLimitStage, ConcurrencyIsReleasedOnEveryCompletionPath) {
   auto cfg = baseConfig();
   cfg["rate_limits"]["policies"] = {{"one-at-a-time", {{"algorithm", "concurrency"}, {"limit", 1}, {"key", "route"}}}};
   cfg["routes"][0]["rate_limit"] = {{"policies", {"one-at-a-time"}}};
@@ -166,7 +166,7 @@ TEST(RateLimitFilter, ConcurrencyIsReleasedOnEveryCompletionPath) {
   EXPECT_EQ(h.transport.sends.size(), 1u);
 }
 
-TEST(RateLimitFilter, LeakyBucketHoldsRequestsThenRejectsWhenFull) {
+TEST(RateLimitStage, LeakyBucketHoldsRequestsThenRejectsWhenFull) {
   auto cfg = baseConfig();
   cfg["rate_limits"]["policies"] = {{"queue", {{"algorithm", "leaky_bucket"}, {"rate", 10}, {"burst", 2}, {"key", "route"}}}};
   cfg["routes"][0]["rate_limit"] = {{"policies", {"queue"}}};
@@ -189,7 +189,7 @@ TEST(RateLimitFilter, LeakyBucketHoldsRequestsThenRejectsWhenFull) {
   EXPECT_TRUE(a->has_value() && b->has_value());
 }
 
-TEST(RateLimitFilter, CountersSurviveAReloadUnlessThePolicyChanges) {
+TEST(RateLimitStage, CountersSurviveAReloadUnlessThePolicyChanges) {
   auto cfg = baseConfig();
   Harness h(cfg);
   EXPECT_EQ(h.call("/a", "alice-key-0001").status, 200);

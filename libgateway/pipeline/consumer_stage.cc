@@ -1,4 +1,4 @@
-#include "libgateway/pipeline/consumer_filter.h"
+#include "libgateway/pipeline/consumer_stage.h"
 
 #include <openssl/evp.h>
 
@@ -54,7 +54,11 @@ std::string apiKeyDigest(std::string_view key) {
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
-const ConsumerConfig* ConsumerFilter::consumerByKey(const std::shared_ptr<const GatewayRuntime>& rt,
+StageSpec ConsumerStage::spec() {
+  return {"identity", {}, [](const StageSetup&) -> std::unique_ptr<Stage> { return std::make_unique<ConsumerStage>(); }};
+}
+
+const ConsumerConfig* ConsumerStage::consumerByKey(const std::shared_ptr<const GatewayRuntime>& rt,
                                                     std::string_view key) {
   if (knownFor_ != rt) {
     // A new config (or the first request): what was known may no longer hold.
@@ -70,7 +74,7 @@ const ConsumerConfig* ConsumerFilter::consumerByKey(const std::shared_ptr<const 
   return consumer;
 }
 
-std::optional<Response> ConsumerFilter::onRequest(Exchange& ex) {
+std::optional<Response> ConsumerStage::onRequest(Exchange& ex) {
   const GatewayRuntime& rt = *ex.runtime;
   Headers& headers = ex.request.headers;
   // Identity headers are the gateway's to set: a client's own are never forwarded.

@@ -1,0 +1,58 @@
+// What the rate limits decided for one exchange (RateLimitStage writes it; the access log,
+// metrics and the simulator read it), and the concurrency-limit slots it holds until the
+// answer. Part of Exchange; one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libgateway/core/time.h"
+#include "libgateway/http/headers.h"
+#include "libgateway/ratelimit/limiter_store.h"
+
+namespace gateway {
+
+struct RateLimitRecord {
+  RateLimitRecord() = default;
+  RateLimitRecord(const RateLimitRecord&) = delete;
+  RateLimitRecord& operator=(const RateLimitRecord&) = delete;
+  // Slots still held (the exchange ended without an answer) are given back.
+  ~RateLimitRecord() { releaseHolds(heldSince_); }
+
+  const std::string* policy = nullptr;  // the policy that denied, or the last that allowed; null: no limit
+  bool denied = false;                  // answered 429
+  std::int64_t remaining = 0;
+  Duration retryAfter = 0;              // when denied; kNever if no wait will do
+  Duration delay = 0;                   // leaky bucket: how long the request was held
+  Headers headers;                      // added to the response (RateLimit-Policy, RateLimit, ...)
+
+  bool applied() const { return policy != nullptr; }
+  // "allow", "deny" or "delay".
+  std::string_view result() const { return denied ? "deny" : delay > 0 ? "delay" : "allow"; }
+  // "allow:free r=4", "deny:free retry=120000us", "delay:free d=5000us" or "" (no limit).
+  std::string decision() const;
+
+  // A concurrency limit's slot, given back when the answer goes (or the exchange ends).
+  void hold(std::shared_ptr<LimiterStore> store, std::string key, TimePoint now) {
+    holds_.push_back({std::move(store), std::move(key)});
+    heldSince_ = now;
+  }
+  bool holding() const { return !holds_.empty(); }
+  void releaseHolds(TimePoint now) {
+    for (auto& h : holds_) h.store->release(h.key, now);
+    holds_.clear();
+  }
+
+ private:
+  struct Hold {
+    std::shared_ptr<LimiterStore> store;
+    std::string key;
+  };
+  std::vector<Hold> holds_;
+  TimePoint heldSince_ = 0;
+};
+
+}  // namespace gateway
