@@ -1,6 +1,7 @@
 // What one simulation run measured, and its reports: per route, client group and consumer;
 // per instance; circuit-breaker transitions against the fault timeline; the per-second
-// series; expectations; the trace hash. Plain values, filled by the Runner (simulation.cc).
+// series; expectations; the trace hash. Plain values, filled during a run by the engine's
+// RunRecorder and runScenario (sim/engine).
 #pragma once
 
 #include <cstdint>
@@ -46,6 +47,9 @@ struct SecondSummary {
   std::uint64_t requests = 0, s2xx = 0, s3xx = 0, s4xx = 0, s5xx = 0, s429 = 0, s502 = 0, s503 = 0, s504 = 0;
   double p50Ms = 0, p99Ms = 0, maxMs = 0;
 };
+
+// The routes row of requests no route matched.
+inline constexpr const char* kUnrouted = "(none)";
 
 struct ExpectationResult {
   std::string text;

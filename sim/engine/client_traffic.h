@@ -1,0 +1,72 @@
+// The scenario's client groups: open-loop arrivals, closed-loop clients or a replayed trace,
+// each call sent to the Gateway with the group's retries. One thread, not thread-safe; the
+// scenario, SimEnv, Gateway and RunRecorder are the caller's and must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "libgateway/core/random.h"
+#include "libgateway/http/message.h"
+#include "libgateway/pipeline/gateway.h"
+#include "sim/engine/run_recorder.h"
+#include "sim/engine/sim_env.h"
+#include "sim/scenario/scenario.h"
+
+namespace gwsim {
+
+class ClientTraffic {
+ public:
+  // Each group draws from its own stream of `root`, "client/<group>".
+  ClientTraffic(const Scenario& scenario, const gateway::Random& root, SimEnv& env, gateway::Gateway& gateway,
+                RunRecorder& recorder);
+  ClientTraffic(const ClientTraffic&) = delete;
+  ClientTraffic& operator=(const ClientTraffic&) = delete;
+
+  // Schedules every group's first requests.
+  void start();
+
+  std::uint64_t clientRequests() const { return clientRequests_; }    // first attempts
+  std::uint64_t gatewayRequests() const { return gatewayRequests_; }  // every attempt
+  std::uint64_t retries() const { return retries_; }
+
+ private:
+  struct GroupState {
+    const ClientGroup* group;
+    gateway::Random random;
+    std::vector<std::string> addresses;  // precomputed for groups of up to 65,536 clients
+  };
+  struct ClientCall {
+    std::uint32_t group = 0;
+    std::uint32_t client = 0;
+    std::uint32_t attempt = 0;
+    gateway::TimePoint firstStart = 0;
+    gateway::Request request;  // kept only when the group retries
+  };
+
+  gateway::TimePoint groupStop(const ClientGroup& g) const;
+  void startGroup(std::size_t g);
+  void scheduleReplay(std::size_t g, std::size_t index);
+  // Inline (defined in client_traffic.cc, its only user) so it folds into the arrival event,
+  // as it did when the whole run was one file.
+  inline void scheduleArrival(std::size_t g, gateway::TimePoint from, bool first = false);
+  std::uint32_t allocCall();
+  void newRequest(std::size_t g, std::uint32_t c);
+  void sendAttempt(std::uint32_t id);
+  void onClientResponse(std::uint32_t id, const gateway::Response& r);
+
+  const Scenario& scenario_;
+  SimEnv& env_;
+  gateway::Gateway& gateway_;
+  RunRecorder& recorder_;
+  std::vector<GroupState> groups_;
+  // Client calls live in a slab so callbacks capture an index, not a shared_ptr.
+  std::vector<ClientCall> calls_;
+  std::vector<std::uint32_t> freeCalls_;
+  std::uint64_t clientRequests_ = 0;
+  std::uint64_t gatewayRequests_ = 0;
+  std::uint64_t retries_ = 0;
+};
+
+}  // namespace gwsim
