@@ -44,9 +44,10 @@ TEST(BreakerInGateway, OpensThenAnswers503WithoutCallingUpstream) {
   Events events;
   h.gateway.setObserver(&events);
   const TimePoint t0 = h.clock.now();
+  const FaultRuleId outage = h.faults.add(FaultRule::refuse("pay"));
   for (int i = 1; i <= 3; ++i) {
     h.start(makeRequest("GET", fmt::format("/{}", i)));
-    h.transport.fail(UpstreamOutcome::kConnectError, "refused");
+    h.runDue();
   }
   EXPECT_EQ(events.transitions,
             std::vector<std::string>{fmt::format("closed->open @{} 3 consecutive failures (more than max_errors 2) (pay)", t0)});
@@ -59,10 +60,11 @@ TEST(BreakerInGateway, OpensThenAnswers503WithoutCallingUpstream) {
   EXPECT_EQ((*rejected)->headers.get("retry-after"), "6");
   EXPECT_EQ(body(**rejected)["error"]["code"], "circuit_open");
   EXPECT_EQ(body(**rejected)["error"]["message"], "service \"pay\" is failing: its circuit breaker is open");
-  EXPECT_EQ(h.transport.total, 3u);
+  EXPECT_EQ(h.faults.counters().calls, 3u);
   EXPECT_EQ(h.scheduler.pending(), 0u);
 
   // After open_ms the next request is the trial; its success closes the breaker.
+  h.faults.remove(outage);
   h.clock.set(t0 + seconds(10));
   auto trial = h.start(makeRequest("GET", "/5"));
   auto second = h.start(makeRequest("GET", "/6"));  // HALF_OPEN admits one trial only
@@ -110,11 +112,13 @@ TEST(BreakerInGateway, ARetryStoppedByTheBreakerReturnsTheLastFailure) {
 
 TEST(BreakerInGateway, StateSurvivesAReloadOfAnUnchangedService) {
   GatewayHarness h(breakerConfig());
+  const FaultRuleId outage = h.faults.add(FaultRule::abort("pay", 500));
   for (int i = 0; i < 3; ++i) {
     h.start(makeRequest("GET", "/"));
-    h.transport.respond(500);
+    h.runDue();
   }
   ASSERT_EQ(h.shared.runtime()->service(0).breaker->state(), BreakerState::kOpen);
+  h.faults.remove(outage);  // from here on a 503 can only be the breaker's
   h.gateway.reload(breakerConfig());
   EXPECT_EQ((*h.start(makeRequest("GET", "/")))->status, 503);
   // A changed breaker config starts fresh.
@@ -173,7 +177,12 @@ TEST(OutlierInGateway, EjectedInstanceIsSkippedThenReadmitted) {
 TEST(OutlierInGateway, MaxEjectionPercentKeepsTheRestServing) {
   GatewayHarness h(outlierConfig());
   // Every instance fails, but only 25% of 4 = 1 may be out at a time.
-  for (int i = 0; i < 40; ++i) roundTrip(h, {"a", "b", "c", "d"});
+  h.faults.add(FaultRule::abort("api", 500));
+  for (int i = 0; i < 40; ++i) {
+    h.start(makeRequest("GET", "/"));
+    h.runDue();
+  }
+  EXPECT_EQ(h.faults.counters().of(FaultKind::kAbort), 40u);
   EXPECT_EQ(h.shared.runtime()->service(0).outliers->ejectedCount(), 1u);
 }
 

@@ -1,6 +1,8 @@
 // Shared fixtures for the unit tests: config loading that fails the test loudly, a fake
 // upstream transport that records sends and lets the test complete them later, and a
-// Gateway wired to a manual clock and scheduler. Test-only; single-threaded.
+// Gateway wired to a manual clock and scheduler, its upstream a FaultInjectingTransport over
+// the fake (rules inject outages; without rules every send reaches the fake). Test-only;
+// single-threaded.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libgateway/config/config_loader.h"
+#include "libgateway/core/fault_injecting_transport.h"
 #include "libgateway/core/manual_time.h"
 #include "libgateway/pipeline/gateway.h"
 
@@ -78,14 +81,17 @@ class FakeTransport final : public UpstreamTransport {
   bool answersAtDeadline = false;  // what timesOutAtDeadline() declares
 };
 
-// A Gateway in frozen time: ManualClock at 1 s, ManualScheduler, FakeTransport, seeded Random.
+// A Gateway in frozen time: ManualClock at 1 s, ManualScheduler, FaultInjectingTransport over
+// a FakeTransport, seeded Random.
 class GatewayHarness {
  public:
   explicit GatewayHarness(std::shared_ptr<const Config> config, std::uint64_t seed = 42)
       : clock(seconds(1)),
         scheduler(clock),
         random(seed),
-        env{clock, scheduler, transport, random},
+        faultRandom(random.stream("faults")),
+        faults(transport, scheduler, clock, faultRandom),
+        env{clock, scheduler, faults, random},
         shared(std::move(config)),
         gateway(shared, env) {}
 
@@ -100,6 +106,9 @@ class GatewayHarness {
     return slot;
   }
 
+  // Fires the timers due now: injected faults answer through the scheduler, never inline.
+  std::size_t runDue() { return scheduler.runUntil(clock.now()); }
+
   std::int64_t instanceInFlight(std::size_t service, std::size_t instance) const {
     return shared.runtime()->service(service).inFlight->get(instance);
   }
@@ -108,6 +117,8 @@ class GatewayHarness {
   ManualScheduler scheduler;
   FakeTransport transport;
   Random random;
+  Random faultRandom;  // its own stream: a probability rule never moves the gateway's draws
+  FaultInjectingTransport faults;
   Env env;
   SharedState shared;
   Gateway gateway;
