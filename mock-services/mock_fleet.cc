@@ -17,8 +17,7 @@ std::unique_ptr<MockFleet> MockFleet::start(const MockConfig& config, net::Event
       const std::string& host = ic.host.empty() ? config.host : ic.host;
       const std::string address = host.find(':') == std::string::npos ? fmt::format("{}:{}", host, ic.port)
                                                                        : fmt::format("[{}]:{}", host, ic.port);
-      // The instance also paces the bodies of its slow_body answers.
-      auto server = net::HttpServer::bind(address, loop, {{&loop, instance.get(), instance.get()}}, limits, error);
+      auto server = net::HttpServer::bind(address, loop, {{&loop, instance.get()}}, limits, error);
       if (!server) {
         error = fmt::format("service {} instance {}: {}", service.name, ic.id, error);
         return nullptr;

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include <fmt/format.h>
 
 #include "mock-services/mock_fleet.h"
+#include "mock-services/paced_body.h"
 
 namespace gateway::mock {
 
@@ -36,23 +36,13 @@ void MockInstance::respond(net::ResponseSink& sink, const Request& request, Resp
   response.headers.set("X-Mock-Service", service_);
   response.headers.set("X-Mock-Instance", id_);
   response.headers.set("X-Mock-Target", request.target);
-  if (slowBody && !response.body.empty()) {
+  if (slowBody && !response.body.empty() && request.method != "HEAD") {
     ++slowBodies_;
     response.headers.set(kSlowBodyHeader,
                          fmt::format("bytes_per_s={}; slice_bytes={}", slowBody->bytesPerSecond, slowBody->slice()));
+    paceBody(response, *slowBody, fleet_.loop().scheduler(), fleet_.loop().clock());
   }
   sink.respond(std::move(response));
-}
-
-std::optional<net::BodyPacing> MockInstance::pacing(const Response& response) {
-  const std::string_view value = response.headers.get(kSlowBodyHeader);
-  if (value.empty()) return std::nullopt;
-  unsigned long long rate = 0, slice = 0;
-  // Our own header, written by respond() above.
-  if (std::sscanf(std::string(value).c_str(), "bytes_per_s=%llu; slice_bytes=%llu", &rate, &slice) != 2 || rate == 0) {
-    return std::nullopt;
-  }
-  return net::BodyPacing{rate, static_cast<std::size_t>(slice)};
 }
 
 void MockInstance::handle(Request request, net::ResponseSink sink) {

@@ -1,8 +1,8 @@
 // One mock service instance: an HttpHandler that serves the catalog's data through the
 // simulator's InstanceModel (workers, FIFO queue, 503 when full, sampled service times,
 // error share) driven by real timers, after applying the active faults and the request's
-// fault headers. Also answers /_faults, /_stats and /_health on its port. As its server's
-// BodyPacer it writes the bodies of slow_body answers in paced slices (the answer carries
+// fault headers. Also answers /_faults, /_stats and /_health on its port. A slow_body answer's
+// body streams in paced slices (paced_body.h; the answer carries
 // "X-Fault-Slow-Body: bytes_per_s=N; slice_bytes=S", which says so to the client too).
 // Runs on the fleet's loop thread; not thread-safe. The fleet outlives it.
 #pragma once
@@ -26,14 +26,12 @@ namespace gateway::mock {
 
 class MockFleet;
 
-class MockInstance final : public net::HttpHandler, public net::BodyPacer {
+class MockInstance final : public net::HttpHandler {
  public:
   MockInstance(MockFleet& fleet, const MockServiceConfig& service, const MockInstanceConfig& config, Random random);
 
   void handle(Request request, net::ResponseSink sink) override;
   bool acceptConnection() override;
-  // Paces an answer that carries X-Fault-Slow-Body.
-  std::optional<net::BodyPacing> pacing(const Response& response) override;
 
   const std::string& service() const { return service_; }
   const std::string& id() const { return id_; }

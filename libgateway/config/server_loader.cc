@@ -12,7 +12,7 @@ namespace {
 
 // The ranges are gatewayd's command-line ones, so a value moved from a flag into the file
 // means the same.
-constexpr std::int64_t kMaxBytes = 1 << 30;
+constexpr std::int64_t kMaxBytes = std::int64_t{1} << 40;  // bodies stream: the limits are totals, not buffers
 
 void loadAddress(JsonReader& r, std::string_view key, std::optional<std::string>& out) {
   auto a = r.string(key);

@@ -22,7 +22,7 @@ namespace gateway {
 class BodyStream {
  public:
   using Listener = std::function<void()>;
-  static constexpr std::size_t kDefaultCapacity = 64 * 1024;
+  static constexpr std::size_t kDefaultCapacity = 32 * 1024;
 
   // `length`: the whole body's size when known (Content-Length), for framing.
   explicit BodyStream(std::optional<std::uint64_t> length, std::size_t capacity = kDefaultCapacity);

@@ -14,6 +14,9 @@ struct HttpLimits {
   std::size_t maxHeaderBytes = 32 * 1024;   // all fields together: 431
   std::size_t maxHeaderFields = 100;        // more fields: 431
   std::size_t maxBodyBytes = 1024 * 1024;   // larger body: 413
+  // A request body longer than this (or of unknown length, once it passes this) is streamed
+  // to the upstream as it arrives instead of being held whole.
+  std::size_t streamBodiesAbove = 32 * 1024;
   std::size_t maxPipelined = 16;            // requests read ahead of their responses
   Duration headerTimeout = seconds(10);     // first byte to end of header: 408
   Duration bodyTimeout = seconds(30);       // end of header to end of body: 408

@@ -116,7 +116,7 @@ std::unique_ptr<HttpServer> HttpServer::bind(std::string_view address, EventLoop
     return nullptr;
   }
   for (const auto& w : workers) {
-    server->impl_->workers.push_back(std::make_shared<WorkerContext>(*w.loop, *w.handler, w.pacer, limits, server->stats_));
+    server->impl_->workers.push_back(std::make_shared<WorkerContext>(*w.loop, *w.handler, limits, server->stats_));
   }
   server->host_ = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
   server->port_ = acceptor.local_endpoint(ec).port();

@@ -1,12 +1,11 @@
 // The HTTP/1.1 server side (Beast advanced_server structure): one listener accepting on one
 // loop and spreading connections round-robin over worker loops, one session per connection
 // with keep-alive, bounded pipelining (answers go out in request order), header/body/idle/
-// write timeouts, and size limits answered with 413/414/431, bad framing with 400.
-// A worker may also pace response bodies (BodyPacer), for fault injection.
+// write timeouts, and size limits answered with 413/414/431, bad framing with 400. Long
+// bodies stream in both directions (Request/Response::stream) with backpressure.
 // Thread-safety: start/stopAccepting/drain/closeAll and the stats are thread-safe (they post
-// to the loops); the handlers run on their worker's loop. The loops and handlers (and pacers)
-// must outlive the server's connections: destroy the server only after every loop's run()
-// returned.
+// to the loops); the handlers run on their worker's loop. The loops and handlers must outlive
+// the server's connections: destroy the server only after every loop's run() returned.
 #pragma once
 
 #include <atomic>
@@ -36,30 +35,11 @@ struct ConnectionStats {
   void countRejection(int status);
 };
 
-// How one response's body goes out when it is paced (Toxiproxy's bandwidth and slicer
-// toxics): the head first, then slices of `sliceBytes`, each sent when the body so far has
-// taken bytes / bytesPerSecond since the head, so the whole body takes size / rate. Timers on
-// the worker's loop; nothing blocks. The write timeout applies to each slice, not the body.
-struct BodyPacing {
-  std::uint64_t bytesPerSecond = 0;
-  std::size_t sliceBytes = 1;
-};
-
-// Optional per worker: asked just before each response with a body is written whether to
-// pace it (mock-services' slow_body faults). Runs on the worker's loop.
-class BodyPacer {
- public:
-  virtual ~BodyPacer() = default;
-  // Pacing for `response`, or nullopt to write it at once.
-  virtual std::optional<BodyPacing> pacing(const Response& response) = 0;
-};
-
 class HttpServer {
  public:
   struct Worker {
     EventLoop* loop = nullptr;
     HttpHandler* handler = nullptr;
-    BodyPacer* pacer = nullptr;  // null: bodies go out at once
   };
 
   // Binds and listens on `address` ("host:port"; port 0 picks a free one) now; accepts on

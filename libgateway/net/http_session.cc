@@ -7,15 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <deque>
 #include <optional>
 #include <vector>
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <fmt/format.h>
 
 #include "libgateway/net/asio_context.h"
+#include "libgateway/net/body_sender.h"
 #include "libgateway/net/http_wire.h"
 #include "libgateway/net/request_parser.h"
 
@@ -32,15 +31,17 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 }  // namespace
 
-WorkerContext::WorkerContext(EventLoop& l, HttpHandler& h, BodyPacer* p, const HttpLimits& lim,
-                             std::shared_ptr<ConnectionStats> s)
-    : loop(l), io(ioContext(l)), poller(fdPoller(l)), handler(h), pacer(p), limits(lim), stats(std::move(s)) {}
+WorkerContext::WorkerContext(EventLoop& l, HttpHandler& h, const HttpLimits& lim, std::shared_ptr<ConnectionStats> s)
+    : loop(l), io(ioContext(l)), poller(fdPoller(l)), handler(h), limits(lim), stats(std::move(s)) {}
 
 // One client connection, on a raw non-blocking socket registered once with the loop's
 // edge-triggered FdPoller. Readiness is tracked here (NGINX's ready flags): reads happen only
 // when the socket may have data and stop at a short read, writes are sent at once and wait
 // for EPOLLOUT only when the socket is full. pump() is the single, non-reentrant driver:
 // read what is there, write the answers that are ready in order, parse and dispatch requests.
+// Bodies stream both ways: a long request body is handed to the handler as a BodyStream that
+// this session fills as bytes arrive (reading stops while the stream is full), and an answer
+// with a stream is written as its bytes come (chunked when its length is unknown).
 class Session final : public ServerConnection,
                       public Expirable,
                       public FdWatcher,
@@ -55,7 +56,7 @@ class Session final : public ServerConnection,
 
   ~Session() override {
     ctx_->sessions.erase(this);
-    if (!closed_) {
+    if (phase_ != Phase::kClosed) {
       ctx_->stats->active.fetch_sub(1, std::memory_order_relaxed);
       ctx_->poller.remove(fd_);
       ::close(fd_);
@@ -73,16 +74,15 @@ class Session final : public ServerConnection,
   }
 
   void onEvents(std::uint32_t events) override {
-    if (closed_) return;
+    if (phase_ == Phase::kClosed) return;
     if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peerFin_ = true;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) readReady_ = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) writeReady_ = true;
-    if (writeBlocked_ && writeReady_) continueWrite();
-    if (!closed_) pump();
+    pump();
   }
 
   void respond(std::uint64_t sequence, Response response) override {
-    if (closed_ || slots_.empty()) return;
+    if (phase_ == Phase::kClosed || slots_.empty()) return;
     const std::uint64_t front = slots_.front().sequence;
     if (sequence < front || sequence - front >= slots_.size()) return;
     Slot& slot = slots_[sequence - front];
@@ -93,7 +93,7 @@ class Session final : public ServerConnection,
   }
 
   void reset() override {
-    if (closed_) return;
+    if (phase_ == Phase::kClosed) return;
     const linger hard{1, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     close();
@@ -102,45 +102,72 @@ class Session final : public ServerConnection,
   // Graceful shutdown: finish what was asked, then close; idle connections close now.
   void drain() {
     draining_ = true;
-    if (closed_ || lingering_) return;
+    if (phase_ != Phase::kOpen) return;
     if (partialRequest()) return;  // it completes, is answered with Connection: close
     readStopped_ = true;
-    if (slots_.empty() && !writeBlocked_) close();
+    if (slots_.empty() && writing_ == Writing::kIdle) close();
   }
 
   void close() {
-    if (closed_) return;
-    closed_ = true;
-    if (pacingTimer_) ctx_->loop.scheduler().cancel(pacingTimer_);
-    pacingTimer_ = 0;
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
     ctx_->stats->active.fetch_sub(1, std::memory_order_relaxed);
     setDeadline(kNever);
     ctx_->poller.remove(fd_);
     ::close(fd_);
+    // An upload cut short fails its stream; answers being written let go of theirs.
+    if (auto upload = upload_.lock()) upload->fail("the client closed the connection mid-body");
+    upload_.reset();
+    sender_.reset();
     slots_.clear();
     // Events of this batch may still name us: let go of ourselves only afterwards.
     if (self_) ctx_->loop.post([self = std::move(self_)] {});
   }
 
  private:
+  enum class Phase { kOpen, kLingering, kClosed };
+  enum class Writing {
+    kIdle,     // nothing on the wire
+    kAnswer,   // the front answer is going out
+    kInterim,  // a 100 Continue is going out
+  };
+
   struct Slot {
     std::uint64_t sequence = 0;
     bool ready = false;
     bool head = false;        // answer to HEAD: no body on the wire
     bool keepAlive = true;    // false: the last answer on this connection
-    bool http10 = false;      // HTTP/1.0 keep-alive client: say so explicitly
+    bool http10 = false;      // HTTP/1.0 client
     Response response;
   };
 
+  bool closed() const { return phase_ == Phase::kClosed; }
   bool partialRequest() const { return parser_ && parser_->got_some(); }
+  bool uploadFull() const {
+    const auto upload = upload_.lock();
+    return upload && upload->room() == 0;
+  }
 
   bool wantRead() const {
-    if (closed_) return false;
-    if (lingering_) return true;
-    return !readStopped_ && !peerClosed_ && slots_.size() < ctx_->limits.maxPipelined && buffer_.size() < bufferCap();
+    if (closed()) return false;
+    if (phase_ == Phase::kLingering) return true;
+    return !readStopped_ && !peerClosed_ && slots_.size() < ctx_->limits.maxPipelined && buffer_.size() < bufferCap() &&
+           !uploadFull();
   }
 
   std::size_t bufferCap() const { return ctx_->limits.maxUrlBytes + ctx_->limits.maxHeaderBytes + 2048 + kReadChunk; }
+
+  // A pump from the loop, for callbacks (a stream's) that must not run one inline.
+  void schedulePump() {
+    if (pumpPosted_ || closed()) return;
+    pumpPosted_ = true;
+    ctx_->loop.post([weak = weak_from_this()] {
+      if (auto self = weak.lock()) {
+        self->pumpPosted_ = false;
+        if (!self->closed()) self->pump();
+      }
+    });
+  }
 
   void pump() {
     if (pumping_) {
@@ -153,13 +180,14 @@ class Session final : public ServerConnection,
       do {
         repump_ = false;
         if (readReady_ && wantRead()) readAvailable();
-        if (closed_) break;
+        if (closed()) break;
         writeReady();
-        if (closed_ || lingering_) break;
+        if (phase_ != Phase::kOpen) break;
         parseBuffered();
-      } while (repump_ && !closed_);
-      if (closed_) break;
-      if (!lingering_ && !writeBlocked_ && slots_.empty() && (peerClosed_ || (readStopped_ && !partialRequest()))) {
+      } while (repump_ && !closed());
+      if (closed()) break;
+      if (phase_ == Phase::kOpen && writing_ == Writing::kIdle && slots_.empty() &&
+          (peerClosed_ || (readStopped_ && !partialRequest()))) {
         // Nothing left to answer and nothing more will be read.
         if (peerClosed_) {
           close();
@@ -176,12 +204,14 @@ class Session final : public ServerConnection,
   // Reads until the socket is drained (a short read or EAGAIN), a bound is hit, or EOF.
   void readAvailable() {
     for (int round = 0; round < 4; ++round) {
-      if (!lingering_ && buffer_.size() >= bufferCap()) return;  // still ready: resumed later
+      if (phase_ != Phase::kLingering && (buffer_.size() >= bufferCap() || uploadFull())) return;  // resumed later
       const RecvStep step = recvInto(fd_, buffer_, kReadChunk, peerFin_);
       if (step == RecvStep::kMore || step == RecvStep::kDrained) {
-        if (lingering_ || readStopped_) {
+        if (phase_ == Phase::kLingering || readStopped_) {
           buffer_.consume(buffer_.size());  // after our final answer: nothing more is served
-          if (lingering_) setDeadline(std::min(lingerUntil_, ctx_->loop.sweep().coarseNow() + kLingerQuiet));
+          if (phase_ == Phase::kLingering) setDeadline(std::min(lingerUntil_, ctx_->loop.sweep().coarseNow() + kLingerQuiet));
+        } else if (parser_ && parser_->streaming()) {
+          uploadProgress_ = ctx_->loop.sweep().coarseNow();
         }
         if (step == RecvStep::kMore) continue;
       }
@@ -191,80 +221,109 @@ class Session final : public ServerConnection,
       return;  // drained, or nothing to read
     }
     // Still readable after a few rounds: come back after the other sockets had their turn.
-    ctx_->loop.post([self = shared_from_this()] {
-      if (!self->closed_) self->pump();
-    });
+    schedulePump();
   }
 
   void onEof() {
-    if (lingering_) return close();
+    if (phase_ == Phase::kLingering) return close();
     // The client half-closed: what it sent is still parsed and answered, then we close.
     peerClosed_ = true;
   }
 
-  // Parses as many complete requests as the buffer and the pipelining bound allow.
+  // Parses as many complete requests as the buffer, the pipelining bound and an upload's
+  // stream allow.
   void parseBuffered() {
-    while (!closed_ && !readStopped_ && buffer_.size() > 0 && slots_.size() < ctx_->limits.maxPipelined) {
+    while (!closed() && !readStopped_ && buffer_.size() > 0 && (parser_ || slots_.size() < ctx_->limits.maxPipelined)) {
       if (!parser_) {
         parser_.emplace(ctx_->limits);
         requestStart_ = ctx_->loop.sweep().coarseNow();
         continueSent_ = false;
       }
+      std::shared_ptr<BodyStream> upload;
+      if (parser_->streaming()) {
+        upload = upload_.lock();
+        if (upload && upload->room() == 0) break;  // the upstream has not taken what it was given
+        parser_->streamBody(upload.get());         // null: the reader went away, the rest is dropped
+      }
       const char* data = static_cast<const char*>(buffer_.data().data());
       const std::string_view bytes(data, buffer_.size());
-      if (!parser_->is_header_done() && hasObsFold(bytes)) {
+      if (!parser_->is_header_done() && RequestParser::hasObsFold(bytes)) {
         return reject({400, "bad_field", "obsolete line folding in the header is not accepted"});
       }
       error_code ec;
       const std::size_t used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
-      if (ec == http::error::need_more) break;
-      if (ec) return reject(failureFor(ec, bytes));
+      if (ec && ec != http::error::need_more) return reject(parser_->failure(ec, bytes));
       if (parser_->is_done()) {
-        dispatch();
+        if (parser_->streaming()) finishUpload();
+        else dispatch();
         continue;
       }
-      if (parser_->is_header_done() && parser_->expectsContinue() && !continueSent_) sendContinue();
-      if (used == 0) break;
+      if (parser_->is_header_done()) {
+        if (parser_->expectsContinue() && !continueSent_) sendContinue();
+        if (!parser_->streaming() && longBody()) startUpload();
+      }
+      if (ec == http::error::need_more || used == 0) break;
     }
-    if (!closed_ && !readStopped_ && parser_ && !parser_->is_header_done() &&
+    if (!closed() && !readStopped_ && parser_ && !parser_->is_header_done() &&
         buffer_.size() > ctx_->limits.maxUrlBytes + ctx_->limits.maxHeaderBytes + 2048) {
-      reject(failureFor(http::error::header_limit, {static_cast<const char*>(buffer_.data().data()), buffer_.size()}));
+      const std::string_view bytes(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      reject(parser_->failure(http::error::header_limit, bytes));
     }
     // The client closed in the middle of a request: it can never complete.
-    if (!closed_ && peerClosed_ && partialRequest() && slots_.size() < ctx_->limits.maxPipelined) close();
+    if (!closed() && peerClosed_ && partialRequest() && slots_.size() < ctx_->limits.maxPipelined) close();
   }
 
-  static bool hasObsFold(std::string_view bytes) {
-    const auto end = bytes.find("\r\n\r\n");
-    const std::string_view head = end == std::string_view::npos ? bytes : bytes.substr(0, end + 2);
-    return head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos;
+  // A body too long to hold: declared longer than the streaming threshold, or of unknown
+  // length and already past it.
+  bool longBody() const {
+    const std::size_t above = ctx_->limits.streamBodiesAbove;
+    if (const auto length = parser_->content_length()) return *length > above;
+    return parser_->chunked() && parser_->request().body.size() > above;
   }
 
-  RequestFailure failureFor(const error_code& ec, std::string_view bytes) const {
-    RequestFailure f = parser_->failure(ec);
-    if (ec == http::error::header_limit && f.status == 431) {
-      // Beast stops at its header limit before seeing the request line end: a target that
-      // long is a 414, not a 431.
-      const auto eol = bytes.find("\r\n");
-      if (eol == std::string_view::npos || eol > ctx_->limits.maxUrlBytes + 16) {
-        f = {414, "uri_too_long", fmt::format("the request target exceeds {} bytes", ctx_->limits.maxUrlBytes)};
-      }
-    }
-    return f;
+  // Hands the request to the handler now, with its body as a stream this session fills.
+  void startUpload() {
+    std::optional<std::uint64_t> length;
+    if (const auto l = parser_->content_length()) length = *l;
+    auto stream = std::make_shared<BodyStream>(length);
+    Request& request = parser_->request();
+    stream->write(request.body);
+    request.body = std::string();
+    parser_->streamBody(stream.get());
+    stream->onWritable([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->schedulePump();
+    });
+    // The reader went away (a local answer, a failed upstream): read on and drop the rest.
+    stream->onAbandoned([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->schedulePump();
+    });
+    upload_ = stream;
+    uploadSequence_ = nextSequence_;
+    uploadProgress_ = ctx_->loop.sweep().coarseNow();
+    request.stream = std::move(stream);
+    dispatch();
+  }
+
+  void finishUpload() {
+    if (auto upload = upload_.lock()) upload->end();
+    upload_.reset();
+    parser_.reset();
+    if (stopAfterUpload_) readStopped_ = true;
   }
 
   void dispatch() {
+    const bool streaming = parser_->streaming();
     Request request = std::move(parser_->request());
     const bool keepAlive = parser_->keep_alive() && !draining_;
     const bool http10 = parser_->version() == 10;
-    parser_.reset();
-    if (!keepAlive) readStopped_ = true;
+    if (!streaming) parser_.reset();  // an upload's parser goes on with the body
+    if (!keepAlive) (streaming ? stopAfterUpload_ : readStopped_) = true;
     Slot& slot = slots_.emplace_back();
     slot.sequence = nextSequence_++;
     slot.head = request.method == "HEAD";
     slot.keepAlive = keepAlive;
-    slot.http10 = http10 && keepAlive;
+    slot.http10 = http10;
     const std::uint64_t sequence = slot.sequence;
     request.clientAddress = clientAddress_;
     ctx_->stats->requests.fetch_add(1, std::memory_order_relaxed);
@@ -274,8 +333,25 @@ class Session final : public ServerConnection,
   void reject(RequestFailure failure) {
     ctx_->stats->countRejection(failure.status);
     ctx_->handler.onRejected(failure, clientAddress_);
+    const bool uploading = parser_ && parser_->streaming();
     parser_.reset();
     readStopped_ = true;
+    if (uploading) {
+      // The request was already handed on: its stream fails, and its own slot answers with
+      // the refusal unless an answer is there already; the connection ends after it.
+      if (auto upload = upload_.lock()) upload->fail(failure.message);
+      upload_.reset();
+      for (Slot& s : slots_) {
+        if (s.sequence != uploadSequence_) continue;
+        s.keepAlive = false;
+        if (!s.ready) {
+          s.response = errorResponse(failure.status, failure.code, failure.message);
+          s.ready = true;
+        }
+      }
+      repump_ = true;
+      return;
+    }
     Slot& slot = slots_.emplace_back();
     slot.sequence = nextSequence_++;
     slot.ready = true;
@@ -287,124 +363,82 @@ class Session final : public ServerConnection,
   void sendContinue() {
     continueSent_ = true;
     // Interim answers may only go out when nothing else is on the wire before them.
-    if (writeBlocked_ || !slots_.empty()) return;
-    head_.assign(kContinue);
-    outBody_ = {};
-    outOffset_ = 0;
-    continueWrite_ = true;
-    writeBlocked_ = true;
-    continueWrite();
+    if (writing_ != Writing::kIdle || !slots_.empty()) return;
+    sender_.begin(kContinue, std::string_view());
+    writing_ = Writing::kInterim;
+    repump_ = true;
   }
 
-  // Sends the pending output (head_ + outBody_ from outOffset_). Returns true when all of it
-  // went out; false when the socket is full (writeBlocked_ stays set) or was closed.
-  bool flushOutput() {
-    while (true) {
-      const long n = sendHeadAndBody(fd_, head_, outBody_, outOffset_);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          writeReady_ = false;
-          return false;
-        }
-        close();
-        return false;
-      }
-      outOffset_ += static_cast<std::size_t>(n);
-      if (outOffset_ == head_.size() + outBody_.size()) return true;
-      writeReady_ = false;  // a short write: the socket buffer is full
-      return false;
-    }
-  }
-
-  // Writes the answers that are ready, in order, as far as the socket takes them.
+  // Writes what is ready, in order, as far as the socket (and a streamed body) allows.
   void writeReady() {
-    while (!writeBlocked_ && !closed_ && !lingering_ && !slots_.empty() && slots_.front().ready) {
-      Slot& slot = slots_.front();
-      const bool last = !slot.keepAlive || (draining_ && slots_.size() == 1 && !partialRequest());
-      head_.clear();
-      writeResponseHead(head_, slot.response, {slot.head, last, slot.http10 && !last});
-      outBody_ = responseHasNoBody(slot.response.status, slot.head) ? std::string_view() : std::string_view(slot.response.body);
-      outOffset_ = 0;
-      if (ctx_->pacer && !outBody_.empty()) startPacing(slot.response);
-      closeAfterWrite_ = last;
-      writeBlocked_ = true;
-      if (!writeReady_ || !flushOutput()) {
-        if (!closed_) setDeadline(ctx_->loop.sweep().coarseNow() + ctx_->limits.writeTimeout);
-        return;
+    while (!closed() && phase_ == Phase::kOpen) {
+      if (writing_ == Writing::kIdle) {
+        if (slots_.empty() || !slots_.front().ready) return;
+        beginAnswer(slots_.front());
       }
-      if (!outputSent()) return;  // a paced body goes on from its timer
-      if (last) return finishConnection();
+      if (!writeReady_) return blocked();
+      switch (sender_.send(fd_)) {
+        case BodySender::Progress::kDone:
+          if (writing_ == Writing::kInterim) {
+            writing_ = Writing::kIdle;
+            continue;
+          }
+          writing_ = Writing::kIdle;
+          slots_.pop_front();
+          if (closeAfterWrite_) return finishConnection();
+          continue;
+        case BodySender::Progress::kBlocked:
+          writeReady_ = false;
+          return blocked();
+        case BodySender::Progress::kStarved:
+          setDeadline(kNever);  // the upstream side times a stalled body out
+          return;
+        case BodySender::Progress::kStreamFailed:
+          return reset();  // the head is out: only a reset tells the client the body was cut
+        case BodySender::Progress::kSocketError:
+          return close();
+      }
     }
   }
 
-  // Asks the pacer about the front answer; when paced, only its head goes out now.
-  void startPacing(const Response& response) {
-    auto pacing = ctx_->pacer->pacing(response);
-    if (!pacing || pacing->bytesPerSecond == 0) return;
-    pacing_ = *pacing;
-    pacing_->sliceBytes = std::max<std::size_t>(1, pacing_->sliceBytes);
-    pacedBody_ = outBody_;
-    pacedSent_ = 0;
-    pacingStart_ = ctx_->loop.clock().now();
-    outBody_ = {};
-  }
-
-  // The pending output went out. True when the front answer is complete (it is popped);
-  // false while a paced body still has slices to send (the next one is scheduled).
-  bool outputSent() {
-    if (pacing_ && pacedSent_ < pacedBody_.size()) {
-      const std::uint64_t upTo = pacedSent_ + std::min(pacing_->sliceBytes, pacedBody_.size() - pacedSent_);
-      // Measured from the head, so late timers do not add up over the slices.
-      const auto at = pacingStart_ + static_cast<Duration>((upTo * 1'000'000 + pacing_->bytesPerSecond - 1) /
-                                                           pacing_->bytesPerSecond);
-      setDeadline(kNever);  // waiting for our own timer, not for the client
-      pacingTimer_ = ctx_->loop.scheduler().schedule(at, [weak = weak_from_this()] {
-        if (auto self = weak.lock()) self->sendSlice();
-      });
-      return false;
-    }
-    pacing_.reset();
-    pacedBody_ = {};
-    writeBlocked_ = false;
-    slots_.pop_front();
-    return true;
-  }
-
-  // The pacing timer fired: the next slice of the front answer's body.
-  void sendSlice() {
-    pacingTimer_ = 0;
-    if (closed_ || !pacing_) return;
-    const std::size_t slice = std::min(pacing_->sliceBytes, pacedBody_.size() - pacedSent_);
+  void beginAnswer(Slot& slot) {
+    Response& response = slot.response;
+    const bool noBody = responseHasNoBody(response.status, slot.head);
+    if (noBody && response.stream) response.stream.reset();  // the reader lets go: its upstream is closed
+    const bool unknownLength = response.stream && !response.stream->length();
+    // A streamed body of unknown length is chunked, or, for an HTTP/1.0 client, ends with the connection.
+    const bool last = !slot.keepAlive || (unknownLength && slot.http10) ||
+                      (draining_ && slots_.size() == 1 && !partialRequest());
     head_.clear();
-    outBody_ = pacedBody_.substr(pacedSent_, slice);
-    outOffset_ = 0;
-    pacedSent_ += slice;
-    if (!writeReady_ || !flushOutput()) {
-      if (!closed_) setDeadline(ctx_->loop.sweep().coarseNow() + ctx_->limits.writeTimeout);
-      return;  // continueWrite() finishes the slice when the socket drains
+    writeResponseHead(head_, response, {slot.head, last, slot.http10 && !last, unknownLength && !slot.http10});
+    if (noBody) {
+      sender_.beginHeadOnly(head_);
+    } else if (response.stream) {
+      response.stream->onReadable([weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->schedulePump();
+      });
+      sender_.begin(head_, response.stream, unknownLength && !slot.http10);
+    } else {
+      sender_.begin(head_, response.body);
     }
-    if (outputSent() && closeAfterWrite_) finishConnection();
-    if (!closed_) pump();  // later answers, reads held back by the pipelining bound
+    closeAfterWrite_ = last;
+    writing_ = Writing::kAnswer;
   }
 
-  // The socket became writable again: finish the blocked answer.
-  void continueWrite() {
-    if (!flushOutput()) return;
-    if (continueWrite_) {
-      writeBlocked_ = false;
-      continueWrite_ = false;
-      return;
-    }
-    if (outputSent() && closeAfterWrite_) finishConnection();
+  void blocked() {
+    // The client is not reading: the write timeout applies.
+    setDeadline(ctx_->loop.sweep().coarseNow() + ctx_->limits.writeTimeout);
   }
 
   // After the final answer: half-close, then read and drop what the client still sends
   // (lingering close), so a client mid-upload gets our answer rather than a reset.
   void finishConnection() {
-    if (closed_ || lingering_) return;
+    if (phase_ != Phase::kOpen) return;
     if (peerClosed_) return close();
     if (::shutdown(fd_, SHUT_WR) != 0) return close();
-    lingering_ = true;
+    if (auto upload = upload_.lock()) upload->fail("the gateway answered before the body was read");
+    upload_.reset();
+    phase_ = Phase::kLingering;
     readStopped_ = true;
     const TimePoint now = ctx_->loop.sweep().coarseNow();
     lingerUntil_ = now + ctx_->limits.lingerTimeout;
@@ -413,18 +447,26 @@ class Session final : public ServerConnection,
   }
 
   void updateDeadline() {
-    if (closed_ || lingering_ || writeBlocked_) return;  // the write deadline is set when the write blocked
+    // A write in progress set its own deadline (or none, while a stream has nothing yet).
+    if (phase_ != Phase::kOpen || writing_ != Writing::kIdle) return;
     // Deadlines are checked by the sweep at its period: its coarse time is precise enough.
     const TimePoint now = ctx_->loop.sweep().coarseNow();
-    const HttpLimits& l = ctx_->limits;  // the write deadline is set when the write blocked
-    if (partialRequest()) setDeadline(requestStart_ + (parser_->is_header_done() ? l.headerTimeout + l.bodyTimeout : l.headerTimeout));
-    else if (!slots_.empty()) setDeadline(kNever);  // waiting for answers; routes have deadlines
-    else setDeadline(now + l.idleTimeout);
+    const HttpLimits& l = ctx_->limits;
+    if (parser_ && parser_->streaming()) {
+      // An upload is timed by its progress; while its stream is full the upstream sets the pace.
+      setDeadline(uploadFull() ? kNever : uploadProgress_ + l.bodyTimeout);
+    } else if (partialRequest()) {
+      setDeadline(requestStart_ + (parser_->is_header_done() ? l.headerTimeout + l.bodyTimeout : l.headerTimeout));
+    } else if (!slots_.empty()) {
+      setDeadline(kNever);  // waiting for answers; routes have deadlines
+    } else {
+      setDeadline(now + l.idleTimeout);
+    }
   }
 
   void onExpired() override {
-    if (closed_) return;
-    if (lingering_ || writeBlocked_ || !partialRequest()) return close();
+    if (closed()) return;
+    if (phase_ == Phase::kLingering || writing_ != Writing::kIdle || !partialRequest()) return close();
     reject({408, "request_timeout", "the request did not arrive in time"});
     pump();
   }
@@ -436,31 +478,29 @@ class Session final : public ServerConnection,
   std::optional<RequestParser> parser_;
   std::deque<Slot> slots_;
   std::uint64_t nextSequence_ = 0;
-  std::string head_;           // the head being written (or the interim 100 Continue)
-  std::string_view outBody_;   // the body being written: the front slot's
-  std::size_t outOffset_ = 0;  // bytes of head_ + outBody_ already sent
-  std::optional<BodyPacing> pacing_;  // the front answer's body is paced
-  std::string_view pacedBody_;        // all of it (the front slot's)
-  std::size_t pacedSent_ = 0;         // bytes of it handed to outBody_ so far
-  TimePoint pacingStart_ = 0;         // when its head went out
-  TimerId pacingTimer_ = 0;
+  std::string head_;             // the head of the answer being written
+  BodySender sender_;            // what is on its way to the client
+  std::weak_ptr<BodyStream> upload_;  // the request body being streamed to the handler
+  std::uint64_t uploadSequence_ = 0;  // its slot
+  TimePoint uploadProgress_ = 0;      // when bytes of it last arrived
   std::string clientAddress_;
   TimePoint requestStart_ = 0;
   TimePoint lingerUntil_ = 0;
+  Phase phase_ = Phase::kOpen;
+  Writing writing_ = Writing::kIdle;
+  // Socket readiness (edge-triggered): what epoll last said, until a read or write says otherwise.
   bool readReady_ = false;
   bool writeReady_ = true;
   bool peerFin_ = false;
-  bool writeBlocked_ = false;
   bool pumping_ = false;
   bool repump_ = false;
-  bool readStopped_ = false;
-  bool peerClosed_ = false;
+  bool pumpPosted_ = false;
+  bool readStopped_ = false;  // no more requests are read (the last was answered or refused)
+  bool peerClosed_ = false;   // the client half-closed
   bool closeAfterWrite_ = false;
   bool continueSent_ = false;
-  bool continueWrite_ = false;
-  bool lingering_ = false;
+  bool stopAfterUpload_ = false;  // the upload's request was the connection's last
   bool draining_ = false;
-  bool closed_ = false;
 };
 
 void startSession(const std::shared_ptr<WorkerContext>& ctx, int fd, std::string clientAddress) {

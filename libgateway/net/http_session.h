@@ -1,7 +1,7 @@
 // One client connection of an HttpServer (Session, in http_session.cc: keep-alive, bounded
-// pipelining, timeouts, limits, paced bodies) and what the sessions of one worker share.
-// Used by http_server.cc only. Runs on the worker's loop thread; a WorkerContext lives as
-// long as the last of its sessions.
+// pipelining, timeouts, limits, streamed bodies in both directions) and what the sessions of
+// one worker share. Used by http_server.cc only. Runs on the worker's loop thread; a
+// WorkerContext lives as long as the last of its sessions.
 #pragma once
 
 #include <memory>
@@ -20,12 +20,11 @@ namespace gateway::net {
 class Session;
 
 struct WorkerContext {
-  WorkerContext(EventLoop& l, HttpHandler& h, BodyPacer* p, const HttpLimits& lim, std::shared_ptr<ConnectionStats> s);
+  WorkerContext(EventLoop& l, HttpHandler& h, const HttpLimits& lim, std::shared_ptr<ConnectionStats> s);
   EventLoop& loop;
   boost::asio::io_context& io;
   FdPoller& poller;
   HttpHandler& handler;
-  BodyPacer* pacer;  // may be null
   HttpLimits limits;
   std::shared_ptr<ConnectionStats> stats;
   std::unordered_set<Session*> sessions;

@@ -115,10 +115,16 @@ void writeResponseHead(std::string& out, const Response& response, const Respons
         appendNumber(out, response.body.size());
         out.append("\r\n", 2);
       }
-    } else {
+    } else if (!response.stream) {
       out.append("Content-Length: ", 16);
       appendNumber(out, response.body.size());
       out.append("\r\n", 2);
+    } else if (const auto length = response.stream->length()) {
+      out.append("Content-Length: ", 16);
+      appendNumber(out, *length);
+      out.append("\r\n", 2);
+    } else if (framing.chunked) {
+      out.append("Transfer-Encoding: chunked\r\n", 28);
     }
   }
   if (framing.close) out.append("Connection: close\r\n", 19);
@@ -138,7 +144,15 @@ void writeRequestHead(std::string& out, const Request& request, std::string_view
     appendField(out, f.name, f.value);
   }
   if (!hasHost) appendField(out, "Host", defaultHost);
-  if (!request.body.empty() || bodyMethod(request.method)) {
+  if (request.stream) {
+    if (const auto length = request.stream->length()) {
+      out.append("Content-Length: ", 16);
+      appendNumber(out, *length);
+      out.append("\r\n", 2);
+    } else {
+      out.append("Transfer-Encoding: chunked\r\n", 28);
+    }
+  } else if (!request.body.empty() || bodyMethod(request.method)) {
     out.append("Content-Length: ", 16);
     appendNumber(out, request.body.size());
     out.append("\r\n", 2);

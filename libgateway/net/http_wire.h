@@ -19,17 +19,21 @@ struct ResponseFraming {
   bool headRequest = false;    // a response to HEAD: framing fields, no body
   bool close = false;          // "Connection: close", the connection ends after it
   bool keepAliveHttp10 = false;  // an HTTP/1.0 client asked for keep-alive
+  bool chunked = false;        // a streamed body of unknown length, sent chunked
 };
 
-// Appends the response head (status line, fields, Date if missing, Content-Length unless the
-// status forbids a body, Connection). Framing fields in `response` are replaced by ours.
+// Appends the response head (status line, fields, Date if missing, the body's framing unless
+// the status forbids a body, Connection). Framing fields in `response` are replaced by ours:
+// Content-Length of the whole body or of a stream that knows its length, else (`chunked`)
+// Transfer-Encoding: chunked, else nothing (the body ends when the connection closes).
 void writeResponseHead(std::string& out, const Response& response, const ResponseFraming& framing);
 
 // True when a response with this status to this request carries no body (1xx, 204, 304, HEAD).
 bool responseHasNoBody(int status, bool headRequest);
 
 // Appends an HTTP/1.1 request head for an upstream: Host is kept (or set to `defaultHost`),
-// Content-Length framed from the body, and Expect dropped (the body is already here).
+// Content-Length framed from the body (or a streamed body's known length; chunked when it is
+// unknown), and Expect dropped (the gateway has already accepted the body).
 void writeRequestHead(std::string& out, const Request& request, std::string_view defaultHost);
 
 // The current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), recomputed at most

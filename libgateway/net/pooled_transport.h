@@ -4,8 +4,11 @@
 // beyond wait in FIFO order until a connection frees or their deadline passes. A reused
 // connection that the upstream had closed is retried once on a fresh one when the request is
 // replayable (idempotent method or Idempotency-Key), as Go's http.Transport does.
+// Bodies stream both ways: a request whose body is a BodyStream is sent as the bytes come, and
+// a response body longer than streamResponsesAbove is handed over as a BodyStream as soon as
+// its head has arrived, read from the socket only while the stream has room (backpressure).
 // Not thread-safe: one PooledTransport per worker loop, used on that loop's thread; the loop
-// must outlive it. Responses are buffered whole within maxResponseBodyBytes.
+// must outlive it. The connection internals are in upstream_connection.h.
 #pragma once
 
 #include <atomic>
@@ -24,8 +27,10 @@ struct UpstreamOptions {
   std::size_t maxIdlePerInstance = 128;         // kept open between requests, per worker
   std::size_t maxWaitingPerInstance = 4096;     // requests queued for a connection
   Duration idleTimeout = seconds(30);           // an idle pooled connection closes after this
-  std::size_t maxResponseBodyBytes = 8 * 1024 * 1024;
+  std::size_t maxResponseBodyBytes = 8 * 1024 * 1024;  // 502 (or a cut stream) above
   std::size_t maxResponseHeaderBytes = 64 * 1024;
+  std::size_t streamResponsesAbove = 32 * 1024;  // longer bodies are streamed, not held whole
+  Duration bodyIdleTimeout = seconds(60);       // a streamed body stalled this long is cut
 };
 
 // Counters across the transports of a process (relaxed atomics; the admin API reads them).

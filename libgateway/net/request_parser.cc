@@ -76,6 +76,25 @@ RequestFailure RequestParser::failure(const error_code& ec) const {
   return {400, "bad_request", fmt::format("malformed request: {}", ec.message())};
 }
 
+RequestFailure RequestParser::failure(const error_code& ec, std::string_view bytes) const {
+  RequestFailure f = failure(ec);
+  if (ec == http::error::header_limit && f.status == 431) {
+    // Beast stops at its header limit before seeing the request line end: a target that
+    // long is a 414, not a 431.
+    const auto eol = bytes.find("\r\n");
+    if (eol == std::string_view::npos || eol > limits_.maxUrlBytes + 16) {
+      f = {414, "uri_too_long", fmt::format("the request target exceeds {} bytes", limits_.maxUrlBytes)};
+    }
+  }
+  return f;
+}
+
+bool RequestParser::hasObsFold(std::string_view bytes) {
+  const auto end = bytes.find("\r\n\r\n");
+  const std::string_view head = end == std::string_view::npos ? bytes : bytes.substr(0, end + 2);
+  return head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos;
+}
+
 void RequestParser::on_request_impl(http::verb, boost::beast::string_view methodText,
                                     boost::beast::string_view target, int version, error_code& ec) {
   if (target.size() > limits_.maxUrlBytes) {
@@ -157,19 +176,23 @@ void RequestParser::on_header_impl(error_code& ec) {
 }
 
 void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {
-  if (length) request_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, limits_.maxBodyBytes)));
+  // Up to the size at which the session streams instead.
+  if (length) request_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, limits_.streamBodiesAbove)));
 }
 
 std::size_t RequestParser::on_body_impl(boost::beast::string_view body, error_code&) {
-  request_.body.append(body.data(), body.size());
+  if (streaming_) {
+    if (sink_) sink_->write(std::string_view(body.data(), body.size()));
+  } else {
+    request_.body.append(body.data(), body.size());
+  }
   return body.size();
 }
 
 void RequestParser::on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code&) {}
 
-std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code&) {
-  request_.body.append(body.data(), body.size());
-  return body.size();
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code& ec) {
+  return on_body_impl(body, ec);
 }
 
 void RequestParser::on_finish_impl(error_code&) {}

@@ -2,7 +2,8 @@
 // on Beast's basic_parser, adding what a proxy must enforce beyond it: URL length (414),
 // total header size and count (431), Transfer-Encoding other than exactly "chunked", a
 // missing or repeated Host (400), and trailers that never reach the request. Beast itself
-// rejects Content-Length with Transfer-Encoding, conflicting lengths and bad chunks.
+// rejects Content-Length with Transfer-Encoding, conflicting lengths and bad chunks. The body
+// goes to Request::body, or, once the session streams it, to a BodyStream (streamBody).
 // One parser per request; not thread-safe. Net-internal (includes Beast).
 #pragma once
 
@@ -11,6 +12,7 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 
+#include "libgateway/http/body_stream.h"
 #include "libgateway/http/message.h"
 #include "libgateway/net/http_limits.h"
 
@@ -21,10 +23,23 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   explicit RequestParser(const HttpLimits& limits);
 
   Request& request() { return request_; }
+  const Request& request() const { return request_; }
   int version() const { return version_; }
   bool expectsContinue() const { return expectContinue_; }
   // The HTTP answer for an error put() returned.
   RequestFailure failure(const boost::system::error_code& ec) const;
+  // failure(ec), with Beast's header limit told apart: a request line longer than the URL
+  // limit is a 414, not a 431. `bytes`: what was buffered when put() failed.
+  RequestFailure failure(const boost::system::error_code& ec, std::string_view bytes) const;
+  // Obsolete line folding (RFC 9112 5.2) in the head at the start of `bytes`: refused (400).
+  static bool hasObsFold(std::string_view bytes);
+  // From now on body bytes go to `sink` instead of request().body; null drops them (the reader
+  // went away). Set before every put() while streaming.
+  void streamBody(BodyStream* sink) {
+    streaming_ = true;
+    sink_ = sink;
+  }
+  bool streaming() const { return streaming_; }
 
  private:
   void reject(int status, std::string code, std::string message, boost::system::error_code& ec);
@@ -55,6 +70,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::string absoluteHost_;  // authority of an absolute-form target
   RequestFailure custom_;
   bool hasCustom_ = false;
+  bool streaming_ = false;
+  BodyStream* sink_ = nullptr;
 };
 
 }  // namespace gateway::net

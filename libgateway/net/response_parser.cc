@@ -57,24 +57,30 @@ void ResponseParser::on_field_impl(http::field name, boost::beast::string_view n
 void ResponseParser::on_header_impl(error_code&) { headerDone_ = true; }
 
 void ResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {
-  if (length) response_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, maxBodyBytes_)));
+  // A long body is streamed: reserve only what is held whole.
+  constexpr std::uint64_t kReserveAtMost = 32 * 1024;
+  if (length) response_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, kReserveAtMost)));
 }
 
 std::size_t ResponseParser::on_body_impl(boost::beast::string_view body, error_code& ec) {
   // Bodies read until close have no length for Beast to check up front.
-  if (response_.body.size() + body.size() > maxBodyBytes_) {
+  if (bodyBytes_ + body.size() > maxBodyBytes_) {
     ec = http::error::body_limit;
     return 0;
   }
-  response_.body.append(body.data(), body.size());
+  bodyBytes_ += body.size();
+  if (streaming_) {
+    if (sink_) sink_->write(std::string_view(body.data(), body.size()));
+  } else {
+    response_.body.append(body.data(), body.size());
+  }
   return body.size();
 }
 
 void ResponseParser::on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code&) {}
 
-std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code&) {
-  response_.body.append(body.data(), body.size());
-  return body.size();
+std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code& ec) {
+  return on_body_impl(body, ec);
 }
 
 void ResponseParser::on_finish_impl(error_code&) {}

@@ -1,6 +1,7 @@
 // Parses one upstream HTTP/1.1 response straight into a gateway::Response on Beast's
-// basic_parser: Content-Length, chunked (buffered whole, within the body limit) or
-// read-until-close bodies; trailers are dropped. One parser per response; not thread-safe.
+// basic_parser: Content-Length, chunked or read-until-close bodies, within the body limit;
+// trailers are dropped. The body goes to Response::body, or, once the connection streams it,
+// to a BodyStream (streamBody). One parser per response; not thread-safe.
 // Net-internal (includes Beast).
 #pragma once
 
@@ -8,6 +9,7 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 
+#include "libgateway/http/body_stream.h"
 #include "libgateway/http/message.h"
 
 namespace gateway::net {
@@ -18,7 +20,14 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
   ResponseParser(std::size_t maxBodyBytes, std::size_t maxHeaderBytes, bool forHead);
 
   Response& response() { return response_; }
+  const Response& response() const { return response_; }
   int version() const { return version_; }
+  // As RequestParser::streamBody.
+  void streamBody(BodyStream* sink) {
+    streaming_ = true;
+    sink_ = sink;
+  }
+  bool streaming() const { return streaming_; }
 
  private:
   void on_request_impl(boost::beast::http::verb, boost::beast::string_view, boost::beast::string_view, int,
@@ -38,8 +47,11 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
 
   Response response_;
   std::size_t maxBodyBytes_;
+  std::uint64_t bodyBytes_ = 0;
   int version_ = 11;
   bool headerDone_ = false;
+  bool streaming_ = false;
+  BodyStream* sink_ = nullptr;
 };
 
 }  // namespace gateway::net
