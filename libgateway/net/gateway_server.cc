@@ -9,10 +9,9 @@
 #include <fmt/format.h>
 
 #include "libgateway/config/config_loader.h"
+#include "libgateway/net/admin_stats.h"
 #include "libgateway/net/exchange_reporter.h"
 #include "libgateway/pipeline/gateway.h"
-#include "libgateway/resilience/circuit_breaker.h"
-#include "libgateway/resilience/resilience_registry.h"
 #include "libgateway/pipeline/stage_list.h"
 
 namespace gateway::net {
@@ -260,191 +259,32 @@ ReloadResult GatewayServer::reload() {
 
 bool GatewayServer::ready() const { return running_.load() && !draining_.load(); }
 
-void GatewayServer::renderMetrics(std::string& out) const {
-  metrics_.render(out);
-  const ConnectionStats& cs = listener_->stats();
-  appendFamilyHeader(out, "gateway_connections_accepted_total", "Client connections accepted.", "counter");
-  fmt::format_to(std::back_inserter(out), "gateway_connections_accepted_total {}\n", cs.accepted.load());
-  appendGauge(out, "gateway_connections_active", "Client connections open now.", static_cast<double>(cs.active.load()));
-  appendFamilyHeader(out, "gateway_connections_rejected_total",
-                     "Client connections closed as soon as accepted: limits.max_connections were open.", "counter");
-  fmt::format_to(std::back_inserter(out), "gateway_connections_rejected_total {}\n", cs.refused.load());
-  appendFamilyHeader(out, "gateway_http_rejections_total",
-                     "Requests refused before routing (malformed, too large, too slow), by status code.", "counter");
-  const std::pair<const char*, std::uint64_t> rejections[] = {{"400", cs.rejected400.load()},
-                                                              {"408", cs.rejected408.load()},
-                                                              {"413", cs.rejected413.load()},
-                                                              {"414", cs.rejected414.load()},
-                                                              {"431", cs.rejected431.load()}};
-  for (const auto& [code, n] : rejections) {
-    fmt::format_to(std::back_inserter(out), "gateway_http_rejections_total{{code=\"{}\"}} {}\n", code, n);
-  }
+AdminStatsSources GatewayServer::statsSources() const {
   std::int64_t inFlight = 0;
   for (const auto& w : workers_) inFlight += w->inFlight.load(std::memory_order_relaxed);
-  appendGauge(out, "gateway_requests_in_flight", "Requests received and not yet answered.", static_cast<double>(inFlight));
-  appendGauge(out, "gateway_config_version", "Version of the running config (1 at start, +1 per reload).",
-              static_cast<double>(shared_->version()));
-  appendGauge(out, "gateway_ready", "1 when the gateway accepts traffic, 0 while starting or draining.", ready() ? 1 : 0);
-  appendFamilyHeader(out, "gateway_upstream_connections", "Upstream connections by state.", "gauge");
-  fmt::format_to(std::back_inserter(out), "gateway_upstream_connections{{state=\"open\"}} {}\n",
-                 upstreamStats_.connectionsOpen.load());
-  fmt::format_to(std::back_inserter(out), "gateway_upstream_connections{{state=\"idle\"}} {}\n",
-                 upstreamStats_.connectionsIdle.load());
-  // Circuit breakers (REFERENCE.md section 7): state as 0 closed, 1 open, 2 half-open.
-  std::vector<std::pair<std::string, BreakerSnapshot>> breakers;
-  for (const auto& [service, breaker] : shared_->resilience().breakers()) {
-    std::string labels = "service=\"";
-    appendLabelValue(labels, service);
-    labels += '"';
-    breakers.emplace_back(std::move(labels), breaker->snapshot(clock_.now()));
-  }
-  const struct {
-    const char* name;
-    const char* help;
-    const char* type;
-    std::uint64_t (*value)(const BreakerSnapshot&);
-  } families[] = {
-      {"gateway_circuit_state", "Circuit breaker state by service: 0 closed, 1 open, 2 half-open.", "gauge",
-       [](const BreakerSnapshot& b) { return static_cast<std::uint64_t>(b.state); }},
-      {"gateway_circuit_transitions_total", "Circuit breaker state changes by service.", "counter",
-       [](const BreakerSnapshot& b) { return b.transitions; }},
-      {"gateway_circuit_rejected_total", "Requests an open breaker answered 503 without calling upstream.", "counter",
-       [](const BreakerSnapshot& b) { return b.rejected; }},
-  };
-  for (const auto& f : families) {
-    appendFamilyHeader(out, f.name, f.help, f.type);
-    for (const auto& [labels, snap] : breakers) fmt::format_to(std::back_inserter(out), "{}{{{}}} {}\n", f.name, labels, f.value(snap));
-  }
-  appendFamilyHeader(out, "gateway_upstream_requests_in_flight", "Requests in flight per upstream instance.", "gauge");
-  const auto runtime = shared_->runtime();
-  for (std::size_t s = 0; s < runtime->serviceCount(); ++s) {
-    const ServiceRuntime& sr = runtime->service(s);
-    for (std::size_t i = 0; i < sr.config->instances.size(); ++i) {
-      std::string labels = "service=\"";
-      appendLabelValue(labels, sr.config->name);
-      labels += "\",instance=\"";
-      appendLabelValue(labels, sr.config->instances[i].id);
-      labels += '"';
-      fmt::format_to(std::back_inserter(out), "gateway_upstream_requests_in_flight{{{}}} {}\n", labels, sr.inFlight->get(i));
-    }
-  }
+  const TimePoint now = clock_.now();
+  return AdminStatsSources{.shared = *shared_,
+                           .metrics = metrics_,
+                           .connections = listener_->stats(),
+                           .upstream = upstreamStats_,
+                           .now = now,
+                           .requestsInFlight = inFlight,
+                           .threads = workers_.size(),
+                           .ready = ready(),
+                           .draining = draining_.load(),
+                           .uptimeSeconds = running_.load() ? static_cast<double>(now - startedAt_) / 1e6 : 0.0};
 }
 
-nlohmann::json GatewayServer::stats() const {
-  using nlohmann::json;
-  const auto runtime = shared_->runtime();
-  const Config& config = runtime->config();
-  const ConnectionStats& cs = listener_->stats();
-  const auto counts = metrics_.requestCounts();
-  const auto upstream = metrics_.upstreamCounts();
+void GatewayServer::renderMetrics(std::string& out) const { renderAdminMetrics(statsSources(), out); }
 
-  json server;
+nlohmann::json GatewayServer::stats() const {
+  AdminStatsSources sources = statsSources();
   {
     std::lock_guard lock(reloadMutex_);
-    server = describeOptions(options_);
+    sources.server = describeOptions(options_);
   }
-  server["bound"] = {{"listen", listenAddress()}, {"admin", adminAddress()}};
-  std::int64_t inFlight = 0;
-  for (const auto& w : workers_) inFlight += w->inFlight.load(std::memory_order_relaxed);
-  std::uint64_t total = 0;
-  json byCode = json::object();
-  for (const auto& c : counts) {
-    total += c.count;
-    const std::string code = std::to_string(c.code);
-    byCode[code] = byCode.value(code, std::uint64_t{0}) + c.count;
-  }
-
-  json routes = json::array();
-  for (const auto& r : config.routes) {
-    json services = json::array();
-    for (const auto& b : r.backends) services.push_back({{"service", b.service}, {"weight", b.weight}});
-    std::uint64_t n = 0;
-    json codes = json::object();
-    for (const auto& c : counts) {
-      if (c.route != r.name) continue;
-      n += c.count;
-      const std::string code = std::to_string(c.code);
-      codes[code] = codes.value(code, std::uint64_t{0}) + c.count;
-    }
-    routes.push_back({{"name", r.name},
-                      {"match", {{"type", toString(r.pathType)}, {"path", r.path}, {"methods", r.methods}, {"hosts", r.hosts}}},
-                      {"backends", services},
-                      {"requests", n},
-                      {"by_code", codes}});
-  }
-
-  json services = json::array();
-  for (std::size_t s = 0; s < runtime->serviceCount(); ++s) {
-    const ServiceRuntime& sr = runtime->service(s);
-    json instances = json::array();
-    for (std::size_t i = 0; i < sr.config->instances.size(); ++i) {
-      const InstanceConfig& ic = sr.config->instances[i];
-      json outcomes = json::object();
-      std::uint64_t attempts = 0;
-      for (const auto& u : upstream) {
-        if (u.service != sr.config->name || u.instance != ic.id) continue;
-        outcomes[u.outcome] = u.count;
-        attempts += u.count;
-      }
-      instances.push_back({{"id", ic.id},
-                           {"address", ic.address},
-                           {"weight", ic.weight},
-                           {"in_flight", sr.inFlight->get(i)},
-                           {"attempts", attempts},
-                           {"outcomes", outcomes}});
-    }
-    services.push_back({{"name", sr.config->name},
-                        {"load_balancer", toString(sr.config->loadBalancer.algorithm)},
-                        {"timeout_ms", sr.config->timeout / 1000},
-                        {"instances", instances}});
-  }
-
-  json limiters = json::array();
-  for (const auto& [id, store] : shared_->limiters().all()) {
-    const LimiterStoreStats st = store->stats();
-    limiters.push_back({{"id", id},
-                        {"keys", st.keys},
-                        {"max_keys", st.maxKeys},
-                        {"allowed", st.allowed},
-                        {"denied", st.denied},
-                        {"evicted_idle", st.evictedIdle},
-                        {"evicted_active", st.evictedActive},
-                        {"bytes", st.bytes}});
-  }
-
-  return {{"config_version", shared_->version()},
-          {"ready", ready()},
-          {"draining", draining_.load()},
-          {"threads", workers_.size()},
-          {"uptime_s", running_.load() ? (clock_.now() - startedAt_) / 1e6 : 0.0},
-          {"connections",
-           {{"active", cs.active.load()},
-            {"accepted", cs.accepted.load()},
-            {"rejected", cs.refused.load()},
-            {"max", server["limits"]["max_connections"]}}},
-          {"server", server},
-          {"requests",
-           {{"total", total},
-            {"in_flight", inFlight},
-            {"by_code", byCode},
-            {"rejected",
-             {{"400", cs.rejected400.load()},
-              {"408", cs.rejected408.load()},
-              {"413", cs.rejected413.load()},
-              {"414", cs.rejected414.load()},
-              {"431", cs.rejected431.load()}}}}},
-          {"upstream_connections",
-           {{"open", upstreamStats_.connectionsOpen.load()},
-            {"idle", upstreamStats_.connectionsIdle.load()},
-            {"opened", upstreamStats_.connectionsOpened.load()},
-            {"requests_on_reused", upstreamStats_.requestsOnReused.load()},
-            {"connect_failures", upstreamStats_.connectFailures.load()},
-            {"stale_retries", upstreamStats_.staleRetries.load()}}},
-          {"routes", routes},
-          {"services", services},
-          {"limiters", limiters},
-          {"breakers", json::array()},
-          {"cache", nullptr}};
+  sources.server["bound"] = {{"listen", listenAddress()}, {"admin", adminAddress()}};
+  return adminStats(sources);
 }
 
 }  // namespace gateway::net

@@ -15,6 +15,7 @@
 #include "libgateway/config/json_reader.h"
 #include "libgateway/net/access_log.h"
 #include "libgateway/net/admin_api.h"
+#include "libgateway/net/admin_stats.h"
 #include "libgateway/net/event_loop.h"
 #include "libgateway/net/gateway_control.h"
 #include "libgateway/net/gateway_options.h"
@@ -57,6 +58,8 @@ class GatewayServer final : public GatewayControl {
   void beginShutdown(int signal);
   void pollDrain();
   void finishWorkers(bool forced);
+  // What /metrics and /stats render (admin_stats.h), read now.
+  AdminStatsSources statsSources() const;
 
   const GatewayOptions defaults_;  // as given to create(): reloads resolve against it again
   GatewayOptions options_;         // in effect; reload() changes only what it may (reloadMutex_)

@@ -30,37 +30,7 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
   fmt::format_to(std::back_inserter(out), "{}_count{} {}\n", name, braces, cumulative);
 }
 
-void appendLabelValue(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-}
-
-void appendFamilyHeader(std::string& out, std::string_view name, std::string_view help, std::string_view type) {
-  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-}
-
-void appendGauge(std::string& out, std::string_view name, std::string_view help, double value) {
-  appendFamilyHeader(out, name, help, "gauge");
-  fmt::format_to(std::back_inserter(out), "{} {}\n", name, value);
-}
-
 namespace {
-
-std::string labels(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
-  std::string out;
-  for (const auto& [k, v] : pairs) {
-    if (!out.empty()) out += ',';
-    out += k;
-    out += "=\"";
-    appendLabelValue(out, v);
-    out += '"';
-  }
-  return out;
-}
 
 template <typename Map, typename Key>
 auto& findOrCreate(Map& map, Key&& key) {
@@ -105,33 +75,33 @@ void MetricsRegistry::render(std::string& out) const {
   std::lock_guard lock(mutex_);
   appendFamilyHeader(out, "gateway_config_reloads_total", "Configuration reloads by result.", "counter");
   for (const auto& [result, c] : reloads_) {
-    fmt::format_to(std::back_inserter(out), "gateway_config_reloads_total{{{}}} {}\n", labels({{"result", result}}), c->get());
+    fmt::format_to(std::back_inserter(out), "gateway_config_reloads_total{{{}}} {}\n", prometheusLabels({{"result", result}}), c->get());
   }
   appendFamilyHeader(out, "gateway_ratelimit_decisions_total", "Rate-limit decisions by route and result.", "counter");
   for (const auto& [key, c] : rateLimit_) {
     fmt::format_to(std::back_inserter(out), "gateway_ratelimit_decisions_total{{{}}} {}\n",
-                   labels({{"route", std::get<0>(key)}, {"result", std::get<1>(key)}}), c->get());
+                   prometheusLabels({{"route", std::get<0>(key)}, {"result", std::get<1>(key)}}), c->get());
   }
   appendFamilyHeader(out, "gateway_request_duration_seconds",
                      "Time from a request's arrival to its answer, by route.", "histogram");
-  for (const auto& [route, h] : requestDuration_) h->render(out, "gateway_request_duration_seconds", labels({{"route", route}}));
+  for (const auto& [route, h] : requestDuration_) h->render(out, "gateway_request_duration_seconds", prometheusLabels({{"route", route}}));
   appendFamilyHeader(out, "gateway_requests_total", "Requests answered, by route, service and status code.", "counter");
   for (const auto& [key, c] : requests_) {
     fmt::format_to(std::back_inserter(out), "gateway_requests_total{{{}}} {}\n",
-                   labels({{"route", std::get<0>(key)}, {"service", std::get<1>(key)},
+                   prometheusLabels({{"route", std::get<0>(key)}, {"service", std::get<1>(key)},
                            {"code", std::to_string(std::get<2>(key))}}),
                    c->get());
   }
   appendFamilyHeader(out, "gateway_upstream_duration_seconds",
                      "Time from sending a request upstream to its result, by service.", "histogram");
   for (const auto& [service, h] : upstreamDuration_) {
-    h->render(out, "gateway_upstream_duration_seconds", labels({{"service", service}}));
+    h->render(out, "gateway_upstream_duration_seconds", prometheusLabels({{"service", service}}));
   }
   appendFamilyHeader(out, "gateway_upstream_requests_total",
                      "Upstream attempts by service, instance and outcome.", "counter");
   for (const auto& [key, c] : upstreamRequests_) {
     fmt::format_to(std::back_inserter(out), "gateway_upstream_requests_total{{{}}} {}\n",
-                   labels({{"service", std::get<0>(key)}, {"instance", std::get<1>(key)}, {"outcome", std::get<2>(key)}}),
+                   prometheusLabels({{"service", std::get<0>(key)}, {"instance", std::get<1>(key)}, {"outcome", std::get<2>(key)}}),
                    c->get());
   }
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "libgateway/core/time.h"
+#include "libgateway/http/prometheus_text.h"  // the text helpers (appendFamilyHeader...) for net/ too
 
 namespace gateway::net {
 
@@ -76,12 +77,5 @@ class MetricsRegistry {
   std::map<std::tuple<std::string, std::string>, std::unique_ptr<Counter>> rateLimit_;
   std::map<std::string, std::unique_ptr<Counter>, std::less<>> reloads_;
 };
-
-// Prometheus label value escaping: backslash, double quote and newline.
-void appendLabelValue(std::string& out, std::string_view value);
-// One gauge family with a single unlabelled sample, HELP and TYPE included.
-void appendGauge(std::string& out, std::string_view name, std::string_view help, double value);
-// A counter or gauge family header (# HELP, # TYPE).
-void appendFamilyHeader(std::string& out, std::string_view name, std::string_view help, std::string_view type);
 
 }  // namespace gateway::net

@@ -1,5 +1,7 @@
 #include "libgateway/pipeline/shared_state.h"
 
+#include <algorithm>
+
 namespace gateway {
 
 SharedState::SharedState(std::shared_ptr<const Config> config) { install(std::move(config)); }
@@ -15,6 +17,25 @@ void SharedState::install(std::shared_ptr<const Config> config) {
 std::shared_ptr<const GatewayRuntime> SharedState::runtime() const {
   std::lock_guard lock(mutex_);
   return runtime_;
+}
+
+bool SharedState::addReporter(std::shared_ptr<const PolicyReporter> reporter) {
+  if (!reporter) return false;
+  const std::string_view name = reporter->name();
+  if (name.empty() || std::find(std::begin(kPolicyReportKeys), std::end(kPolicyReportKeys), name) != std::end(kPolicyReportKeys)) {
+    return false;
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& r : reporters_) {
+    if (r->name() == name) return false;
+  }
+  reporters_.push_back(std::move(reporter));
+  return true;
+}
+
+std::vector<std::shared_ptr<const PolicyReporter>> SharedState::reporters() const {
+  std::lock_guard lock(mutex_);
+  return reporters_;
 }
 
 }  // namespace gateway

@@ -1,15 +1,19 @@
 // Policy state shared by the Gateway objects of one process (one per worker thread): the
-// current compiled config, rate-limit stores, and resilience state (circuit breakers, outlier
-// detectors, concurrency limiters, retry budgets; kept across reloads of unchanged services). Thread-safe. install() swaps the runtime atomically; each Gateway notices the new
-// version on its next request, and requests already running finish on the old one.
+// current compiled config, rate-limit stores, resilience state (circuit breakers, outlier
+// detectors, concurrency limiters, retry budgets; kept across reloads of unchanged services),
+// and the extra sections of the policy report (policy_reporter.h). Thread-safe. install()
+// swaps the runtime atomically; each Gateway notices the new version on its next request, and
+// requests already running finish on the old one.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "libgateway/config/config.h"
 #include "libgateway/pipeline/gateway_runtime.h"
+#include "libgateway/pipeline/policy_reporter.h"
 
 namespace gateway {
 
@@ -23,6 +27,14 @@ class SharedState {
   std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
   LimiterRegistry& limiters() { return limiters_; }
   ResilienceRegistry& resilience() { return resilience_; }
+  const LimiterRegistry& limiters() const { return limiters_; }
+  const ResilienceRegistry& resilience() const { return resilience_; }
+
+  // Adds a section to the policy report (policy_report.h); its metrics follow the built-in
+  // families and earlier reporters'. Kept for the life of this SharedState (reloads included).
+  // False, and nothing added, when its name is taken (kPolicyReportKeys or another reporter).
+  bool addReporter(std::shared_ptr<const PolicyReporter> reporter);
+  std::vector<std::shared_ptr<const PolicyReporter>> reporters() const;
 
   // Unix time = Clock::now() + offset (microseconds). The core never reads a wall clock: the
   // outer layer that owns the Clock sets this (gatewayd: system_clock - steady_clock at
@@ -33,8 +45,9 @@ class SharedState {
  private:
   LimiterRegistry limiters_;        // before runtime_: runtimes hold its stores
   ResilienceRegistry resilience_;   // likewise its breakers, detectors, limiters, budgets
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // runtime_ and reporters_
   std::shared_ptr<const GatewayRuntime> runtime_;
+  std::vector<std::shared_ptr<const PolicyReporter>> reporters_;
   std::atomic<std::uint64_t> version_{0};
   std::atomic<Duration> unixOffset_{0};
 };

@@ -21,6 +21,7 @@ struct RunArgs {
   std::optional<std::uint64_t> seed;
   std::string out;
   std::string trace;
+  std::string policyState;
   bool quiet = false;
   bool json = false;
   std::optional<double> durationS;
@@ -59,6 +60,17 @@ int runMain(const RunArgs& args) {
     }
     options.trace = args.trace == "-" ? stdout : trace.get();
   }
+  // Opened before the run, so a path that cannot be written fails at once, not a minute later.
+  std::ofstream policyFile;
+  nlohmann::json policyState;
+  if (!args.policyState.empty()) {
+    policyFile.open(args.policyState);
+    if (!policyFile) {
+      std::fprintf(stderr, "gwsim: cannot write the policy state to %s\n", args.policyState.c_str());
+      return 2;
+    }
+    options.policyState = &policyState;
+  }
   if (!args.quiet) {
     std::fprintf(stderr, "gwsim: %s (%s), seed %llu, %.1f s simulated\n", scenario.name.c_str(), args.scenario.c_str(),
                  static_cast<unsigned long long>(options.seed.value_or(scenario.seed)),
@@ -68,6 +80,14 @@ int runMain(const RunArgs& args) {
   }
   const RunResult result = runScenario(scenario, options);
   trace.reset();
+  if (policyFile.is_open()) {
+    policyFile << policyState.dump(2) << "\n";
+    policyFile.close();
+    if (!policyFile) {
+      std::fprintf(stderr, "gwsim: cannot write the policy state to %s\n", args.policyState.c_str());
+      return 2;
+    }
+  }
   std::FILE* report = options.trace == stdout ? stderr : stdout;
   if (args.json) {
     std::fputs(result.toJson().dump(2).c_str(), report);
@@ -116,6 +136,10 @@ Command addRunCommand(CLI::App& app) {
   run->add_option("--out", args->out, "Directory for summary.json, timeseries.json and timeseries.csv");
   run->add_option("--trace", args->trace,
                   "Write one CSV line per request (why it ended as it did) to FILE, or - for stdout");
+  run->add_option("--policy-state", args->policyState,
+                  "Write every policy's state at the end of the run (breakers with their history, outlier "
+                  "ejections, concurrency, retry budgets, rate-limit stores) to FILE as JSON: the snapshot "
+                  "gatewayd shows under /stats \"policies\", at the simulated clock");
   run->add_flag("--quiet", args->quiet, "No header and no progress line on stderr");
   run->add_flag("--json", args->json, "Print the summary as JSON");
   run->add_option("--duration-s", args->durationS, "Override the scenario's duration (simulated seconds)")

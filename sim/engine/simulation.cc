@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "libgateway/pipeline/gateway.h"
+#include "libgateway/pipeline/policy_report.h"
 #include "libgateway/pipeline/stage_list.h"
 #include "sim/engine/breaker_analysis.h"
 #include "sim/engine/client_traffic.h"
@@ -85,6 +86,7 @@ class Simulation {
                                    c.refused, c.resets, c.aborted, c.hung, c.maxBusy, c.maxQueued});
     }
     checkExpectations(scenario_.expectations, result_);
+    if (options_.policyState) *options_.policyState = gateway::policySnapshot(shared_, env_.now());
     return std::move(result_);
   }
 

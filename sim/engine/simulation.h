@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "sim/report/run_result.h"
 #include "sim/scenario/scenario.h"
 
@@ -19,6 +21,9 @@ struct RunOptions {
   std::FILE* trace = nullptr;          // one CSV line per gateway request when set
   bool progress = false;               // a progress line on stderr
   gateway::Duration drainLimit = gateway::seconds(300);  // after `duration`, let in-flight finish
+  // When set, receives the gateway's policy report (policy_report.h) at the end of the run, at
+  // the virtual clock's last time. Reading it changes no state: the run's outputs are the same.
+  nlohmann::json* policyState = nullptr;
 };
 
 RunResult runScenario(const Scenario& scenario, const RunOptions& options);

@@ -5,6 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 namespace gateway::testing {
 
 using nlohmann::json;
@@ -64,6 +68,17 @@ std::uint64_t StackTest::mockRequests(const std::string& instance) {
     if (i["instance"] == instance) return i["requests"].get<std::uint64_t>();
   }
   return 0;
+}
+
+std::optional<std::pair<int, std::string>> StackTest::promtoolCheck(const std::string& text) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) return std::nullopt;
+  const std::string path = stack_.dir().write("metrics.txt", text);
+  const std::string command = "promtool check metrics < " + path + " > " + stack_.dir().file("promtool.out") + " 2>&1";
+  const int rc = std::system(command.c_str());
+  std::ifstream out(stack_.dir().file("promtool.out"));
+  std::stringstream output;
+  output << out.rdbuf();
+  return std::pair{rc, output.str()};
 }
 
 std::uint16_t unusedPort() {

@@ -9,7 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +40,9 @@ class StackTest : public ::testing::Test {
   nlohmann::json mockStats();
   // The requests an instance served so far, by its id ("users-2").
   std::uint64_t mockRequests(const std::string& instance);
+  // `promtool check metrics` over `text`: its exit status and output, or nullopt when promtool
+  // is not installed (the caller skips).
+  std::optional<std::pair<int, std::string>> promtoolCheck(const std::string& text);
 
   GatewayStack stack_;
 };
