@@ -104,16 +104,17 @@ void Gateway::runStages(const std::shared_ptr<Exchange>& ex) {
     }
     ex->stagesEntered_ = i + 1;
     if (!stage.onRequestUsed()) continue;
+    // A pause's Resumer goes on from the next stage, even one that acts before onRequest returns.
+    ex->stageCursor_ = i + 1;
+    const std::uint32_t token = ex->pauseToken_;
     if (auto local = stage.onRequest(*ex)) {
       ex->paused_ = false;  // an answer wins over a pause taken on the way
       ++ex->pauseToken_;
       respond(*ex, std::move(*local));
       return;
     }
-    if (ex->paused_) {
-      ex->stageCursor_ = i + 1;  // its Resumer goes on from the next stage
-      return;
-    }
+    // Paused here: the Resumer carries on (it may already have resumed or answered).
+    if (ex->pauseToken_ != token) return;
   }
   if (observer_) observer_->onAdmitted(*ex);
   forward(ex);
@@ -142,8 +143,12 @@ void Gateway::onCallAnswer(UpstreamCall& call, Response&& response, std::string_
 }
 
 std::size_t Gateway::responseBodyLimit(const Exchange& ex) const {
+  // Only the stages whose onResponse will run (those masked off on the route do not).
+  const std::uint64_t mask = standardMasks_ && ex.routed ? ex.runtime->route(ex.routeIndex).stageMask : ~std::uint64_t{0};
   std::size_t limit = 0;
-  for (std::uint32_t i = 0; i < ex.stagesEntered_; ++i) limit = std::max(limit, stages_[i]->responseBodyLimit(ex));
+  for (std::uint32_t i = 0; i < ex.stagesEntered_; ++i) {
+    if (mask >> i & 1) limit = std::max(limit, stages_[i]->responseBodyLimit(ex));
+  }
   return limit;
 }
 
