@@ -223,8 +223,15 @@ void ExchangeReporter::appendLogLine(const Exchange& ex, const Response& respons
       w.millis(limit.retryAfter);
     }
   }
-  w.literal(",\"bytes\":");
-  w.number(response.body.size());
+  // A streamed body is still on its way when the line is written: its announced length, if any.
+  if (!response.stream) {
+    w.literal(",\"bytes\":");
+    w.number(response.body.size());
+  } else if (const auto length = response.stream->length()) {
+    w.literal(",\"bytes\":");
+    w.number(*length);
+  }
+  if (response.stream) w.literal(",\"streamed\":true");
   w.literal("}\n");
 }
 

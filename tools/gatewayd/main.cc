@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
               ->capture_default_str(),
           [&] { cli.upstream.idleTimeout = millis(upstreamIdleMs); });
   setting(app.add_option("--max-response-body-bytes", maxResponseBody,
-                         "largest upstream response body buffered (502 above)")
+                         "largest upstream response body (502 above; a streamed body is cut)")
               ->check(CLI::Range(0, 1 << 30))
               ->capture_default_str(),
           [&] { cli.upstream.maxResponseBodyBytes = maxResponseBody; });
