@@ -7,14 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <deque>
 #include <optional>
 #include <vector>
 
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "libgateway/net/asio_context.h"
-#include "libgateway/net/body_sender.h"
+#include "libgateway/net/answer_queue.h"
 #include "libgateway/net/http_wire.h"
 #include "libgateway/net/request_parser.h"
 
@@ -27,7 +26,6 @@ namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr Duration kLingerQuiet = millis(500);  // lingering ends after this long without data
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 }  // namespace
 
@@ -82,14 +80,8 @@ class Session final : public ServerConnection,
   }
 
   void respond(std::uint64_t sequence, Response response) override {
-    if (phase_ == Phase::kClosed || slots_.empty()) return;
-    const std::uint64_t front = slots_.front().sequence;
-    if (sequence < front || sequence - front >= slots_.size()) return;
-    Slot& slot = slots_[sequence - front];
-    if (slot.ready) return;
-    slot.response = std::move(response);
-    slot.ready = true;
-    if (sequence == front) pump();
+    if (phase_ == Phase::kClosed) return;
+    if (answers_.fill(sequence, std::move(response)) && answers_.frontIs(sequence)) pump();
   }
 
   void reset() override {
@@ -105,7 +97,7 @@ class Session final : public ServerConnection,
     if (phase_ != Phase::kOpen) return;
     if (partialRequest()) return;  // it completes, is answered with Connection: close
     readStopped_ = true;
-    if (slots_.empty() && writing_ == Writing::kIdle) close();
+    if (answers_.empty() && !answers_.writing()) close();
   }
 
   void close() {
@@ -118,28 +110,13 @@ class Session final : public ServerConnection,
     // An upload cut short fails its stream; answers being written let go of theirs.
     if (auto upload = upload_.lock()) upload->fail("the client closed the connection mid-body");
     upload_.reset();
-    sender_.reset();
-    slots_.clear();
+    answers_.clear();
     // Events of this batch may still name us: let go of ourselves only afterwards.
     if (self_) ctx_->loop.post([self = std::move(self_)] {});
   }
 
  private:
   enum class Phase { kOpen, kLingering, kClosed };
-  enum class Writing {
-    kIdle,     // nothing on the wire
-    kAnswer,   // the front answer is going out
-    kInterim,  // a 100 Continue is going out
-  };
-
-  struct Slot {
-    std::uint64_t sequence = 0;
-    bool ready = false;
-    bool head = false;        // answer to HEAD: no body on the wire
-    bool keepAlive = true;    // false: the last answer on this connection
-    bool http10 = false;      // HTTP/1.0 client
-    Response response;
-  };
 
   bool closed() const { return phase_ == Phase::kClosed; }
   bool partialRequest() const { return parser_ && parser_->got_some(); }
@@ -151,7 +128,7 @@ class Session final : public ServerConnection,
   bool wantRead() const {
     if (closed()) return false;
     if (phase_ == Phase::kLingering) return true;
-    return !readStopped_ && !peerClosed_ && slots_.size() < ctx_->limits.maxPipelined && buffer_.size() < bufferCap() &&
+    return !readStopped_ && !peerClosed_ && answers_.size() < ctx_->limits.maxPipelined && buffer_.size() < bufferCap() &&
            !uploadFull();
   }
 
@@ -186,7 +163,7 @@ class Session final : public ServerConnection,
         parseBuffered();
       } while (repump_ && !closed());
       if (closed()) break;
-      if (phase_ == Phase::kOpen && writing_ == Writing::kIdle && slots_.empty() &&
+      if (phase_ == Phase::kOpen && !answers_.writing() && answers_.empty() &&
           (peerClosed_ || (readStopped_ && !partialRequest()))) {
         // Nothing left to answer and nothing more will be read.
         if (peerClosed_) {
@@ -233,7 +210,7 @@ class Session final : public ServerConnection,
   // Parses as many complete requests as the buffer, the pipelining bound and an upload's
   // stream allow.
   void parseBuffered() {
-    while (!closed() && !readStopped_ && buffer_.size() > 0 && (parser_ || slots_.size() < ctx_->limits.maxPipelined)) {
+    while (!closed() && !readStopped_ && buffer_.size() > 0 && (parser_ || answers_.size() < ctx_->limits.maxPipelined)) {
       if (!parser_) {
         parser_.emplace(ctx_->limits);
         requestStart_ = ctx_->loop.sweep().coarseNow();
@@ -271,7 +248,7 @@ class Session final : public ServerConnection,
       reject(parser_->failure(http::error::header_limit, bytes));
     }
     // The client closed in the middle of a request: it can never complete.
-    if (!closed() && peerClosed_ && partialRequest() && slots_.size() < ctx_->limits.maxPipelined) close();
+    if (!closed() && peerClosed_ && partialRequest() && answers_.size() < ctx_->limits.maxPipelined) close();
   }
 
   // A body too long to hold: declared longer than the streaming threshold, or of unknown
@@ -299,7 +276,7 @@ class Session final : public ServerConnection,
       if (auto self = weak.lock()) self->schedulePump();
     });
     upload_ = stream;
-    uploadSequence_ = nextSequence_;
+    uploadSequence_ = answers_.nextSequence();
     uploadProgress_ = ctx_->loop.sweep().coarseNow();
     request.stream = std::move(stream);
     dispatch();
@@ -319,12 +296,7 @@ class Session final : public ServerConnection,
     const bool http10 = parser_->version() == 10;
     if (!streaming) parser_.reset();  // an upload's parser goes on with the body
     if (!keepAlive) (streaming ? stopAfterUpload_ : readStopped_) = true;
-    Slot& slot = slots_.emplace_back();
-    slot.sequence = nextSequence_++;
-    slot.head = request.method == "HEAD";
-    slot.keepAlive = keepAlive;
-    slot.http10 = http10;
-    const std::uint64_t sequence = slot.sequence;
+    const std::uint64_t sequence = answers_.add(request.method == "HEAD", keepAlive, http10);
     request.clientAddress = clientAddress_;
     ctx_->stats->requests.fetch_add(1, std::memory_order_relaxed);
     ctx_->handler.handle(std::move(request), ResponseSink(shared_from_this(), sequence));
@@ -341,88 +313,42 @@ class Session final : public ServerConnection,
       // the refusal unless an answer is there already; the connection ends after it.
       if (auto upload = upload_.lock()) upload->fail(failure.message);
       upload_.reset();
-      for (Slot& s : slots_) {
-        if (s.sequence != uploadSequence_) continue;
-        s.keepAlive = false;
-        if (!s.ready) {
-          s.response = errorResponse(failure.status, failure.code, failure.message);
-          s.ready = true;
-        }
-      }
+      answers_.endWith(uploadSequence_, errorResponse(failure.status, failure.code, failure.message));
       repump_ = true;
       return;
     }
-    Slot& slot = slots_.emplace_back();
-    slot.sequence = nextSequence_++;
-    slot.ready = true;
-    slot.keepAlive = false;
-    slot.response = errorResponse(failure.status, failure.code, failure.message);
+    answers_.addFinal(errorResponse(failure.status, failure.code, failure.message));
     repump_ = true;  // parseBuffered runs inside pump(): it writes the answer next
   }
 
   void sendContinue() {
     continueSent_ = true;
     // Interim answers may only go out when nothing else is on the wire before them.
-    if (writing_ != Writing::kIdle || !slots_.empty()) return;
-    sender_.begin(kContinue, std::string_view());
-    writing_ = Writing::kInterim;
-    repump_ = true;
+    if (answers_.sendContinue()) repump_ = true;
   }
 
   // Writes what is ready, in order, as far as the socket (and a streamed body) allows.
   void writeReady() {
-    while (!closed() && phase_ == Phase::kOpen) {
-      if (writing_ == Writing::kIdle) {
-        if (slots_.empty() || !slots_.front().ready) return;
-        beginAnswer(slots_.front());
-      }
-      if (!writeReady_) return blocked();
-      switch (sender_.send(fd_)) {
-        case BodySender::Progress::kDone:
-          if (writing_ == Writing::kInterim) {
-            writing_ = Writing::kIdle;
-            continue;
-          }
-          writing_ = Writing::kIdle;
-          slots_.pop_front();
-          if (closeAfterWrite_) return finishConnection();
-          continue;
-        case BodySender::Progress::kBlocked:
-          writeReady_ = false;
-          return blocked();
-        case BodySender::Progress::kStarved:
-          setDeadline(kNever);  // the upstream side times a stalled body out
-          return;
-        case BodySender::Progress::kStreamFailed:
-          return reset();  // the head is out: only a reset tells the client the body was cut
-        case BodySender::Progress::kSocketError:
-          return close();
-      }
+    if (closed() || phase_ != Phase::kOpen) return;
+    if (!writeReady_) {
+      if (answers_.writing()) blocked();
+      return;
     }
-  }
-
-  void beginAnswer(Slot& slot) {
-    Response& response = slot.response;
-    const bool noBody = responseHasNoBody(response.status, slot.head);
-    if (noBody && response.stream) response.stream.reset();  // the reader lets go: its upstream is closed
-    const bool unknownLength = response.stream && !response.stream->length();
-    // A streamed body of unknown length is chunked, or, for an HTTP/1.0 client, ends with the connection.
-    const bool last = !slot.keepAlive || (unknownLength && slot.http10) ||
-                      (draining_ && slots_.size() == 1 && !partialRequest());
-    head_.clear();
-    writeResponseHead(head_, response, {slot.head, last, slot.http10 && !last, unknownLength && !slot.http10});
-    if (noBody) {
-      sender_.beginHeadOnly(head_);
-    } else if (response.stream) {
-      response.stream->onReadable([weak = weak_from_this()] {
-        if (auto self = weak.lock()) self->schedulePump();
-      });
-      sender_.begin(head_, response.stream, unknownLength && !slot.http10);
-    } else {
-      sender_.begin(head_, response.body);
+    const auto onStream = [weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->schedulePump();
+    };
+    switch (answers_.write(fd_, draining_ && !partialRequest(), onStream)) {
+      case AnswerQueue::Step::kIdle: return;
+      case AnswerQueue::Step::kBlocked:
+        writeReady_ = false;
+        return blocked();
+      case AnswerQueue::Step::kStarved:
+        setDeadline(kNever);  // the upstream side times a stalled body out
+        return;
+      case AnswerQueue::Step::kFinal: return finishConnection();
+      case AnswerQueue::Step::kStreamFailed: return reset();  // the head is out: only a reset tells the client the body was cut
+      case AnswerQueue::Step::kSocketError: return close();
     }
-    closeAfterWrite_ = last;
-    writing_ = Writing::kAnswer;
   }
 
   void blocked() {
@@ -448,7 +374,7 @@ class Session final : public ServerConnection,
 
   void updateDeadline() {
     // A write in progress set its own deadline (or none, while a stream has nothing yet).
-    if (phase_ != Phase::kOpen || writing_ != Writing::kIdle) return;
+    if (phase_ != Phase::kOpen || answers_.writing()) return;
     // Deadlines are checked by the sweep at its period: its coarse time is precise enough.
     const TimePoint now = ctx_->loop.sweep().coarseNow();
     const HttpLimits& l = ctx_->limits;
@@ -457,7 +383,7 @@ class Session final : public ServerConnection,
       setDeadline(uploadFull() ? kNever : uploadProgress_ + l.bodyTimeout);
     } else if (partialRequest()) {
       setDeadline(requestStart_ + (parser_->is_header_done() ? l.headerTimeout + l.bodyTimeout : l.headerTimeout));
-    } else if (!slots_.empty()) {
+    } else if (!answers_.empty()) {
       setDeadline(kNever);  // waiting for answers; routes have deadlines
     } else {
       setDeadline(now + l.idleTimeout);
@@ -466,7 +392,7 @@ class Session final : public ServerConnection,
 
   void onExpired() override {
     if (closed()) return;
-    if (phase_ == Phase::kLingering || writing_ != Writing::kIdle || !partialRequest()) return close();
+    if (phase_ == Phase::kLingering || answers_.writing() || !partialRequest()) return close();
     reject({408, "request_timeout", "the request did not arrive in time"});
     pump();
   }
@@ -476,10 +402,7 @@ class Session final : public ServerConnection,
   std::shared_ptr<Session> self_;
   boost::beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
-  std::deque<Slot> slots_;
-  std::uint64_t nextSequence_ = 0;
-  std::string head_;             // the head of the answer being written
-  BodySender sender_;            // what is on its way to the client
+  AnswerQueue answers_;          // in request order
   std::weak_ptr<BodyStream> upload_;  // the request body being streamed to the handler
   std::uint64_t uploadSequence_ = 0;  // its slot
   TimePoint uploadProgress_ = 0;      // when bytes of it last arrived
@@ -487,7 +410,6 @@ class Session final : public ServerConnection,
   TimePoint requestStart_ = 0;
   TimePoint lingerUntil_ = 0;
   Phase phase_ = Phase::kOpen;
-  Writing writing_ = Writing::kIdle;
   // Socket readiness (edge-triggered): what epoll last said, until a read or write says otherwise.
   bool readReady_ = false;
   bool writeReady_ = true;
@@ -497,7 +419,6 @@ class Session final : public ServerConnection,
   bool pumpPosted_ = false;
   bool readStopped_ = false;  // no more requests are read (the last was answered or refused)
   bool peerClosed_ = false;   // the client half-closed
-  bool closeAfterWrite_ = false;
   bool continueSent_ = false;
   bool stopAfterUpload_ = false;  // the upload's request was the connection's last
   bool draining_ = false;
