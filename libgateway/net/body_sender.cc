@@ -9,6 +9,16 @@
 
 namespace gateway::net {
 
+std::shared_ptr<BodyStream> openBodyStream(std::optional<std::uint64_t> length, std::string& held,
+                                           const std::function<void()>& wake) {
+  auto stream = std::make_shared<BodyStream>(length);
+  stream->write(held);
+  held = std::string();
+  stream->onWritable(wake);
+  stream->onAbandoned(wake);
+  return stream;
+}
+
 void BodySender::begin(std::string_view head, std::string_view body) {
   reset();
   framing_.assign(head);

@@ -7,13 +7,21 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "libgateway/http/body_stream.h"
 
 namespace gateway::net {
+
+// The writer's side of a body that starts streaming part way through a message: a stream of
+// `length` (when known) holding what was already read (`held`, emptied), whose `wake` runs
+// when the reader makes room or lets go (the reading connection then reads on, or stops).
+std::shared_ptr<BodyStream> openBodyStream(std::optional<std::uint64_t> length, std::string& held,
+                                           const std::function<void()>& wake);
 
 class BodySender {
  public:

@@ -260,21 +260,15 @@ class Session final : public ServerConnection,
   }
 
   // Hands the request to the handler now, with its body as a stream this session fills.
+  // If its reader goes away (a local answer, a failed upstream), the rest is read and dropped.
   void startUpload() {
     std::optional<std::uint64_t> length;
     if (const auto l = parser_->content_length()) length = *l;
-    auto stream = std::make_shared<BodyStream>(length);
     Request& request = parser_->request();
-    stream->write(request.body);
-    request.body = std::string();
+    auto stream = openBodyStream(length, request.body, [weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->schedulePump();
+    });
     parser_->streamBody(stream.get());
-    stream->onWritable([weak = weak_from_this()] {
-      if (auto self = weak.lock()) self->schedulePump();
-    });
-    // The reader went away (a local answer, a failed upstream): read on and drop the rest.
-    stream->onAbandoned([weak = weak_from_this()] {
-      if (auto self = weak.lock()) self->schedulePump();
-    });
     upload_ = stream;
     uploadSequence_ = answers_.nextSequence();
     uploadProgress_ = ctx_->loop.sweep().coarseNow();

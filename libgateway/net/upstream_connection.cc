@@ -275,21 +275,15 @@ bool UpstreamConnection::parseBuffered() {
 }
 
 // The head goes to the caller now; the body follows through a stream this connection fills.
+// If the gateway drops the body (a retry, a client gone), the connection cannot be reused.
 void UpstreamConnection::beginStreaming() {
   std::optional<std::uint64_t> length;
   if (const auto l = parser_->content_length()) length = *l;
-  auto body = std::make_shared<BodyStream>(length);
   Response& response = parser_->response();
-  body->write(response.body);
-  response.body = std::string();
+  auto body = openBodyStream(length, response.body, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->schedulePump();
+  });
   parser_->streamBody(body.get());
-  body->onWritable([weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->schedulePump();
-  });
-  // The gateway dropped the body (a retry, a client gone): the connection cannot be reused.
-  body->onAbandoned([weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->schedulePump();
-  });
   responseBody_ = body;
   streaming_ = true;
   setDeadline(owner_->loop.sweep().coarseNow() + owner_->options.bodyIdleTimeout);
@@ -308,6 +302,11 @@ void UpstreamConnection::finishResponse(bool keepAlive) {
   responseBody_.reset();
   streaming_ = false;
   parser_.reset();
+  recycle(keepAlive);
+}
+
+void UpstreamConnection::recycle(bool keepAlive) {
+  // An answer that came before the whole request went out leaves the connection unusable.
   const bool reusable = keepAlive && requestSent_ && buffer_.size() == 0 && !aborted_ && !owner_->closing;
   sender_.reset();
   request_ = Request();
@@ -380,12 +379,7 @@ void UpstreamConnection::complete(bool keepAlive) {
   parser_.reset();
   Call call = std::move(*call_);
   call_.reset();
-  // An answer that came before the whole request went out leaves the connection unusable.
-  const bool reusable = keepAlive && requestSent_ && buffer_.size() == 0 && !aborted_ && !owner_->closing;
-  sender_.reset();
-  request_ = Request();
-  if (reusable) owner_->release(pool_, shared_from_this());
-  else close();
+  recycle(keepAlive);
   owner_->deliver(call, std::move(result));
 }
 

@@ -115,6 +115,8 @@ class UpstreamConnection final : public Expirable,
   bool longBody() const;
   void beginStreaming();
   void finishResponse(bool keepAlive);
+  // Back to the pool when the exchange left it clean, else closed.
+  void recycle(bool keepAlive);
   void dropIdle();
   void protocolError(const boost::system::error_code& ec);
   void onIoError(const boost::system::error_code& ec);

@@ -8,7 +8,7 @@ namespace gateway {
 Exchange::Exchange() = default;
 
 Exchange::~Exchange() {
-  if (gateway_) gateway_->unlinkLive(this);
+  if (gateway_) gateway_->live_.remove(this);
 }
 
 Resumer Exchange::pause() {

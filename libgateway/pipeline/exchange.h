@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "libgateway/core/env.h"
+#include "libgateway/core/intrusive_list.h"
 #include "libgateway/http/message.h"
 #include "libgateway/pipeline/correlation.h"
 #include "libgateway/pipeline/gateway_runtime.h"
@@ -82,8 +83,7 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   RateLimitRecord rateLimit_;
   // Pipeline bookkeeping (the Gateway's).
   Gateway* gateway_ = nullptr;        // null once the Gateway went away
-  Exchange* livePrev_ = nullptr;      // the Gateway's list of live exchanges
-  Exchange* liveNext_ = nullptr;
+  ListHook<Exchange> liveHook_;       // the Gateway's list of live exchanges
   std::uint32_t stageCursor_ = 0;     // the stage running, or the next to run
   std::uint32_t stagesEntered_ = 0;   // stages whose onRequest ran: they see the response
   std::uint32_t pauseToken_ = 0;      // so a Resumer acts once

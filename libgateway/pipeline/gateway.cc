@@ -16,27 +16,12 @@ Gateway::Gateway(SharedState& shared, Env& env) : shared_(shared), env_(env), ca
 Gateway::~Gateway() {
   // Exchanges still alive (held by a transport, a timer or a paused stage's Resumer) forget
   // this Gateway: a Resumer then does nothing. Their calls detach in ~UpstreamCaller.
-  while (live_) {
-    Exchange* ex = live_;
-    unlinkLive(ex);
+  while (Exchange* ex = live_.front()) {
+    live_.remove(ex);
     ex->gateway_ = nullptr;
     ex->collector_.reset();
     std::shared_ptr<Exchange> hold = std::move(ex->hold_);  // may end the exchange here
   }
-}
-
-void Gateway::linkLive(Exchange* ex) {
-  ex->livePrev_ = nullptr;
-  ex->liveNext_ = live_;
-  if (live_) live_->livePrev_ = ex;
-  live_ = ex;
-}
-
-void Gateway::unlinkLive(Exchange* ex) {
-  if (ex->livePrev_) ex->livePrev_->liveNext_ = ex->liveNext_;
-  else if (live_ == ex) live_ = ex->liveNext_;
-  if (ex->liveNext_) ex->liveNext_->livePrev_ = ex->livePrev_;
-  ex->livePrev_ = ex->liveNext_ = nullptr;
 }
 
 void Gateway::refreshRuntime() {
@@ -51,7 +36,7 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
   ex->request = std::move(request);
   ex->done = std::move(done);
   ex->gateway_ = this;
-  linkLive(ex.get());
+  live_.pushFront(ex.get());
   ex->runtime = runtime_;
   ex->start = env_.clock.now();
   ex->unixStart = ex->start + shared_.unixTimeOffset();

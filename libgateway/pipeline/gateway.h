@@ -68,8 +68,6 @@ class Gateway final : private CallListener {
   void runResponseStages(Exchange& ex, Response&& response);
   void finish(Exchange& ex, Response&& response);
   std::size_t responseBodyLimit(const Exchange& ex) const;
-  void linkLive(Exchange* ex);
-  void unlinkLive(Exchange* ex);
 
   SharedState& shared_;
   Env& env_;
@@ -79,7 +77,7 @@ class Gateway final : private CallListener {
   bool standardMasks_ = false;
   ExchangeObserver* observer_ = nullptr;
   UpstreamCaller caller_;
-  Exchange* live_ = nullptr;  // head of the live exchanges (intrusive list)
+  IntrusiveList<Exchange, &Exchange::liveHook_> live_;  // every exchange not yet destroyed
   std::uint64_t inFlight_ = 0;
 };
 

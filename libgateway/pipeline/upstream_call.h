@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "libgateway/core/env.h"
+#include "libgateway/core/intrusive_list.h"
 #include "libgateway/pipeline/correlation.h"
 #include "libgateway/resilience/circuit_breaker.h"
 #include "libgateway/resilience/concurrency_limiter.h"
@@ -139,8 +140,7 @@ class UpstreamCall {
   ConcurrencyPermit concurrencyPermit_;
   RetryBudget::RequestGuard budgetRequest_;
   RetryBudget::RetryGuard budgetRetry_;
-  UpstreamCall* livePrev_ = nullptr;    // UpstreamCaller's list of started calls
-  UpstreamCall* liveNext_ = nullptr;
+  ListHook<UpstreamCall> liveHook_;     // UpstreamCaller's list of started calls
   UpstreamRecord record_;
 };
 

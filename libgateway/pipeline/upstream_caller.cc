@@ -17,28 +17,13 @@ UpstreamCaller::~UpstreamCaller() {
   // Every call still alive (held by a transport, a timer or a queue) is detached: its timer is
   // cancelled, it forgets this caller, and its hold on its exchange is released, so a
   // transport that drops its callbacks without calling them does not leak it.
-  while (live_) {
-    UpstreamCall* call = live_;
-    unlink(call);
+  while (UpstreamCall* call = live_.front()) {
+    live_.remove(call);
     if (call->timer_ != 0) env_.scheduler.cancel(std::exchange(call->timer_, 0));
     call->caller_ = nullptr;
     call->transportHolds_ = 0;
     std::shared_ptr<UpstreamCall> hold = std::move(call->self_);
   }
-}
-
-void UpstreamCaller::link(UpstreamCall* call) {
-  call->livePrev_ = nullptr;
-  call->liveNext_ = live_;
-  if (live_) live_->livePrev_ = call;
-  live_ = call;
-}
-
-void UpstreamCaller::unlink(UpstreamCall* call) {
-  if (call->livePrev_) call->livePrev_->liveNext_ = call->liveNext_;
-  else if (live_ == call) live_ = call->liveNext_;
-  if (call->liveNext_) call->liveNext_->livePrev_ = call->livePrev_;
-  call->livePrev_ = call->liveNext_ = nullptr;
 }
 
 bool UpstreamCaller::acquireSlot(UpstreamCall& call, ServiceRuntime& service) {

@@ -41,12 +41,12 @@ class UpstreamCaller {
   void wakeWaiters(ConcurrencyLimiter* limiter);
   void pollWaiters(ConcurrencyLimiter* limiter);
   void leaveQueue(UpstreamCall& call, ConcurrencyLimiter* limiter);
-  void link(UpstreamCall* call);
-  void unlink(UpstreamCall* call);
+  void link(UpstreamCall* call) { live_.pushFront(call); }
+  void unlink(UpstreamCall* call) { live_.remove(call); }
 
   Env& env_;
   ExchangeObserver* observer_ = nullptr;
-  UpstreamCall* live_ = nullptr;  // head of the started calls (intrusive list)
+  IntrusiveList<UpstreamCall, &UpstreamCall::liveHook_> live_;  // the started calls not yet destroyed
   // Calls waiting for a concurrency slot, per limiter; a slot freed by another worker is not
   // announced here, so the queue is looked at again every millisecond while it is not empty.
   struct Waiting {

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
-#include <stdexcept>
 #include <vector>
 
 namespace gateway::testing {
@@ -47,28 +46,11 @@ struct BulkUpstream::Conn {
   bool chunked = false;
 };
 
-BulkUpstream::BulkUpstream() {
-  listenFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof sa;
-  if (listenFd_ < 0 || ::bind(listenFd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
-      ::listen(listenFd_, 512) != 0 || ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0 ||
-      ::pipe(stopPipe_) != 0) {
-    throw std::runtime_error("BulkUpstream: cannot listen");
-  }
-  port_ = ntohs(sa.sin_port);
-  thread_ = std::thread([this] { serve(); });
-}
+BulkUpstream::BulkUpstream() : listener_(512, SOCK_NONBLOCK) { thread_ = std::thread([this] { serve(); }); }
 
 BulkUpstream::~BulkUpstream() {
-  const char byte = 1;
-  (void)!::write(stopPipe_[1], &byte, 1);
+  listener_.stop();
   thread_.join();
-  ::close(listenFd_);
-  ::close(stopPipe_[0]);
-  ::close(stopPipe_[1]);
 }
 
 bool BulkUpstream::waitIdle(std::uint64_t requests, std::chrono::milliseconds timeout) {
@@ -79,12 +61,12 @@ bool BulkUpstream::waitIdle(std::uint64_t requests, std::chrono::milliseconds ti
 void BulkUpstream::serve() {
   std::vector<std::unique_ptr<Conn>> conns;
   for (;;) {
-    std::vector<pollfd> fds = {{listenFd_, POLLIN, 0}, {stopPipe_[0], POLLIN, 0}};
+    std::vector<pollfd> fds = {{listener_.fd(), POLLIN, 0}, {listener_.stopFd(), POLLIN, 0}};
     for (const auto& c : conns) fds.push_back({c->fd, static_cast<short>(POLLIN | (c->writing ? POLLOUT : 0)), 0});
     if (::poll(fds.data(), fds.size(), 1000) < 0) continue;
     if (fds[1].revents) break;
     if (fds[0].revents) {
-      for (int fd; (fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;) {
+      for (int fd; (fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;) {
         conns.push_back(std::make_unique<Conn>());
         conns.back()->fd = fd;
       }

@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 
+#include "tests/integration/loopback_listener.h"
+
 namespace gateway::testing {
 
 // The pattern byte at absolute body offset `i`.
@@ -29,7 +31,7 @@ class BulkUpstream {
   BulkUpstream(const BulkUpstream&) = delete;
   BulkUpstream& operator=(const BulkUpstream&) = delete;
 
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(listener_.port()); }
   std::uint64_t requests() const { return requests_.load(); }
   std::uint64_t bytesSent() const { return bytesSent_.load(); }
   std::uint64_t bytesReceived() const { return bytesReceived_.load(); }
@@ -43,9 +45,7 @@ class BulkUpstream {
   void onReadable(Conn& c);
   bool onWritable(Conn& c);  // false when the connection ended
 
-  int listenFd_ = -1;
-  int stopPipe_[2] = {-1, -1};
-  std::uint16_t port_ = 0;
+  LoopbackListener listener_;
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> bytesSent_{0};
   std::atomic<std::uint64_t> bytesReceived_{0};

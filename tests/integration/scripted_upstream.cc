@@ -12,35 +12,20 @@
 namespace gateway::testing {
 
 ScriptedUpstream::ScriptedUpstream(std::vector<std::string> responses) : responses_(std::move(responses)) {
-  listenFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof sa;
-  if (listenFd_ < 0 || ::bind(listenFd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
-      ::listen(listenFd_, 64) != 0 || ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0 ||
-      ::pipe(stopPipe_) != 0) {
-    throw std::runtime_error("ScriptedUpstream: cannot listen");
-  }
-  port_ = ntohs(sa.sin_port);
   thread_ = std::thread([this] { serve(); });
 }
 
 ScriptedUpstream::~ScriptedUpstream() {
-  const char byte = 1;
-  (void)!::write(stopPipe_[1], &byte, 1);
+  listener_.stop();
   thread_.join();
-  ::close(listenFd_);
-  ::close(stopPipe_[0]);
-  ::close(stopPipe_[1]);
 }
 
 void ScriptedUpstream::serve() {
   for (;;) {
-    pollfd fds[2] = {{listenFd_, POLLIN, 0}, {stopPipe_[0], POLLIN, 0}};
+    pollfd fds[2] = {{listener_.fd(), POLLIN, 0}, {listener_.stopFd(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) continue;
     if (fds[1].revents) return;
-    const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
     answer(fd);
     ::close(fd);
@@ -54,7 +39,7 @@ void ScriptedUpstream::answer(int fd) {
   std::size_t need = std::string::npos;
   while (need == std::string::npos || in.size() < need) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd fds[2] = {{fd, POLLIN, 0}, {stopPipe_[0], POLLIN, 0}};
+    pollfd fds[2] = {{fd, POLLIN, 0}, {listener_.stopFd(), POLLIN, 0}};
     if (left.count() <= 0 || ::poll(fds, 2, static_cast<int>(left.count())) <= 0 || fds[1].revents) return;
     char buf[8192];
     const ssize_t n = ::read(fd, buf, sizeof buf);

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/loopback_listener.h"
+
 namespace gateway::testing {
 
 class ScriptedUpstream {
@@ -20,7 +22,7 @@ class ScriptedUpstream {
   ScriptedUpstream(const ScriptedUpstream&) = delete;
   ScriptedUpstream& operator=(const ScriptedUpstream&) = delete;
 
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(listener_.port()); }
   std::uint64_t requests() const { return requests_.load(); }
 
  private:
@@ -28,9 +30,7 @@ class ScriptedUpstream {
   void answer(int fd);
 
   std::vector<std::string> responses_;
-  int listenFd_ = -1;
-  int stopPipe_[2] = {-1, -1};
-  std::uint16_t port_ = 0;
+  LoopbackListener listener_{64};
   std::atomic<std::uint64_t> requests_{0};
   std::thread thread_;
 };
