@@ -70,8 +70,11 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
     return call.record().forwarded ? runtime->service(call.record().serviceIndex).config : nullptr;
   }
 
-  // For a request stage that cannot decide yet: the pipeline stops after this stage's
-  // onRequest returns, until the returned Resumer resumes or answers it.
+  // For a request stage that cannot decide yet (call it from onRequest): the pipeline stops
+  // after this stage's onRequest returns, until the returned Resumer resumes or answers it.
+  // The stage sees to it that one of them happens (with a timeout of its own if it waits on
+  // something that may not come): an exchange whose Resumers are all dropped unused is never
+  // answered (as one whose timers a stopping worker drops).
   Resumer pause();
   bool paused() const { return paused_; }
   bool finished() const { return finished_; }

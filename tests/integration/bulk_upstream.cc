@@ -65,13 +65,14 @@ void BulkUpstream::serve() {
     for (const auto& c : conns) fds.push_back({c->fd, static_cast<short>(POLLIN | (c->writing ? POLLOUT : 0)), 0});
     if (::poll(fds.data(), fds.size(), 1000) < 0) continue;
     if (fds[1].revents) break;
+    const std::size_t polled = conns.size();  // connections accepted below wait for the next poll
     if (fds[0].revents) {
       for (int fd; (fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;) {
         conns.push_back(std::make_unique<Conn>());
         conns.back()->fd = fd;
       }
     }
-    for (std::size_t i = 0; i < conns.size(); ++i) {
+    for (std::size_t i = 0; i < polled; ++i) {
       Conn& c = *conns[i];
       const short revents = fds[i + 2].revents;
       bool alive = true;
