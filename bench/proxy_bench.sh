@@ -10,7 +10,9 @@
 # access log on, the issue's second target (>= 0.9x plain NGINX).
 #
 # Usage: bench/proxy_bench.sh [--gatewayd PATH] [--rounds N] [--duration S] [--connections C]
-#                             [--threads T] [--no-pin]
+#                             [--threads T] [--no-pin] [--before PATH]
+# --before PATH adds another gatewayd build (plain config) as "gatewayd-before", interleaved in
+# the same rounds, so a change is measured against the build it started from in one run.
 # By default the proxy under test is pinned to CPU 0 and wrk + upstream to the other CPUs
 # (taskset), so each proxy gets exactly one core. Everything listens on 127.0.0.1, lives in a
 # temporary directory and is killed on exit.
@@ -19,6 +21,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONF="$ROOT/bench/proxy"
 GATEWAYD=""
+BEFORE=""
 ROUNDS=3
 DURATION=5
 CONNECTIONS=50
@@ -28,12 +31,13 @@ PIN=1
 while (($#)); do
   case "$1" in
     --gatewayd) GATEWAYD="$2"; shift 2 ;;
+    --before) BEFORE="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --threads) WRK_THREADS="$2"; shift 2 ;;
     --no-pin) PIN=0; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "proxy_bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -109,7 +113,9 @@ JWT_TOKEN=$(cat "$ROOT/tests/fixtures/jwt/tokens/sim_buyer.jwt")
 # Starts gatewayd in this shell (so cleanup knows its pid); sets GW_ADDR to its listen address.
 start_gatewayd() {  # name config [extra args...]
   local name="$1" config="$2"; shift 2
-  "${PROXY_CPU[@]}" "$GATEWAYD" --config "$config" --threads 1 --listen 127.0.0.1:0 --admin 127.0.0.1:0 "$@" \
+  local binary="$GATEWAYD"
+  [[ "$name" == before ]] && binary="$BEFORE"
+  "${PROXY_CPU[@]}" "$binary" --config "$config" --threads 1 --listen 127.0.0.1:0 --admin 127.0.0.1:0 "$@" \
     > "$DIR/$name.out" 2> "$DIR/$name.err" &
   PIDS+=($!)
   local deadline=$((SECONDS + 5))
@@ -125,6 +131,11 @@ start_gatewayd policies "$DIR/gateway-policies.json" --access-log "$DIR/access.l
 GW_POLICIES=$GW_ADDR
 start_gatewayd jwt "$DIR/gateway-jwt.json"
 GW_JWT=$GW_ADDR
+if [[ -n "$BEFORE" ]]; then
+  [[ -x "$BEFORE" ]] || { echo "proxy_bench: --before $BEFORE is not an executable" >&2; exit 2; }
+  start_gatewayd before "$DIR/gateway-plain.json"
+  GW_BEFORE=$GW_ADDR
+fi
 pid_of_gatewayd() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["pid"])' "$DIR/$1.out"; }
 # CPU time (user + system clock ticks) of a list of processes, threads included.
 cpu_ticks() {
@@ -144,6 +155,10 @@ declare -A TARGET=(
   [gatewayd+jwt]="$GW_JWT"
 )
 ORDER=(nginx gatewayd haproxy gatewayd+policies gatewayd+jwt)
+if [[ -n "$BEFORE" ]]; then
+  TARGET[gatewayd-before]="$GW_BEFORE"
+  ORDER=(nginx gatewayd gatewayd-before haproxy gatewayd+policies gatewayd+jwt)
+fi
 # Extra request headers per proxy (only the JWT route needs one).
 declare -A HEADER=([gatewayd+jwt]="Authorization: Bearer $JWT_TOKEN")
 
@@ -154,6 +169,7 @@ declare -A CPU_PIDS=(
   [gatewayd+policies]="$(pid_of_gatewayd policies)"
   [gatewayd+jwt]="$(pid_of_gatewayd jwt)"
 )
+[[ -n "$BEFORE" ]] && CPU_PIDS[gatewayd-before]="$(pid_of_gatewayd before)"
 
 wait_http "http://127.0.0.1:$UPSTREAM_PORT/"
 for p in "${ORDER[@]}"; do
@@ -204,7 +220,9 @@ n = med["nginx"]
 print()
 print(f"{'proxy':<20}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>12}"
       f"{'req/s vs nginx':>16}{'p99 vs nginx':>14}{'CPU/req vs nginx':>18}")
-for p in ["nginx", "haproxy", "gatewayd", "gatewayd+policies", "gatewayd+jwt"]:
+for p in ["nginx", "haproxy", "gatewayd", "gatewayd-before", "gatewayd+policies", "gatewayd+jwt"]:
+    if p not in med:
+        continue
     r, a, b, c = med[p]
     print(f"{p:<20}{r:>10.0f}{a:>9.3f}{b:>9.3f}{c:>12.2f}{r / n[0]:>15.2f}x{b / n[2]:>13.2f}x{c / n[3]:>17.2f}x")
 g, gp = med["gatewayd"], med["gatewayd+policies"]
@@ -214,5 +232,9 @@ print(f"gatewayd/nginx: {g[0] / n[0]:.2f}x requests/s (target >= 1.0), p99 {g[2]
 print(f"gatewayd+policies/nginx: {gp[0] / n[0]:.2f}x requests/s (target >= 0.9), CPU per request {gp[3] / n[3]:.2f}x")
 gj = med["gatewayd+jwt"]
 print(f"gatewayd+jwt/nginx: {gj[0] / n[0]:.2f}x requests/s (target >= 0.85), CPU per request {gj[3] / n[3]:.2f}x")
+if "gatewayd-before" in med:
+    gb = med["gatewayd-before"]
+    print(f"gatewayd/gatewayd-before: {g[0] / gb[0]:.2f}x requests/s, p99 {g[2] / gb[2]:.2f}x, "
+          f"CPU per request {g[3] / gb[3]:.2f}x ({g[3]:.2f} vs {gb[3]:.2f} us)")
 print("(medians over rounds; CPU us/req = user+system time of the proxy's processes per request served)")
 EOF

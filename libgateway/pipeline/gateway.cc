@@ -77,10 +77,11 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
 void Gateway::runStages(const std::shared_ptr<Exchange>& ex) {
   const std::uint32_t count = static_cast<std::uint32_t>(stages_.size());
   const std::uint64_t mask = standardMasks_ ? ex->runtime->route(ex->routeIndex).stageMask : ~std::uint64_t{0};
+  const bool streamed = ex->request.stream != nullptr;  // collecting the body clears it
   for (std::uint32_t i = ex->stageCursor_; i < count; ++i) {
     if (!(mask >> i & 1)) continue;  // nothing to do on this route
     Stage& stage = *stages_[i];
-    if (ex->request.stream) {
+    if (streamed) {
       // A stage that must see the whole request body gets it collected first.
       if (const std::size_t limit = stage.requestBodyLimit(*ex); limit > 0) {
         ex->stageCursor_ = i;
@@ -108,17 +109,18 @@ void Gateway::runStages(const std::shared_ptr<Exchange>& ex) {
 // The terminal of a proxied route: one upstream call.
 void Gateway::forward(const std::shared_ptr<Exchange>& ex) {
   const RouteTable& routes = ex->runtime->routes();
-  std::string target;
+  const CallTarget& target = ex->runtime->route(ex->routeIndex).target;
   if (routes.keepsPath(ex->match)) {
-    target = ex->request.target;  // the path as it came, and its query
-  } else {
-    target = routes.upstreamPath(ex->match, ex->request.path());
-    if (const auto q = ex->request.query(); !q.empty() || ex->request.target.find('?') != std::string::npos) {
-      target += '?';
-      target += q;
-    }
+    // The path as it came, and its query.
+    ex->call.start(caller_, *ex, target, nullptr, true, *this);
+    return;
   }
-  ex->call.start(caller_, *ex, ex->runtime->route(ex->routeIndex).target, std::move(target), true, *this);
+  std::string path = routes.upstreamPath(ex->match, ex->request.path());
+  if (const auto q = ex->request.query(); !q.empty() || ex->request.target.find('?') != std::string::npos) {
+    path += '?';
+    path += q;
+  }
+  ex->call.start(caller_, *ex, target, &path, true, *this);
 }
 
 void Gateway::onCallAnswer(UpstreamCall& call, Response&& response, std::string_view outcome) {

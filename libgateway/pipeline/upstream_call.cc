@@ -42,13 +42,14 @@ void UpstreamCall::end() {
   if (caller_) caller_->unlink(this);
 }
 
-void UpstreamCall::start(UpstreamCaller& caller, Exchange& exchange, const CallTarget& target, std::string&& upstreamTarget,
+void UpstreamCall::start(UpstreamCaller& caller, Exchange& exchange, const CallTarget& target, std::string* upstreamTarget,
                          bool forwardBody, CallListener& listener) {
   caller_ = &caller;
   exchange_ = &exchange;
   target_ = &target;
   listener_ = &listener;
-  upstreamTarget_ = std::move(upstreamTarget);
+  clientTarget_ = upstreamTarget == nullptr;
+  if (upstreamTarget) upstreamTarget_ = std::move(*upstreamTarget);
   forwardBody_ = forwardBody;
   started_ = true;
   caller.link(this);
@@ -76,7 +77,7 @@ void UpstreamCall::buildRequest(Request& up) {
   const Config& config = exchange_->runtime->config();
   UpstreamRequestParts parts{config.observability.correlationHeader, exchange_->correlationId, traceParent_.str(),
                              target_->hostRewrite};
-  buildUpstreamRequest(exchange_->request, std::move(upstreamTarget_), parts, up, caller_->forwardedFor_,
+  buildUpstreamRequest(exchange_->request, clientTarget_ ? nullptr : &upstreamTarget_, parts, up, caller_->forwardedFor_,
                        caller_->hopNames_);
   if (forwardBody_) {
     // The body moves: nothing after forwarding reads it (the client's fields stay for logs

@@ -84,8 +84,9 @@ class UpstreamCall {
   // Starts the call. `exchange` owns the call (directly or through a stage's state) and is
   // what the call keeps alive while held; the call reads its request, correlation id and
   // runtime. `target` and `listener` outlive the call. `upstreamTarget` is the path and query
-  // to send; `forwardBody` moves the exchange's request body into the call.
-  void start(UpstreamCaller& caller, Exchange& exchange, const CallTarget& target, std::string&& upstreamTarget,
+  // to send (null: the client's own target, as it came); `forwardBody` moves the exchange's
+  // request body into the call.
+  void start(UpstreamCaller& caller, Exchange& exchange, const CallTarget& target, std::string* upstreamTarget,
              bool forwardBody, CallListener& listener);
   // Ends the call without an answer (its owner gave up): what it holds is given back.
   void cancel();
@@ -124,6 +125,7 @@ class UpstreamCall {
   std::shared_ptr<UpstreamCall> self_;  // held while the transport has the call
   std::uint32_t transportHolds_ = 0;    // sends whose callback has not come yet
   std::string upstreamTarget_;
+  bool clientTarget_ = false;           // send the client's own target
   bool forwardBody_ = false;
   std::optional<Request> request_;      // the upstream request, kept while retries remain
   std::unique_ptr<UpstreamResult> lastFailure_;  // answered when a retry cannot be made after all

@@ -53,10 +53,11 @@ void removeHopByHopHeaders(Headers& headers) {
   headers.removeIf([&](const Headers::Field& f) { return hopByHop(f.name, named); });
 }
 
-void buildUpstreamRequest(const Request& client, std::string&& target, const UpstreamRequestParts& parts, Request& up,
+void buildUpstreamRequest(const Request& client, std::string* target, const UpstreamRequestParts& parts, Request& up,
                           std::string& forwardedFor, std::vector<std::string_view>& hopNames) {
   up.method = client.method;
-  up.target = std::move(target);
+  if (target) up.target = std::move(*target);
+  else up.target = client.target;
   // One pass over the client's fields: hop-by-hop ones dropped, and those the gateway sets
   // (forwarding, correlation, trace context) left for after the loop.
   const Headers& in = client.headers;

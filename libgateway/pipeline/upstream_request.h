@@ -24,9 +24,10 @@ struct UpstreamRequestParts {
   const std::string* hostRewrite = nullptr;
 };
 
-// Fills `up` (a fresh Request) from `client` with `target`. The body is not copied: the
-// caller moves it. `forwardedFor` and `hopNames` are the caller's reusable buffers.
-void buildUpstreamRequest(const Request& client, std::string&& target, const UpstreamRequestParts& parts, Request& up,
+// Fills `up` (a fresh Request) from `client` with `target` (moved from; null: the client's own
+// target). The body is not copied: the caller moves it. `forwardedFor` and `hopNames` are the
+// caller's reusable buffers.
+void buildUpstreamRequest(const Request& client, std::string* target, const UpstreamRequestParts& parts, Request& up,
                           std::string& forwardedFor, std::vector<std::string_view>& hopNames);
 
 }  // namespace gateway

@@ -66,8 +66,8 @@ class CallTest : public ::testing::Test {
     ex->start = h->clock.now();
     ex->correlationId.assign("call-" + std::to_string(exchanges.size()));
     exchanges.push_back(ex);
-    ex->call.start(*caller, *ex, target ? *target : ex->runtime->route(0).target, "/up" + std::string(ex->request.target),
-                   true, answers);
+    std::string upstreamTarget = "/up" + std::string(ex->request.target);
+    ex->call.start(*caller, *ex, target ? *target : ex->runtime->route(0).target, &upstreamTarget, true, answers);
     return *ex;
   }
   ServiceRuntime& service() { return h->shared.runtime()->service(0); }
