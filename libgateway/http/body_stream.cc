@@ -32,8 +32,8 @@ void BodyStream::consume(std::size_t n) {
 
 void BodyStream::write(std::string_view bytes) {
   if (ended_ || failed_ || bytes.empty()) return;
-  // Room for the capacity plus one read, once: no doubling past what the bound needs.
-  if (buffer_.capacity() < capacity_) buffer_.reserve(capacity_ + 16 * 1024);
+  // The capacity once (a writer may overshoot it by one read): no doubling past the bound.
+  if (buffer_.capacity() < capacity_) buffer_.reserve(capacity_);
   buffer_.append(bytes);
   written_ += bytes.size();
   if (room() == 0) writerWaiting_ = true;

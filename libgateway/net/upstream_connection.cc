@@ -207,16 +207,18 @@ void UpstreamConnection::writeRequest() {
 
 void UpstreamConnection::readResponse() {
   for (int round = 0; round < 64; ++round) {
-    std::shared_ptr<BodyStream> body;
+    std::size_t chunk = kReadChunk;
     if (streaming_) {
-      body = responseBody_.lock();
+      const std::shared_ptr<BodyStream> body = responseBody_.lock();
       if (!body) return close();  // the gateway let go of the body: the rest is not read
       if (body->room() == 0) {
         setDeadline(kNever);  // paused by its reader; the client side times a stalled reader out
         return;
       }
+      // No more than the stream takes (plus a little chunk framing): its bound holds exactly.
+      chunk = std::min(chunk, body->room() + 64);
     }
-    const RecvStep step = recvInto(fd_, buffer_, kReadChunk, peerFin_);
+    const RecvStep step = recvInto(fd_, buffer_, chunk, peerFin_);
     if (step == RecvStep::kMore || step == RecvStep::kDrained) {
       gotBytes_ = true;
       if (streaming_) setDeadline(owner_->loop.sweep().coarseNow() + owner_->options.bodyIdleTimeout);

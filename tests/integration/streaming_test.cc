@@ -1,7 +1,7 @@
 // Bodies that stream through gatewayd: a 1 GB download and a 100 MB upload (Content-Length
 // and chunked) pass with gatewayd's peak RSS under 64 MiB; a client that stops reading slows
-// only its own upstream read; 20 clients that pipeline requests for 200 KB answers and never
-// read leave gatewayd under 64 MiB too. The upstream is BulkUpstream (bulk_upstream.h), which
+// only its own upstream read; 20 clients that pipeline requests for 200 KB (or 2 MB) answers
+// and never read leave gatewayd under 64 MiB too. The upstream is BulkUpstream (bulk_upstream.h), which
 // makes and checks the bytes without holding them. Under sanitizers the transfers still run
 // but the memory bounds are not asserted (the shadow memory alone is larger).
 #include <gtest/gtest.h>
@@ -48,13 +48,16 @@ std::uint64_t statusKiB(pid_t pid, const std::string& field) {
 // A blocking loopback client socket with send and receive timeouts.
 class RawSocket {
  public:
-  explicit RawSocket(const std::string& address) {
+  // `receiveBuffer` > 0 shrinks the socket's receive buffer (before connecting), so the kernel
+  // absorbs little of what a client that does not read is sent.
+  explicit RawSocket(const std::string& address, int receiveBuffer = 0) {
     const auto colon = address.rfind(':');
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1))));
     ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr);
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (receiveBuffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
     const timeval tv{20, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -112,7 +115,7 @@ class StreamingTest : public ::testing::Test {
         {"server",
          {{"threads", 1},
           {"limits", {{"max_body_bytes", 200 * kMiB}}},
-          {"upstream", {{"max_response_body_bytes", std::int64_t{2} << 30}}}}}};
+          {"upstream", {{"max_response_body_bytes", std::int64_t{1} << 30}}}}}};
     std::string error;
     ASSERT_TRUE(stack_.startGateway(config, error, extra)) << error;
   }
@@ -239,14 +242,19 @@ TEST_F(StreamingTest, AClientThatStopsReadingSlowsOnlyItsOwnUpstream) {
   EXPECT_LT(upstream_.bytesSent(), sent + 64 * kMiB);
 }
 
-TEST_F(StreamingTest, ClientsThatPipelineAndNeverReadLeaveMemoryBounded) {
+// 200 KB answers (what kernel socket buffers may partly hide), then 2 MB ones (what they
+// cannot: a gateway that held answers whole would hold 640 MB).
+class PipeliningTest : public StreamingTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(PipeliningTest, ClientsThatPipelineAndNeverReadLeaveMemoryBounded) {
   startGateway();
   constexpr int kClients = 20, kPipelined = 16;
+  const int answerBytes = GetParam();
   std::string requests;
-  for (int i = 0; i < kPipelined; ++i) requests += "GET /bytes/200000 HTTP/1.1\r\nHost: bulk\r\n\r\n";
+  for (int i = 0; i < kPipelined; ++i) requests += "GET /bytes/" + std::to_string(answerBytes) + " HTTP/1.1\r\nHost: bulk\r\n\r\n";
   std::vector<std::unique_ptr<RawSocket>> clients;
   for (int c = 0; c < kClients; ++c) {
-    clients.push_back(std::make_unique<RawSocket>(stack_.gateway()));
+    clients.push_back(std::make_unique<RawSocket>(stack_.gateway(), 4096));
     ASSERT_TRUE(clients.back()->ok());
     ASSERT_TRUE(clients.back()->sendAll(requests));
   }
@@ -260,8 +268,13 @@ TEST_F(StreamingTest, ClientsThatPipelineAndNeverReadLeaveMemoryBounded) {
     previous = rss;
     ::poll(nullptr, 0, 100);
   }
+  std::printf("[ memory ] the upstream sent %.1f MiB of the %.1f MiB asked for\n",
+              static_cast<double>(upstream_.bytesSent()) / kMiB, kClients * kPipelined * double(answerBytes) / kMiB);
   expectPeakUnder(64 * kMiB, "20 pipelining clients that never read");
 }
+
+INSTANTIATE_TEST_SUITE_P(AnswerSizes, PipeliningTest, ::testing::Values(200'000, 2'000'000),
+                         [](const ::testing::TestParamInfo<int>& info) { return std::to_string(info.param) + "_bytes"; });
 
 }  // namespace
 }  // namespace gateway::testing
