@@ -56,6 +56,10 @@ struct UpstreamResult {
   UpstreamOutcome outcome = UpstreamOutcome::kResponse;
   Response response;   // meaningful when outcome == kResponse
   std::string detail;  // human-readable reason for the failure kinds
+  // The try failed because the client's streamed request body did (the client went away,
+  // sent too much or broke its chunking): not the upstream's fault, so it counts against no
+  // breaker, outlier detector or adaptive limit.
+  bool clientFault = false;
 };
 
 class UpstreamTransport {

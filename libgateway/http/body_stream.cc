@@ -10,6 +10,8 @@ BodyStream::~BodyStream() {
     auto abandoned = std::move(onAbandoned_);
     abandoned();
   }
+  // Guards go last, after the writer heard the reader has gone.
+  guards_.clear();
 }
 
 void BodyStream::consume(std::size_t n) {

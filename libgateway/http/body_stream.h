@@ -13,9 +13,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gateway {
 
@@ -59,6 +61,10 @@ class BodyStream {
   // Told (from the destructor) when the reader let go before the stream ended or failed.
   void onAbandoned(Listener listener) { onAbandoned_ = std::move(listener); }
 
+  // Keeps `guard` alive as long as the stream: what the exchange held while it lasted (a
+  // concurrency slot, an instance's in-flight count) is given back when the body is done.
+  void keep(std::shared_ptr<void> guard) { guards_.push_back(std::move(guard)); }
+
  private:
   // The listener may replace or clear itself while it runs.
   void notifyReader() {
@@ -81,6 +87,7 @@ class BodyStream {
   std::uint64_t readerGeneration_ = 0;
   std::string error_;
   Listener onReadable_, onWritable_, onAbandoned_;
+  std::vector<std::shared_ptr<void>> guards_;
 };
 
 }  // namespace gateway

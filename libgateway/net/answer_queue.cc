@@ -62,6 +62,10 @@ void AnswerQueue::clear() {
 
 void AnswerQueue::begin(Slot& slot, bool lastIfDraining, const std::function<void()>& onStream) {
   Response& response = slot.response;
+  if (response.stream && response.stream->failed() && response.stream->read() == 0 && response.stream->buffered() == 0) {
+    // Its body failed before any of it went out: a clean 502 instead of a head and a reset.
+    response = errorResponse(502, "upstream_body_error", "the upstream's response body failed: " + response.stream->error());
+  }
   const bool noBody = responseHasNoBody(response.status, slot.head);
   if (noBody && response.stream) response.stream.reset();  // the reader lets go: its upstream is closed
   const bool unknownLength = response.stream && !response.stream->length();

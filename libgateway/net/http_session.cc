@@ -128,8 +128,9 @@ class Session final : public ServerConnection,
   bool wantRead() const {
     if (closed()) return false;
     if (phase_ == Phase::kLingering) return true;
-    return !readStopped_ && !peerClosed_ && answers_.size() < ctx_->limits.maxPipelined && buffer_.size() < bufferCap() &&
-           !uploadFull();
+    // An upload being streamed is read on whatever the pipelining bound (its own slot counts).
+    const bool room = answers_.size() < ctx_->limits.maxPipelined || (parser_ && parser_->streaming());
+    return !readStopped_ && !peerClosed_ && room && buffer_.size() < bufferCap() && !uploadFull();
   }
 
   std::size_t bufferCap() const { return ctx_->limits.maxUrlBytes + ctx_->limits.maxHeaderBytes + 2048 + kReadChunk; }
@@ -280,7 +281,7 @@ class Session final : public ServerConnection,
     if (auto upload = upload_.lock()) upload->end();
     upload_.reset();
     parser_.reset();
-    if (stopAfterUpload_) readStopped_ = true;
+    if (stopAfterUpload_ || draining_) readStopped_ = true;
   }
 
   void dispatch() {

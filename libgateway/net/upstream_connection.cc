@@ -93,6 +93,12 @@ void UpstreamConnection::close() {
     error_code ec;
     socket_.close(ec);  // a pending connect completes with an error and is ignored
   }
+  // A response body still being relayed can never complete: its reader must hear so.
+  if (streaming_) {
+    if (auto body = responseBody_.lock()) body->fail(fmt::format("the connection to {} closed", pool_.address));
+    responseBody_.reset();
+    streaming_ = false;
+  }
   // A request body still being sent is let go (its client side drops the rest).
   sender_.reset();
   request_ = Request();
@@ -198,7 +204,10 @@ void UpstreamConnection::writeRequest() {
       return;  // the client's body comes: its stream wakes us
     case BodySender::Progress::kStreamFailed: {
       const std::string why = request_.stream ? request_.stream->error() : std::string("failed");
-      return failCall(failure(UpstreamOutcome::kReset, fmt::format("the client's request body failed: {}", why)));
+      if (streaming_) return failStream(fmt::format("the client's request body failed: {}", why));
+      UpstreamResult result = failure(UpstreamOutcome::kReset, fmt::format("the client's request body failed: {}", why));
+      result.clientFault = true;
+      return failCall(std::move(result));
     }
     case BodySender::Progress::kSocketError:
       return onIoError(error_code(errno, boost::system::system_category()));
@@ -215,6 +224,8 @@ void UpstreamConnection::readResponse() {
         setDeadline(kNever);  // paused by its reader; the client side times a stalled reader out
         return;
       }
+      // Waiting for the upstream again: a stall from here on is its own.
+      setDeadline(owner_->loop.sweep().coarseNow() + owner_->options.bodyIdleTimeout);
       // No more than the stream takes (plus a little chunk framing): its bound holds exactly.
       chunk = std::min(chunk, body->room() + 64);
     }

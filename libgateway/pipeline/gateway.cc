@@ -83,7 +83,11 @@ void Gateway::runStages(const std::shared_ptr<Exchange>& ex) {
     Stage& stage = *stages_[i];
     if (streamed) {
       // A stage that must see the whole request body gets it collected first.
-      if (const std::size_t limit = stage.requestBodyLimit(*ex); limit > 0) {
+      if (std::size_t limit = stage.requestBodyLimit(*ex); limit > 0) {
+        // Within the largest limit of the stages still to run, so each gets what it allows.
+        for (std::uint32_t j = i + 1; j < count; ++j) {
+          if (mask >> j & 1) limit = std::max(limit, stages_[j]->requestBodyLimit(*ex));
+        }
         ex->stageCursor_ = i;
         return collectRequestBody(ex, limit);
       }

@@ -45,6 +45,22 @@ struct RateLimitRecord {
     for (auto& h : holds_) h.store->release(h.key, now);
     holds_.clear();
   }
+  // The holds as one object that releases them when destroyed (at `now`): a streamed answer
+  // keeps its concurrency slots until its body is done (BodyStream::keep).
+  std::shared_ptr<void> takeHolds(TimePoint now) {
+    struct Held {
+      std::vector<Hold> holds;
+      TimePoint at;
+      ~Held() {
+        for (auto& h : holds) h.store->release(h.key, at);
+      }
+    };
+    auto held = std::make_shared<Held>();
+    held->holds = std::move(holds_);
+    held->at = now;
+    holds_.clear();
+    return held;
+  }
 
  private:
   struct Hold {

@@ -180,7 +180,11 @@ std::optional<Response> RateLimitStage::onRequest(Exchange& ex) {
 void RateLimitStage::onResponse(Exchange& ex, Response& response) {
   RateLimitRecord& record = ex.rateLimit();
   if (!record.applied()) return;
-  if (record.holding()) record.releaseHolds(env_.clock.now());
+  if (record.holding()) {
+    // A streamed answer keeps its slots until its body is done.
+    if (response.stream) response.stream->keep(record.takeHolds(env_.clock.now()));
+    else record.releaseHolds(env_.clock.now());
+  }
   if (response.headers.empty()) response.headers = std::move(record.headers);
   else response.headers.setAll(record.headers);
   record.headers.clear();

@@ -239,6 +239,14 @@ void UpstreamCall::onTryResult(UpstreamResult&& result) {
   ServiceRuntime& service = exchange_->runtime->service(record_.serviceIndex);
   const TimePoint now = env.clock.now();
   record_.outcome = result.outcome;
+  if (result.clientFault) {
+    // The client's body failed, not the upstream: nothing is charged to the service.
+    if (service.breaker) service.breaker->abandon(breakerPermit_);
+    breakerPermit_ = {};
+    answer(errorResponse(400, "request_body_error", "the request body did not arrive whole: " + result.detail),
+           "request_body_error");
+    return;
+  }
   const bool responded = result.outcome == UpstreamOutcome::kResponse;
   const int status = responded ? result.response.status : 0;
   const Duration took = now - record_.tryStart;
@@ -318,8 +326,29 @@ void UpstreamCall::answerWithoutTry(Response fallback, std::string_view outcome)
 void UpstreamCall::answer(Response&& response, std::string_view outcome) {
   if (answered_) return;
   answered_ = true;
+  if (response.stream) holdUntilBodyDone(*response.stream);
   releaseHolds();
   listener_->onCallAnswer(*this, std::move(response), outcome);
+}
+
+// A relayed answer whose body streams still occupies its instance and its concurrency slot
+// until the body is done (the least-request balancer and max_requests see it).
+void UpstreamCall::holdUntilBodyDone(BodyStream& body) {
+  struct StreamHolds {
+    std::shared_ptr<const GatewayRuntime> runtime;
+    std::size_t service = 0, instance = 0;
+    ConcurrencyPermit permit;              // a freed slot is found by the slot queue's poll
+    RetryBudget::RequestGuard request;
+    ~StreamHolds() { runtime->service(service).inFlight->decrement(instance); }
+  };
+  auto holds = std::make_shared<StreamHolds>();
+  holds->runtime = exchange_->runtime;
+  holds->service = record_.serviceIndex;
+  holds->instance = record_.instanceIndex;
+  holds->runtime->service(holds->service).inFlight->increment(holds->instance);
+  holds->permit = std::move(concurrencyPermit_);
+  holds->request = std::move(budgetRequest_);
+  body.keep(std::move(holds));
 }
 
 void UpstreamCall::releaseHolds() {

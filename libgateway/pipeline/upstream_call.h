@@ -112,6 +112,7 @@ class UpstreamCall {
   void answerWithoutTry(Response fallback, std::string_view outcome);  // no try could start
   void answer(Response&& response, std::string_view outcome);
   void releaseHolds();
+  void holdUntilBodyDone(BodyStream& body);
   void end();  // the destructor's work for a started call
   void noteTransition(BreakerTransition transition);
   void noteOutlier(OutlierEvent event);

@@ -44,6 +44,7 @@ struct BulkUpstream::Conn {
   std::size_t outOffset = 0;
   std::uint64_t patternLeft = 0, patternOffset = 0, chunkLeft = 0;
   bool chunked = false;
+  bool answeredEarly = false;  // POST /bytes/N: answering while the request body still comes
 };
 
 BulkUpstream::BulkUpstream() : listener_(512, SOCK_NONBLOCK) { thread_ = std::thread([this] { serve(); }); }
@@ -108,8 +109,38 @@ void BulkUpstream::serve() {
   for (auto& c : conns) ::close(c->fd);
 }
 
+void BulkUpstream::startAnswer(Conn& c) {
+  requests_.fetch_add(1);
+  c.writing = true;
+  c.blocked = false;
+  c.outOffset = 0;
+  c.patternOffset = 0;
+  c.chunkLeft = 0;
+  if (c.method == "POST" && c.target == "/count") {
+    const std::string body = "{\"bytes\": " + std::to_string(c.bodyCount) +
+                             ", \"pattern_ok\": " + (c.patternOk ? "true" : "false") + "}";
+    c.out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n" + body;
+    c.patternLeft = 0;
+    c.chunked = false;
+  } else if (c.target.rfind("/bytes/", 0) == 0) {
+    const std::string rest = c.target.substr(7);
+    c.patternLeft = std::stoull(rest);
+    c.chunked = rest.find("chunked=1") != std::string::npos;
+    c.out = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n";
+    c.out += c.chunked ? "Transfer-Encoding: chunked\r\n\r\n" : "Content-Length: " + std::to_string(c.patternLeft) + "\r\n\r\n";
+    if (c.chunked && c.patternLeft == 0) c.out += "0\r\n\r\n";
+  } else {
+    c.out = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+    c.patternLeft = 0;
+    c.chunked = false;
+  }
+}
+
 void BulkUpstream::onReadable(Conn& c) {
-  while (!c.writing) {
+  // A request body answered early is read (and dropped) while its answer goes out.
+  while (!c.writing || c.answeredEarly) {
+    if (c.answeredEarly && c.reading == Conn::Reading::kHead) return;  // the next request waits
     switch (c.reading) {
       case Conn::Reading::kHead: {
         const auto end = c.in.find("\r\n\r\n");
@@ -134,6 +165,11 @@ void BulkUpstream::onReadable(Conn& c) {
           c.bodyLeft = 0;
           c.reading = Conn::Reading::kBody;
         }
+        if (c.method == "POST" && c.target.rfind("/bytes/", 0) == 0) {
+          c.answeredEarly = true;
+          startAnswer(c);
+          if (!onWritable(c)) return;
+        }
         break;
       }
       case Conn::Reading::kBody:
@@ -151,31 +187,12 @@ void BulkUpstream::onReadable(Conn& c) {
           break;
         }
         c.reading = Conn::Reading::kHead;
-        requests_.fetch_add(1);
-        c.writing = true;
-        c.blocked = false;
-        c.outOffset = 0;
-        c.patternOffset = 0;
-        c.chunkLeft = 0;
-        if (c.method == "POST" && c.target == "/count") {
-          const std::string body = "{\"bytes\": " + std::to_string(c.bodyCount) +
-                                   ", \"pattern_ok\": " + (c.patternOk ? "true" : "false") + "}";
-          c.out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                  "\r\n\r\n" + body;
-          c.patternLeft = 0;
-          c.chunked = false;
-        } else if (c.method == "GET" && c.target.rfind("/bytes/", 0) == 0) {
-          const std::string rest = c.target.substr(7);
-          c.patternLeft = std::stoull(rest);
-          c.chunked = rest.find("chunked=1") != std::string::npos;
-          c.out = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n";
-          c.out += c.chunked ? "Transfer-Encoding: chunked\r\n\r\n" : "Content-Length: " + std::to_string(c.patternLeft) + "\r\n\r\n";
-          if (c.chunked && c.patternLeft == 0) c.out += "0\r\n\r\n";
-        } else {
-          c.out = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
-          c.patternLeft = 0;
-          c.chunked = false;
+        if (c.answeredEarly) {
+          c.answeredEarly = false;
+          if (!c.writing) continue;  // its answer is already out: on to the next request
+          return;
         }
+        startAnswer(c);
         if (!onWritable(c)) return;
         break;
       }

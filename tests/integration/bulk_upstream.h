@@ -3,6 +3,8 @@
 // answer never stalls the others. It makes and checks large bodies without holding them:
 //   GET  /bytes/N[?chunked=1]  -> N bytes of the pattern 'a' + offset % 26 (Content-Length,
 //                                 or chunked in 64 KiB chunks)
+//   POST /bytes/N[?chunked=1]  -> the same, answered at once while the request body is still
+//                                 read (and dropped), as an echo or transform service does
 //   POST /count               -> reads the whole body (Content-Length or chunked) and answers
 //                                 {"bytes": n, "pattern_ok": true|false}
 // Anything else is 404. Counters are thread-safe; waitIdle() tells when it has nothing more it
@@ -42,6 +44,7 @@ class BulkUpstream {
  private:
   struct Conn;
   void serve();
+  void startAnswer(Conn& c);
   void onReadable(Conn& c);
   bool onWritable(Conn& c);  // false when the connection ended
 

@@ -107,14 +107,14 @@ bool patternMatches(std::string_view bytes, std::uint64_t at) {
 
 class StreamingTest : public ::testing::Test {
  protected:
-  void startGateway(const std::vector<std::string>& extra = {}) {
+  void startGateway(const std::vector<std::string>& extra = {}, std::int64_t maxBodyBytes = 200 * kMiB) {
     const json config = {
         {"services", {{{"name", "bulk"}, {"instances", {upstream_.address()}}, {"timeout_ms", 60000}}}},
         {"routes", {{{"name", "all"}, {"match", {{"prefix", "/"}}}, {"service", "bulk"}}}},
         {"observability", {{"access_log", false}}},
         {"server",
          {{"threads", 1},
-          {"limits", {{"max_body_bytes", 200 * kMiB}}},
+          {"limits", {{"max_body_bytes", maxBodyBytes}}},
           {"upstream", {{"max_response_body_bytes", std::int64_t{1} << 30}}}}}};
     std::string error;
     ASSERT_TRUE(stack_.startGateway(config, error, extra)) << error;
@@ -240,6 +240,39 @@ TEST_F(StreamingTest, AClientThatStopsReadingSlowsOnlyItsOwnUpstream) {
   EXPECT_EQ(other.status, 200);
   EXPECT_LT(Clock::now() - start, 2s);
   EXPECT_LT(upstream_.bytesSent(), sent + 64 * kMiB);
+}
+
+TEST_F(StreamingTest, AnUploadThatFailsWhileItsAnswerStreamsEndsThatAnswer) {
+  // The upstream answers at once (50 MB) while the client's chunked body goes past the
+  // gateway's 1 MiB limit: the answer cannot complete, and the client must learn so at once.
+  startGateway({}, 1 * kMiB);
+  RawSocket s(stack_.gateway());
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s.sendAll("POST /bytes/50000000 HTTP/1.1\r\nHost: bulk\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  const std::string chunk(64 * 1024, 'a');
+  for (int i = 0; i < 32; ++i) {
+    char header[16];
+    std::snprintf(header, sizeof header, "%zx\r\n", chunk.size());
+    if (!s.sendAll(header) || !s.sendAll(chunk) || !s.sendAll("\r\n")) break;  // the gateway may reset first
+  }
+  const auto start = Clock::now();
+  std::uint64_t got = 0;
+  std::vector<char> buf(64 * 1024);
+  ssize_t n = 0;
+  while ((n = s.recvSome(buf.data(), buf.size())) > 0) got += static_cast<std::uint64_t>(n);
+  EXPECT_FALSE(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) << "the answer hung after " << got << " bytes";
+  EXPECT_LT(got, 50'000'000u);
+  EXPECT_LT(Clock::now() - start, 10s);
+  EXPECT_EQ(fetch(stack_.gateway(), "GET", "/bytes/100").status, 200);  // the gateway serves on
+}
+
+TEST_F(StreamingTest, AnUploadCompletesWithAPipelineBoundOfOne) {
+  startGateway({"--max-pipelined", "1"});
+  std::string body(1 << 20, 'a');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = patternByte(i);
+  const HttpReply r = fetch(stack_.gateway(), "POST", "/count", {}, body, 20000ms);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).value("bytes", std::uint64_t{0}), body.size());
 }
 
 // 200 KB answers (what kernel socket buffers may partly hide), then 2 MB ones (what they

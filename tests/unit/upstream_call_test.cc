@@ -360,3 +360,52 @@ TEST_F(CallTest, AStreamedRequestBodyIsSentOnceAndNeverRetried) {
 
 }  // namespace
 }  // namespace gateway
+
+namespace gateway {
+namespace {
+
+TEST_F(CallTest, AStreamedAnswerHoldsItsInstanceAndSlotUntilItsBodyIsDone) {
+  configure({{"concurrency", {{"max_requests", 1}}}});
+  Exchange& a = call();
+  ASSERT_EQ(h->transport.sends.size(), 1u);
+  UpstreamResult result;
+  result.response.status = 200;
+  auto body = std::make_shared<BodyStream>(std::uint64_t{6});
+  body->write("abc");
+  result.response.stream = body;
+  h->transport.complete(std::move(result));
+  ASSERT_EQ(answers.of(a), 1u);
+  // The head is answered; the body is still on its way: the instance and the slot stay taken.
+  EXPECT_EQ(inFlightTotal(), 1);
+  EXPECT_EQ(service().concurrency->inFlight(), 1u);
+  call();  // a second call finds the only slot taken
+  EXPECT_EQ(answers.list.back().outcome, "overloaded");
+  body->write("def");
+  body->end();
+  body.reset();
+  answers.list.front().response.stream.reset();  // the reader is done with it
+  EXPECT_EQ(inFlightTotal(), 0);
+  EXPECT_EQ(service().concurrency->inFlight(), 0u);
+}
+
+TEST_F(CallTest, AClientsFailedRequestBodyIsNotTheUpstreamsFault) {
+  configure({{"circuit_breaker", {{"mode", "consecutive"}, {"max_errors", 0}, {"open_ms", 10000}}}});
+  Exchange& a = call(makeRequest("POST", "/upload"));
+  UpstreamResult failed;
+  failed.outcome = UpstreamOutcome::kReset;
+  failed.detail = "the client's request body failed: the client closed the connection mid-body";
+  failed.clientFault = true;
+  h->transport.complete(std::move(failed));
+  ASSERT_EQ(answers.of(a), 1u);
+  EXPECT_EQ(answers.list[0].outcome, "request_body_error");
+  EXPECT_EQ(answers.list[0].response.status, 400);
+  EXPECT_EQ(service().breaker->state(), BreakerState::kClosed) << "a client's fault charges no breaker";
+  EXPECT_EQ(service().breaker->snapshot(h->clock.now()).failures, 0u);
+  // The same failure from the upstream's side does open it.
+  call();
+  h->transport.fail(UpstreamOutcome::kReset, "reset by peer");
+  EXPECT_EQ(service().breaker->state(), BreakerState::kOpen);
+}
+
+}  // namespace
+}  // namespace gateway
