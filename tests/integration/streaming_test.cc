@@ -208,7 +208,10 @@ TEST_F(StreamingTest, HundredMegabyteUploadsPassWithBoundedMemory) {
     }
     std::string rest;
     const std::string answer = s.readHead(rest);
-    ASSERT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer << rest;
+    ASSERT_NE(answer.find("HTTP/1.1 200"), std::string::npos)
+        << answer << rest << "\n(" << (chunked ? "chunked" : "Content-Length") << "; the upstream got "
+        << upstream_.requests() << " requests and " << upstream_.bytesReceived() << " bytes; gatewayd: "
+        << stack_.gatewayProcess().stderrText() << ")";
     std::vector<char> buf(4096);
     while (rest.find('}') == std::string::npos) {
       const ssize_t n = s.recvSome(buf.data(), buf.size());
