@@ -113,7 +113,7 @@ export GW ADMIN MOCKS WORK GATEWAYD_PID MOCKS_PID
 
 # sed expressions that turn this run's addresses into the walk-through's, for --transcript.
 TO_DOC=(-e "s#$GW\\b#127.0.0.1:8080#g" -e "s#$ADMIN\\b#127.0.0.1:9901#g" -e "s#$WORK#/tmp/walkthrough#g")
-while read -r id ours theirs; do
+while read -r _ ours theirs; do
   TO_DOC+=(-e "s#$ours\\b#$theirs#g")
 done < <(jq -r --slurpfile doc "$HERE/gateway.json" 'to_entries[] | .key as $id | "\($id) \(.value) \(
   [$doc[0].services[].instances[] | select(.id == $id) | .address][0])"' <<< "$ADDRESSES")
