@@ -134,7 +134,9 @@ Response FaultControl::handle(const Request& request) {
     if (!errors.empty()) {
       json list = json::array();
       for (const auto& e : errors.list()) list.push_back({{"path", e.path}, {"message", e.message}});
-      return jsonResponse(400, {{"error", {{"status", 400}, {"code", "bad_fault"}, {"message", errors.text()}}},
+      std::string message = errors.text();
+      while (!message.empty() && message.back() == '\n') message.pop_back();  // one line per error, none after the last
+      return jsonResponse(400, {{"error", {{"status", 400}, {"code", "bad_fault"}, {"message", message}}},
                                 {"errors", list}});
     }
     json described = json::array();

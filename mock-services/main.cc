@@ -7,9 +7,10 @@
 // scenario's seed, and its fault timeline with "at_s" counted from process start (--no-faults
 // skips it). Ports are ephemeral unless --use-scenario-ports binds the gateway config's
 // loopback addresses, so gatewayd with that config reaches the mocks. Prints one JSON line
-// with every instance's port on stdout once listening. Exit status: 0 after SIGTERM/SIGINT, 2
-// on bad usage, config or scenario (every error with its JSON path), 1 when a port cannot
-// be bound.
+// with every instance's port on stdout once listening. `--help` lists every endpoint and the
+// config format (usage.cc). Exit codes (libgateway/core/exit_code.h): 0 after SIGTERM/SIGINT
+// or for --help/--version, 2 on bad flags, config or scenario (every error with its JSON
+// path), 3 when a port cannot be bound.
 #include <csignal>
 #include <cstdio>
 
@@ -18,9 +19,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "libgateway/core/exit_code.h"
+#include "libgateway/core/version.h"
 #include "libgateway/net/event_loop.h"
 #include "libgateway/net/steady_clock.h"
 #include "mock-services/mock_fleet.h"
+#include "mock-services/usage.h"
 #include "sim/scenario/scenario.h"
 
 int main(int argc, char** argv) {
@@ -45,15 +49,22 @@ int main(int argc, char** argv) {
       ->needs(scenario)
       ->excludes(hostOption);
   app.add_flag("--no-faults", noFaults, "with --scenario: do not load the scenario's fault timeline")->needs(scenario);
-  app.footer("With --scenario, fault times (at_s) count from the moment mock-services starts.");
+  app.set_version_flag("--version", std::string(gateway::version()), "print the version and exit");
+  app.footer("With --scenario, fault times (at_s) count from the moment mock-services starts.\n\n" +
+             gateway::mock::usageFooter());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help is not an error
+    // --help and --version end here too, with CLI11's own success code; every other parse
+    // error is bad usage (never CLI11's own 105, 109...).
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    fmt::print(stderr, "mock-services: {}\nRun mock-services --help for the flags, the endpoints and the config format.\n",
+               e.what());
+    return gateway::kExitBadInput;
   }
   if (configPath.empty() && scenarioPath.empty()) {
-    fmt::print(stderr, "mock-services: give --config FILE or --scenario FILE\n{}", app.help());
-    return 2;
+    fmt::print(stderr, "mock-services: give --config FILE or --scenario FILE (mock-services --help shows both)\n");
+    return gateway::kExitBadInput;
   }
 
   gateway::FieldErrors errors;
@@ -72,7 +83,7 @@ int main(int argc, char** argv) {
   }
   if (!mockConfig) {
     for (const auto& e : errors.list()) fmt::print(stderr, "mock-services: {}: {}\n", source, e.str());
-    return 2;
+    return gateway::kExitBadInput;
   }
   if (seedOption->count() > 0) mockConfig->seed = seed;
   if (!host.empty()) mockConfig->host = host;
@@ -83,7 +94,7 @@ int main(int argc, char** argv) {
   auto fleet = gateway::mock::MockFleet::start(*mockConfig, loop, error);
   if (!fleet) {
     fmt::print(stderr, "mock-services: {}\n", error);
-    return 1;
+    return gateway::kExitRuntime;
   }
   if (loaded && !noFaults && !loaded->faults.empty()) {
     for (const auto& f : loaded->faults) {
@@ -102,5 +113,5 @@ int main(int argc, char** argv) {
   fmt::print("{}\n", ready.dump());
   std::fflush(stdout);
   loop.run();
-  return 0;
+  return gateway::kExitOk;
 }

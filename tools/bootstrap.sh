@@ -13,7 +13,7 @@ PACKAGES=(
   # dashboard
   libimgui-dev libglfw3-dev libgl-dev libstb-dev libgl1-mesa-dri xauth xvfb
   # comparison servers and tools used by tests and benchmarks
-  redis-server nginx-light haproxy wrk prometheus openssl
+  redis-server nginx-light haproxy wrk prometheus openssl curl jq
   # Go anchor for the rate-limit benchmark (golang.org/x/time/rate)
   golang-go golang-golang-x-time-dev
 )
