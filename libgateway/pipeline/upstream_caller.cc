@@ -36,7 +36,8 @@ bool UpstreamCaller::acquireSlot(UpstreamCall& call, ServiceRuntime& service) {
     call.concurrencyPermit_ = ConcurrencyPermit(service.concurrency);
     return true;
   }
-  if (limiter->config().maxPending > 0 && limiter->tryAddPending()) {
+  // Counts a rejection when the queue is full or there is none (max_pending 0).
+  if (limiter->tryAddPending()) {
     call.record_.waitedForSlot = true;
     call.pendingSlot_ = true;
     Waiting& w = waiting_[limiter];

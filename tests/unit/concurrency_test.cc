@@ -80,6 +80,19 @@ TEST_F(ConcurrencyTest, OverTheCapIs503WithoutCallingUpstream) {
   EXPECT_EQ(nlohmann::json::parse((*c)->body)["error"]["message"], "service \"api\" has too many requests in flight (limit 2)");
   EXPECT_EQ(transport.total, 2u);
   EXPECT_EQ(limiter().inFlight(), 2u);
+  EXPECT_EQ(limiter().rejected(), 1u) << "a rejection without a queue counts as one";
+}
+
+TEST_F(ConcurrencyTest, AFullQueueCountsItsRejections) {
+  build(capped({{"max_requests", 1}, {"max_pending", 1}}));
+  start("/a");
+  auto queued = start("/b");
+  auto rejected = start("/c");
+  EXPECT_FALSE(queued->has_value());
+  ASSERT_TRUE(rejected->has_value());
+  EXPECT_EQ((*rejected)->status, 503);
+  EXPECT_EQ(limiter().pending(), 1u);
+  EXPECT_EQ(limiter().rejected(), 1u);
 }
 
 TEST_F(ConcurrencyTest, SuccessReleases) {
