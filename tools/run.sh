@@ -9,5 +9,7 @@ cd "$(dirname "$0")/.."
 bash tools/bootstrap.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target gwsim
-exec build/release/sim/gwsim compare scenarios/free_vs_premium.json \
+# The leaky bucket row fails the scenario's p99 expectation on purpose (it queues instead of
+# refusing); the scenario as written decides the exit status.
+exec build/release/sim/gwsim compare scenarios/free_vs_premium.json --variants-may-fail \
   --vary rate_limits.tiers.free.algorithm=token_bucket,gcra,fixed_window,sliding_log,sliding_counter,leaky_bucket "$@"

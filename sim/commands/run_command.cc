@@ -1,6 +1,10 @@
 #include "sim/commands/run_command.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <filesystem>
@@ -9,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "libgateway/core/exit_code.h"
+#include "sim/commands/gwsim_cli.h"
 #include "sim/engine/simulation.h"
 #include "sim/scenario/scenario.h"
 
@@ -39,12 +45,49 @@ struct FileCloser {
   }
 };
 
+using gateway::kExitBadInput;
+using gateway::kExitCheckFailed;
+using gateway::kExitOk;
+using gateway::kExitRuntime;
+
+int cannotWrite(const char* what, const std::string& path) {
+  std::fprintf(stderr, "gwsim run: cannot write %s to %s: %s\n", what, path.c_str(),
+               errno ? std::strerror(errno) : "write failed");
+  return kExitRuntime;
+}
+
+// Writes --out's three files; false (with errno) when one cannot be written.
+bool writeOutDir(const RunResult& result, const std::filesystem::path& dir) {
+  std::ofstream summary(dir / "summary.json");
+  summary << result.toJson().dump(2) << "\n";
+  summary.close();
+  if (!summary) return false;
+  nlohmann::json series = nlohmann::json::array();
+  for (const auto& s : result.series) {
+    series.push_back({{"second", s.second}, {"requests", s.requests}, {"2xx", s.s2xx}, {"3xx", s.s3xx},
+                      {"4xx", s.s4xx}, {"5xx", s.s5xx}, {"429", s.s429}, {"502", s.s502}, {"503", s.s503},
+                      {"504", s.s504}, {"p50_ms", s.p50Ms}, {"p99_ms", s.p99Ms}, {"max_ms", s.maxMs}});
+  }
+  std::ofstream timeseries(dir / "timeseries.json");
+  timeseries << series.dump(1) << "\n";
+  timeseries.close();
+  if (!timeseries) return false;
+  std::unique_ptr<std::FILE, FileCloser> csv(std::fopen((dir / "timeseries.csv").c_str(), "w"));
+  if (!csv) return false;
+  writeSeriesCsv(result, csv.get());
+  return std::fclose(csv.release()) == 0;
+}
+
 int runMain(const RunArgs& args) {
+  if (const std::string why = unreadableFile(args.scenario); !why.empty()) {
+    std::fprintf(stderr, "gwsim run: cannot read the scenario file %s: %s\n", args.scenario.c_str(), why.c_str());
+    return kExitBadInput;
+  }
   auto load = loadScenarioFile(args.scenario);
   if (!load.ok()) {
-    std::fprintf(stderr, "gwsim: %s is not a valid scenario:\n", args.scenario.c_str());
+    std::fprintf(stderr, "gwsim run: %s is not a valid scenario:\n", args.scenario.c_str());
     for (const auto& e : load.errors.list()) std::fprintf(stderr, "  %s\n", e.str().c_str());
-    return 2;
+    return kExitBadInput;
   }
   Scenario& scenario = *load.scenario;
   if (args.durationS) scenario.duration = static_cast<gateway::Duration>(*args.durationS * 1e6);
@@ -54,10 +97,7 @@ int runMain(const RunArgs& args) {
   std::unique_ptr<std::FILE, FileCloser> trace;
   if (!args.trace.empty()) {
     trace.reset(args.trace == "-" ? nullptr : std::fopen(args.trace.c_str(), "w"));
-    if (args.trace != "-" && !trace) {
-      std::fprintf(stderr, "gwsim: cannot write the trace to %s\n", args.trace.c_str());
-      return 2;
-    }
+    if (args.trace != "-" && !trace) return cannotWrite("the trace", args.trace);
     options.trace = args.trace == "-" ? stdout : trace.get();
   }
   // Opened before the run, so a path that cannot be written fails at once, not a minute later.
@@ -65,11 +105,18 @@ int runMain(const RunArgs& args) {
   nlohmann::json policyState;
   if (!args.policyState.empty()) {
     policyFile.open(args.policyState);
-    if (!policyFile) {
-      std::fprintf(stderr, "gwsim: cannot write the policy state to %s\n", args.policyState.c_str());
-      return 2;
-    }
+    if (!policyFile) return cannotWrite("the policy state", args.policyState);
     options.policyState = &policyState;
+  }
+  if (!args.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(args.out, ec);
+    if (ec || !std::filesystem::is_directory(args.out)) {
+      std::fprintf(stderr, "gwsim run: cannot write to the directory %s: %s\n", args.out.c_str(),
+                   ec ? ec.message().c_str() : "not a directory");
+      return kExitRuntime;
+    }
+    if (::access(args.out.c_str(), W_OK) != 0) return cannotWrite("--out files", args.out);
   }
   if (!args.quiet) {
     std::fprintf(stderr, "gwsim: %s (%s), seed %llu, %.1f s simulated\n", scenario.name.c_str(), args.scenario.c_str(),
@@ -79,14 +126,11 @@ int runMain(const RunArgs& args) {
     for (const auto& f : scenario.faults) std::fprintf(stderr, "  fault: %s\n", f.describe().c_str());
   }
   const RunResult result = runScenario(scenario, options);
-  trace.reset();
+  if (trace && std::fclose(trace.release()) != 0) return cannotWrite("the trace", args.trace);
   if (policyFile.is_open()) {
     policyFile << policyState.dump(2) << "\n";
     policyFile.close();
-    if (!policyFile) {
-      std::fprintf(stderr, "gwsim: cannot write the policy state to %s\n", args.policyState.c_str());
-      return 2;
-    }
+    if (!policyFile) return cannotWrite("the policy state", args.policyState);
   }
   std::FILE* report = options.trace == stdout ? stderr : stdout;
   if (args.json) {
@@ -96,32 +140,14 @@ int runMain(const RunArgs& args) {
     std::fputs(formatRunSummary(result).c_str(), report);
     std::fprintf(report, "peak RSS %.1f MiB\n", static_cast<double>(peakRssKiB()) / 1024.0);
   }
-  if (!args.out.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(args.out, ec);
-    const auto dir = std::filesystem::path(args.out);
-    std::ofstream(dir / "summary.json") << result.toJson().dump(2) << "\n";
-    nlohmann::json series = nlohmann::json::array();
-    for (const auto& s : result.series) {
-      series.push_back({{"second", s.second}, {"requests", s.requests}, {"2xx", s.s2xx}, {"3xx", s.s3xx},
-                        {"4xx", s.s4xx}, {"5xx", s.s5xx}, {"429", s.s429}, {"502", s.s502}, {"503", s.s503},
-                        {"504", s.s504}, {"p50_ms", s.p50Ms}, {"p99_ms", s.p99Ms}, {"max_ms", s.maxMs}});
-    }
-    std::ofstream(dir / "timeseries.json") << series.dump(1) << "\n";
-    std::unique_ptr<std::FILE, FileCloser> csv(std::fopen((dir / "timeseries.csv").c_str(), "w"));
-    if (!csv) {
-      std::fprintf(stderr, "gwsim: cannot write to %s\n", args.out.c_str());
-      return 2;
-    }
-    writeSeriesCsv(result, csv.get());
-  }
+  if (!args.out.empty() && !writeOutDir(result, args.out)) return cannotWrite("--out files", args.out);
   if (!result.passed()) {
-    std::fprintf(stderr, "gwsim: %zu expectation(s) failed\n",
+    std::fprintf(stderr, "gwsim run: %zu expectation(s) failed\n",
                  static_cast<std::size_t>(std::count_if(result.expectations.begin(), result.expectations.end(),
                                                         [](const ExpectationResult& e) { return !e.passed; })));
-    return 1;
+    return kExitCheckFailed;
   }
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace
@@ -129,9 +155,7 @@ int runMain(const RunArgs& args) {
 Command addRunCommand(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* run = app.add_subcommand("run", "Replay a scenario in virtual time and report what happened");
-  run->add_option("scenario", args->scenario, "Scenario file (JSON), e.g. scenarios/flash_crowd.json")
-      ->required()
-      ->check(CLI::ExistingFile);
+  run->add_option("scenario", args->scenario, "Scenario file (JSON), e.g. scenarios/flash_crowd.json")->required();
   run->add_option("--seed", args->seed, "Override the scenario's seed");
   run->add_option("--out", args->out, "Directory for summary.json, timeseries.json and timeseries.csv");
   run->add_option("--trace", args->trace,
@@ -144,9 +168,10 @@ Command addRunCommand(CLI::App& app) {
   run->add_flag("--json", args->json, "Print the summary as JSON");
   run->add_option("--duration-s", args->durationS, "Override the scenario's duration (simulated seconds)")
       ->check(CLI::Range(0.001, 1e7));
-  run->footer(
-      "Exit status: 0 when every expectation in the scenario passed, 1 when one failed, 2 on bad input.\n"
-      "The trace hash printed at the end is the same for the same scenario and seed.");
+  run->footer(std::string("The trace hash printed at the end is the same for the same scenario and seed.\n"
+                          "A scenario's errors are all listed, each with its JSON path, before anything runs;\n"
+                          "so is an expectation naming a route, client group, consumer or service it does not have.\n\n") +
+              kExitStatusHelp);
   return Command{run, [args] { return runMain(*args); }};
 }
 

@@ -6,7 +6,9 @@
 #include <memory>
 #include <optional>
 
+#include "libgateway/core/exit_code.h"
 #include "libgateway/ratelimit/limiter_spec.h"
+#include "sim/commands/gwsim_cli.h"
 #include "sim/limiter/limiter_comparison.h"
 #include "sim/limiter/limiter_replay.h"
 #include "sim/limiter/trace_generator.h"
@@ -18,8 +20,10 @@ namespace {
 
 using gateway::LimiterAlgorithm;
 
-constexpr int kExitBadTrace = 1;
-constexpr int kExitBadParameters = 2;
+// The gwsim table (sim/commands/gwsim_cli.h): a trace is input, like a parameter.
+constexpr int kExitBadTrace = gateway::kExitBadInput;
+constexpr int kExitBadParameters = gateway::kExitBadInput;
+constexpr int kExitCannotWrite = gateway::kExitRuntime;
 
 constexpr const char* kAlgorithms =
     "token_bucket, gcra, leaky_bucket, fixed_window, sliding_log, sliding_counter, concurrency";
@@ -32,7 +36,7 @@ INPUT (--trace FILE, or standard input when FILE is - or absent): one request pe
   cost: optional integer 1..1000000000 (default 1)
   Blank lines and lines starting with # are ignored; the first data line may be the header
   "t_us,key" or "t_us,key,cost". Malformed lines are reported as FILE:LINE: what is wrong,
-  and then nothing is replayed (exit 1).
+  and then nothing is replayed (exit 2).
 
 OUTPUT: one line per request, in input order
   t_us,key,allow|deny,delay_us,retry_after_us,remaining
@@ -54,7 +58,8 @@ PARAMETERS by algorithm (all keys share the policy, each key has its own state):
                         requests arriving at t
   A parameter the algorithm does not use is an error, as is a missing one.
 
-EXIT STATUS: 0 done, 1 unreadable or malformed trace, 2 bad parameters.
+EXIT STATUS: 0 done; 2 bad parameters, or an unreadable or malformed trace (nothing is
+replayed); 3 gen-trace could not write --out. (1 is never used: there are no expectations.)
 
 EXAMPLES
   gwsim limiter --algorithm token_bucket --rate 10 --burst 5 < trace.csv
@@ -74,6 +79,8 @@ to W, else rate * W); overshoot = max/W divided by limit (fixed_window shows up 
 mean and max delay (leaky_bucket); bytes of limiter state per key.
 Parameters are those of each algorithm (gwsim limiter --help); each must be used by at
 least one of the algorithms listed, and every algorithm must get all of its own.
+
+EXIT STATUS: 0 done; 2 bad parameters, or an unreadable or malformed trace.
 )";
 
 struct Parameters {
@@ -147,6 +154,7 @@ class LimiterCli {
         ->check(CLI::IsMember({"boundary", "steady", "poisson", "many-keys"}));
     gen_->add_option("--seed", p_.seed, "Seed of the random arrivals (poisson, many-keys)");
     gen_->add_option("--out", p_.out, "Output file (- = standard output)");
+    gen_->footer("EXIT STATUS: 0 done; 2 bad parameters; 3 --out could not be written.");
   }
 
   CLI::App* app() const { return limiter_; }
@@ -304,9 +312,13 @@ class LimiterCli {
       return 0;
     }
     std::ofstream file(p_.out);
-    if (!file) return usage("cannot write " + p_.out);
-    generateTrace(kind, p_.seed, file);
-    return file ? 0 : usage("error writing " + p_.out);
+    if (file) generateTrace(kind, p_.seed, file);
+    if (file) file.close();
+    if (!file) {
+      *io_.err << "gwsim limiter gen-trace: cannot write " << p_.out << "\n";
+      return kExitCannotWrite;
+    }
+    return 0;
   }
 
   LimiterIo io_;
@@ -332,13 +344,8 @@ int runLimiterCli(const std::vector<std::string>& args, LimiterIo io) {
   CLI::App app{"gwsim: replay traffic through the gateway core in virtual time"};
   app.require_subcommand(1);
   Command command = addLimiterCommand(app, io);
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
-  try {
-    app.parse(reversed);
-  } catch (const CLI::ParseError& e) {
-    const int status = app.exit(e, *io.out, *io.err);
-    return status == 0 ? 0 : kExitBadParameters;
-  }
+  app.name("gwsim");
+  if (auto status = parseArguments(app, args, *io.out, *io.err)) return *status;
   return command.app->parsed() ? command.run() : kExitBadParameters;
 }
 

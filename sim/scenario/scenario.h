@@ -1,4 +1,4 @@
-// A scenario: the unit of replay (DESIGN.md "Scenarios"). Seed, duration, the gateway config,
+// A scenario: the unit of replay. Seed, duration, the gateway config,
 // simulated services, client groups with their arrival processes and request mixes, a fault
 // timeline and expectations. Loaded from JSON with every error reported by its JSON path.
 // Immutable after loading; the same Scenario can be run many times (each run owns its state).
@@ -104,5 +104,9 @@ std::optional<nlohmann::json> readScenarioDocument(const std::string& path, gate
 
 // "p99_ms{route=users} < 250" -> Expectation; an error message on failure.
 std::optional<Expectation> parseExpectation(const std::string& text, std::string& error);
+// Records at `path` what is wrong with `e` in scenario `s` (loaded up to its expectations):
+// a route, client group, consumer or service that does not exist, or labels its metric does
+// not read (two of route/group/consumer; offered/admitted without a consumer, or the reverse).
+void checkExpectation(const Expectation& e, const Scenario& s, const std::string& path, gateway::FieldErrors& errors);
 
 }  // namespace gwsim

@@ -343,8 +343,13 @@ ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& base
         continue;
       }
       std::string why;
-      if (auto e = parseExpectation((*v)[i].get<std::string>(), why)) s.expectations.push_back(std::move(*e));
-      else errors.add(childPath("/expectations", i), why);
+      auto e = parseExpectation((*v)[i].get<std::string>(), why);
+      if (!e) {
+        errors.add(childPath("/expectations", i), why);
+        continue;
+      }
+      checkExpectation(*e, s, childPath("/expectations", i), errors);
+      s.expectations.push_back(std::move(*e));
     }
   }
   r.finish();

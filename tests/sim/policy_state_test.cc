@@ -86,7 +86,7 @@ TEST(PolicyState, AskingForItChangesNothingElse) {
 }
 
 TEST(PolicyState, AnUnwritablePathFailsBeforeTheRun) {
-  EXPECT_EQ(runCli({"run", kScenario, "--quiet", "--policy-state", "/nonexistent-dir/state.json"}), 2);
+  EXPECT_EQ(runCli({"run", kScenario, "--quiet", "--policy-state", "/nonexistent-dir/state.json"}), 3);  // runtime
 }
 
 }  // namespace

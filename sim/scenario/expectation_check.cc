@@ -1,0 +1,108 @@
+// An expectation checked against the scenario it belongs to when the scenario loads: the
+// route, client group, consumer or service it names must exist, and its labels must be ones
+// its metric reads. A mistake is reported before anything runs, not as "no such metric"
+// after a run of minutes.
+#include <algorithm>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "sim/report/run_result.h"
+#include "sim/scenario/scenario.h"
+
+namespace gwsim {
+
+namespace {
+
+std::string quotedList(const std::vector<std::string>& names) {
+  if (names.empty()) return "none";
+  std::string out;
+  const std::size_t shown = std::min<std::size_t>(names.size(), 12);
+  for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + fmt::format("\"{}\"", names[i]);
+  if (shown < names.size()) out += fmt::format(" and {} more", names.size() - shown);
+  return out;
+}
+
+std::string didYouMean(const std::string& name, const std::vector<std::string>& known) {
+  std::size_t best = std::max<std::size_t>(2, name.size() / 3) + 1;
+  std::string hint;
+  for (const auto& k : known) {
+    const auto d = gateway::editDistance(name, k);
+    if (d < best) {
+      best = d;
+      hint = fmt::format(" (did you mean \"{}\"?)", k);
+    }
+  }
+  return hint;
+}
+
+// The address gwsim gives client `c` of anonymous group `g`: 127.(g+1).(c/256).(c%256).
+bool isClientAddress(const std::string& name, const Scenario& s) {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  char tail = 0;
+  if (std::sscanf(name.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4) return false;
+  if (a != 127 || b > 255 || c > 255 || d > 255) return false;
+  for (std::size_t g = 0; g < s.clients.size(); ++g) {
+    if (((g + 1) & 255) != b) continue;
+    if (s.clients[g].count > 65536 || ((c << 8) | d) < s.clients[g].count) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> knownNames(const std::string& label, const Scenario& s) {
+  std::vector<std::string> out;
+  if (label == "group") {
+    for (const auto& g : s.clients) out.push_back(g.name);
+  } else if (label == "route") {
+    for (const auto& r : s.gateway->routes) out.push_back(r.name);
+    out.push_back(kUnrouted);
+  } else if (label == "service") {
+    for (const auto& sv : s.gateway->services) out.push_back(sv.name);
+  } else if (label == "consumer") {
+    for (const auto& c : s.gateway->consumers) out.push_back(c.id);
+    for (const auto& g : s.clients) {
+      if (!g.replay) continue;
+      for (const auto& r : *g.replay) {
+        if (!r.client.empty() && std::find(out.begin(), out.end(), r.client) == out.end()) out.push_back(r.client);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void checkExpectation(const Expectation& e, const Scenario& s, const std::string& path, gateway::FieldErrors& errors) {
+  // RunResult::metric reads one of these labels and ignores the others: two would mislead.
+  std::vector<std::string> selectors;
+  for (const char* l : {"route", "group", "consumer"}) {
+    if (e.labels.count(l)) selectors.push_back(l);
+  }
+  if (selectors.size() > 1) {
+    errors.add(path, fmt::format("\"{}\": give one of route, group or consumer, not {} and {}", e.text, selectors[0],
+                                 selectors[1]));
+    return;
+  }
+  const bool perConsumer = e.metric == "offered" || e.metric == "admitted";
+  if (perConsumer && !e.labels.count("consumer")) {
+    errors.add(path, fmt::format("\"{}\": {} is counted per consumer; add {{consumer=ID}}", e.text, e.metric));
+    return;
+  }
+  if (!perConsumer && e.labels.count("consumer")) {
+    errors.add(path, fmt::format("\"{}\": the consumer label goes with offered and admitted", e.text));
+    return;
+  }
+  if (!s.gateway) return;  // the gateway config has errors of its own
+  for (const auto& [label, name] : e.labels) {
+    const auto known = knownNames(label, s);
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    if (label == "consumer" && isClientAddress(name, s)) continue;
+    const std::string plural = label == "group" ? "client groups" : label + "s";
+    errors.add(path, fmt::format("\"{}\": no {} \"{}\" in this scenario{}; its {}: {}{}", e.text,
+                                 label == "group" ? "client group" : label, name, didYouMean(name, known), plural,
+                                 quotedList(known),
+                                 label == "consumer" ? " (or an anonymous client's address, 127.G.C.C)" : ""));
+  }
+}
+
+}  // namespace gwsim
