@@ -199,6 +199,7 @@ void loadRouteAuth(const nlohmann::json& value, const std::string& path, bool jw
       }
     }
   }
+  if (auto h = r.boolean("hide_credentials")) ra.hideCredentials = *h;
   if (auto o = r.boolean("optional")) {
     ra.optional = *o;
     if (*o && (!ra.scopes.empty() || !ra.roles.empty())) {

@@ -158,13 +158,16 @@ struct RetryConfig {
 };
 
 // Who may call a route: "methods" lists the accepted credentials; without "optional" a
-// request must bring one. Every scope is required; any one of the roles is enough.
+// request must bring one. Every scope is required; any one of the roles is enough. With
+// hide_credentials (Kong's option of that name), the credentials the route accepts (the API-key
+// field, a bearer Authorization) are not sent upstream.
 struct RouteAuthConfig {
   bool jwt = false;
   bool apiKey = false;
   std::vector<std::string> scopes;
   std::vector<std::string> roles;
   bool optional = false;
+  bool hideCredentials = false;
 };
 
 struct RouteConfig {

@@ -50,6 +50,10 @@ GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegi
     target.timeout = rc.timeout;
     target.preserveHost = rc.preserveHost;
     target.hostRewrite = rc.hostRewrite ? &*rc.hostRewrite : nullptr;
+    if (rc.auth && rc.auth->hideCredentials) {
+      if (rc.auth->apiKey) target.hiddenKeyField = config_->auth.apiKeyHeader;
+      target.hideBearer = rc.auth->jwt;
+    }
     for (const auto& name : rc.rateLimit.policies) {
       const RateLimitPolicy& policy = rl.policies.at(name);
       routes_[r].limiters.push_back(RouteLimiter{&policy, limiters.get("policy:" + name, policy.spec, rl)});

@@ -76,7 +76,7 @@ void UpstreamCall::proceed() {
 void UpstreamCall::buildRequest(Request& up) {
   const Config& config = exchange_->runtime->config();
   UpstreamRequestParts parts{config.observability.correlationHeader, exchange_->correlationId, traceParent_.str(),
-                             target_->hostRewrite};
+                             target_->hostRewrite, target_->hiddenKeyField, target_->hideBearer};
   buildUpstreamRequest(exchange_->request, clientTarget_ ? nullptr : &upstreamTarget_, parts, up, caller_->forwardedFor_,
                        caller_->hopNames_);
   if (forwardBody_) {

@@ -42,6 +42,8 @@ struct CallTarget {
   std::optional<Duration> timeout;     // the whole call's deadline; default: the service's timeout
   bool preserveHost = true;            // send the client's Host (else the instance's address)
   const std::string* hostRewrite = nullptr;  // a fixed upstream Host, when set
+  std::string_view hiddenKeyField;     // an API-key field not to send upstream (hide_credentials)
+  bool hideBearer = false;             // nor a bearer Authorization
 };
 
 // What a call did, for observers (access log, metrics, traces) and the caller.

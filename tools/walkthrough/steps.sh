@@ -111,6 +111,7 @@ json .target '/hello?lang=en'
 json '[.headers[] | select(.[0] == "Host")][0][1]' echo.internal
 json '[.headers[] | select(.[0] == "X-Consumer")] | map(.[1])' '["globex"]'
 json '[.headers[] | select(.[0] == "X-User-ID")][0][1]' globex
+json '[.headers[] | select(.[0] == "X-API-Key")] | length' 0
 json '[.headers[] | select(.[0] == "X-Correlation-ID")][0][1]' walkthrough-19
 json '[.headers[] | select(.[0] == "traceparent")] | length' 1
 
