@@ -163,6 +163,9 @@ class SimWorld final : public TransportWorld {
 
 using WorldFactory = std::function<std::unique_ptr<TransportWorld>()>;
 
+// gtest's "GetParam() = ..." line: the world's name, not the factory's bytes.
+void PrintTo(const std::pair<const char*, WorldFactory>& world, std::ostream* os) { *os << world.first << " world"; }
+
 class TransportContractTest : public ::testing::TestWithParam<std::pair<const char*, WorldFactory>> {
  protected:
   void SetUp() override { world_ = GetParam().second(); }
