@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs every Debian package the project needs (DESIGN.md "Dependencies").
+# Installs every Debian package the project needs (libgateway/ARCHITECTURE.md, "Dependencies").
 # Idempotent: when everything is present it only checks and returns in a second or two.
 set -euo pipefail
 

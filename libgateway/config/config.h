@@ -49,7 +49,8 @@ struct StatusSet {
   bool operator==(const StatusSet&) const = default;
 };
 
-// Circuit breaker per service (REFERENCE.md section 2). Defaults are set per mode by the loader:
+// Circuit breaker per service (libgateway/SEMANTICS.md, "Circuit breakers"). Defaults are
+// set per mode by the loader:
 //   consecutive (gobreaker / KrakenD): opens after more than max_errors consecutive failures;
 //   failure_rate (Resilience4j): failure or slow-call rate over a count or time window;
 //   hystrix: error percentage over rolling buckets, one trial call.

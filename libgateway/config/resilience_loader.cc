@@ -55,7 +55,8 @@ void loadCircuitBreaker(const nlohmann::json& value, const std::string& path, Ci
   const bool consecutive = cb.mode == BreakerMode::kConsecutive;
   const bool rate = cb.mode == BreakerMode::kFailureRate;
   const bool hystrix = cb.mode == BreakerMode::kHystrix;
-  // Each mode starts from the defaults of the system it follows (REFERENCE.md section 2).
+  // Each mode starts from the defaults of the system it follows (libgateway/SEMANTICS.md,
+  // "Circuit breakers").
   if (consecutive) {
     cb.maxErrors = 5;
     cb.interval = seconds(60);

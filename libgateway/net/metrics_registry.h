@@ -1,5 +1,5 @@
-// The gateway's Prometheus metrics (text exposition format 0.0.4; names as in REFERENCE.md
-// section 7): request counters by route, service and status code, request and upstream
+// The gateway's Prometheus metrics (text exposition format 0.0.4; names listed in
+// libgateway/SEMANTICS.md, "Metrics"): request counters by route, service and status code, request and upstream
 // latency histograms, upstream attempts by outcome, rate-limit decisions, config reloads.
 // Thread-safe: series are created under a mutex and never removed (so a pointer to one stays
 // valid), and updated with relaxed atomics; workers cache their series pointers (see

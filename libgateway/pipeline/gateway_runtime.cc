@@ -10,11 +10,7 @@ namespace gateway {
 
 RouteLimiter::RouteLimiter(const RateLimitPolicy* p, std::shared_ptr<LimiterStore> s)
     : policy(p), store(std::move(s)) {
-  const LimiterSpec& spec = policy->spec;
-  draftPolicyItem = '"' + policy->name + "\";q=" + std::to_string(spec.quota());
-  if (spec.algorithm != LimiterAlgorithm::kConcurrency) {
-    draftPolicyItem += ";w=" + std::to_string(std::max<std::int64_t>(1, ceilSeconds(spec.quotaWindow())));
-  }
+  draftPolicyItem = rateLimitPolicyItem(policy->name, policy->spec);
 }
 
 GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegistry& limiters,

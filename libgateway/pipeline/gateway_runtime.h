@@ -38,8 +38,8 @@ struct RouteLimiter {
   RouteLimiter(const RateLimitPolicy* p, std::shared_ptr<LimiterStore> s);
   const RateLimitPolicy* policy = nullptr;
   std::shared_ptr<LimiterStore> store;
-  // Its item of the draft RateLimit-Policy header ("free";q=100;w=60), the same on every
-  // response, so made once.
+  // Its item of the draft RateLimit-Policy header ("free";q=100;w=60, rateLimitPolicyItem),
+  // the same on every response, so made once.
   std::string draftPolicyItem;
 };
 

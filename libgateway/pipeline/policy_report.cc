@@ -287,7 +287,7 @@ void appendPolicyMetrics(const SharedState& shared, TimePoint now, std::string& 
   const PolicyState state = collect(shared, now, false);
   using S = const ServiceState&;
 
-  // Circuit breakers (REFERENCE.md section 7): state as 0 closed, 1 open, 2 half-open.
+  // Circuit breakers (libgateway/SEMANTICS.md, "Metrics"): state as 0 closed, 1 open, 2 half-open.
   serviceFamily(out, state, "gateway_circuit_state", "Circuit breaker state by service: 0 closed, 1 open, 2 half-open.",
                 "gauge", [](S s) { return when(s.breaker, static_cast<int>(s.breakerState.state)); });
   serviceFamily(out, state, "gateway_circuit_transitions_total", "Circuit breaker state changes by service.", "counter",

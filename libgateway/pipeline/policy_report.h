@@ -17,7 +17,7 @@
 
 namespace gateway {
 
-// The snapshot (libgateway/README.md, "Admin API", documents the shape): an object with
+// The snapshot (libgateway/README.md, "Policy state", documents the shape): an object with
 // now_us, unix_time_offset_us, config_version and one member per section. Time points are
 // the core clock's microseconds (add unix_time_offset_us for Unix time; the simulator's clock
 // starts at 0); services, instances and stores are object keys, so the output is sorted and

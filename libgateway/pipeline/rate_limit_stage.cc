@@ -56,6 +56,44 @@ void appendInt(std::string& out, std::int64_t v) {
   out.append(buf, end);
 }
 
+}  // namespace
+
+std::string rateLimitPolicyItem(std::string_view name, const LimiterSpec& spec) {
+  std::string item;
+  item += '"';
+  item += name;
+  item += "\";q=";
+  if (spec.algorithm == LimiterAlgorithm::kConcurrency) {
+    appendInt(item, spec.limit);
+    item += ";qu=\"concurrent-requests\"";  // the draft's unit for in-flight limits; no window
+    return item;
+  }
+  // The sustained rate, `units` requests per `period` microseconds, and `full`: the requests
+  // that fill the limiter (its burst, its window's limit; at least one).
+  const bool window = usesWindow(spec.algorithm);
+  const __int128 units = window ? spec.limit : spec.rateMilli;
+  const __int128 period = window ? spec.window : 1000 * kSecond;
+  const __int128 full = window ? spec.limit : std::max<std::int64_t>(1, spec.burst);
+  // w: the time the rate takes to deliver `full`, in whole seconds rounded up (the draft has no
+  // sub-second windows), at least 1. q: what the rate delivers in w, rounded down (never more
+  // than the limiter allows over time).
+  const __int128 perW = units * kSecond;
+  const __int128 w = std::max<__int128>(1, (full * period + perW - 1) / perW);
+  const auto q = static_cast<std::int64_t>(perW * w / period);
+  appendInt(item, q);
+  item += ";w=";
+  appendInt(item, static_cast<std::int64_t>(w));
+  // What may pass at once when q does not say it (a leaky bucket delays instead).
+  const std::int64_t atOnce = window ? spec.limit : spec.algorithm == LimiterAlgorithm::kLeakyBucket ? 0 : spec.burst;
+  if (atOnce > 0 && atOnce != q) {
+    item += ";gw-burst=";
+    appendInt(item, atOnce);
+  }
+  return item;
+}
+
+namespace {
+
 // `policy` and `state` are the caller's buffers, reused from request to request.
 void addHeaders(const std::vector<RateLimitStage::Applied>& applied, RateLimitHeaders mode, Headers& out,
                 std::string& policy, std::string& state) {
@@ -164,7 +202,7 @@ std::optional<Response> RateLimitStage::onRequest(Exchange& ex) {
   body += ",\"message\":";
   appendJsonString(body, "rate limit \"" + last.policy->name + "\" exceeded");
   if (d.retryAfter != kNever) {
-    // Rounded up: a client that waits this long is admitted (REFERENCE.md section 1).
+    // Rounded up: a client that waits this long is admitted (libgateway/SEMANTICS.md, "Retry-After").
     const std::int64_t s = std::max<std::int64_t>(1, ceilSeconds(d.retryAfter));
     r.headers.set("Retry-After", std::to_string(s));
     body += ",\"retry_after_ms\":";

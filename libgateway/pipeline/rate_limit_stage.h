@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "libgateway/pipeline/stage.h"
 #include "libgateway/pipeline/stage_list.h"
 #include "libgateway/ratelimit/limit_decision.h"
+#include "libgateway/ratelimit/limiter_spec.h"
 
 namespace gateway {
 
@@ -45,7 +47,13 @@ class RateLimitStage final : public Stage {
   std::string policyText_, stateText_;  // RateLimit-Policy and RateLimit values being built
 };
 
-// Whole seconds, rounded up, for Retry-After and the `t` / `w` header parameters.
+// Whole seconds, rounded up, for Retry-After and the `t` header parameter.
 std::int64_t ceilSeconds(Duration d);
+
+// The policy's item of the RateLimit-Policy header: its sustained quota `q` per window `w`
+// (whole seconds), `gw-burst` when what may pass at once differs from q, and a concurrency
+// limit's q in "concurrent-requests". The mapping of each algorithm to q and w is in
+// libgateway/SEMANTICS.md, "RateLimit-Policy: q and w for each algorithm".
+std::string rateLimitPolicyItem(std::string_view name, const LimiterSpec& spec);
 
 }  // namespace gateway

@@ -1,5 +1,5 @@
 // What one rate limiter is: its algorithm and parameters, as read from config or from the
-// `gwsim limiter` command line. Plain value; see REFERENCE.md section 1 for the semantics.
+// `gwsim limiter` command line. Plain value; see libgateway/SEMANTICS.md, "Rate limiting".
 #pragma once
 
 #include <cstdint>
@@ -39,7 +39,10 @@ struct LimiterSpec {
   std::int64_t limit = 0;
   Duration window = 0;
 
-  // The quota and window a client is told in RateLimit-Policy (q, w in seconds).
+  // The most requests the limiter lets through at once (burst; limit) and the time it takes
+  // to earn them back (burst / rate; the window): X-RateLimit-Limit, the simulator's overshoot
+  // measure, idle eviction. RateLimit-Policy states the sustained rate instead
+  // (rateLimitPolicyItem in pipeline/rate_limit_stage.h).
   std::int64_t quota() const;
   Duration quotaWindow() const;
 };

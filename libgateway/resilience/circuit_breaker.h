@@ -1,4 +1,5 @@
-// A circuit breaker for one service, in one of three modes users know (REFERENCE.md 2):
+// A circuit breaker for one service, in one of three modes users know
+// (libgateway/SEMANTICS.md, "Circuit breakers"):
 //   consecutive  (gobreaker / KrakenD): CLOSED -> OPEN after more than max_errors consecutive
 //                failures (counts reset every `interval`); HALF_OPEN closes after
 //                half_open_calls successes in a row, reopens on any failure.

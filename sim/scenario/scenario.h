@@ -1,4 +1,4 @@
-// A scenario: the unit of replay. Seed, duration, the gateway config,
+// A scenario: the unit of replay (libgateway/ARCHITECTURE.md, "Scenarios"). Seed, duration, the gateway config,
 // simulated services, client groups with their arrival processes and request mixes, a fault
 // timeline and expectations. Loaded from JSON with every error reported by its JSON path.
 // Immutable after loading; the same Scenario can be run many times (each run owns its state).

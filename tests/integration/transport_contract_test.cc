@@ -1,8 +1,9 @@
-// The UpstreamTransport contract, checked against both worlds' transports (DESIGN.md: "a
-// shared contract test suite runs against both transports"): the real PooledTransport over
-// loopback sockets and the simulator's SimTransport in virtual time. For each: an answer is a
-// kResponse with the upstream's status, a refused connection is kConnectError, a silent
-// upstream is kTimeout at the deadline, and `done` runs exactly once, never inside send().
+// The UpstreamTransport contract, checked against both worlds' transports
+// (libgateway/ARCHITECTURE.md, "The Env seam": one contract, two implementations): the real
+// PooledTransport over loopback sockets and the simulator's SimTransport in virtual time.
+// For each: an answer is a kResponse with the upstream's status, a refused connection is
+// kConnectError, a silent upstream is kTimeout at the deadline, and `done` runs exactly
+// once, never inside send().
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -161,6 +162,9 @@ class SimWorld final : public TransportWorld {
 };
 
 using WorldFactory = std::function<std::unique_ptr<TransportWorld>()>;
+
+// gtest's "GetParam() = ..." line: the world's name, not the factory's bytes.
+void PrintTo(const std::pair<const char*, WorldFactory>& world, std::ostream* os) { *os << world.first << " world"; }
 
 class TransportContractTest : public ::testing::TestWithParam<std::pair<const char*, WorldFactory>> {
  protected:

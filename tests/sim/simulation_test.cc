@@ -31,6 +31,11 @@ struct ArrivalCase {
   double durationS;
 };
 
+// gtest's "GetParam() = ..." line: the process as written in the scenario.
+void PrintTo(const ArrivalCase& c, std::ostream* os) {
+  *os << c.name << ": " << c.arrival << " for " << c.durationS << " s";
+}
+
 class ArrivalRateTest : public ::testing::TestWithParam<ArrivalCase> {};
 
 TEST_P(ArrivalRateTest, ObservedCountWithinTwoPercentOfTheConfiguredRate) {

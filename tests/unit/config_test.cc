@@ -90,6 +90,12 @@ struct BadCase {
   std::vector<std::string> errors;
 };
 
+// gtest's "GetParam() = ..." line: the case's name and the errors it expects.
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.name << ", expecting";
+  for (const auto& e : c.errors) *os << " [" << e << "]";
+}
+
 void set(json& doc, const char* pointer, json value) { doc[json::json_pointer(pointer)] = std::move(value); }
 void erase(json& doc, const char* parent, const char* key) { doc[json::json_pointer(parent)].erase(key); }
 

@@ -11,6 +11,10 @@
 #include "libgateway/balancing/consistent_hash.h"
 
 namespace gateway {
+
+// gtest's "GetParam() = ..." line: the algorithm's config name (found next to the enum).
+static void PrintTo(LbAlgorithm algorithm, std::ostream* os) { *os << toString(algorithm); }
+
 namespace {
 
 ServiceConfig service(LbAlgorithm algorithm, std::vector<std::uint32_t> weights, std::string prefix = "i") {

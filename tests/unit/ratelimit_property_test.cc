@@ -1,6 +1,6 @@
 // Property tests over seeded random traces, for every algorithm: retry-after exactness,
 // denials change nothing, `remaining` is exact, token_bucket == gcra, and the documented
-// admission bounds (REFERENCE.md section 1).
+// admission bounds (libgateway/SEMANTICS.md, "Rate limiting").
 #include <gtest/gtest.h>
 
 #include <vector>
