@@ -1,6 +1,7 @@
 // Rate-limit decisions: one algorithm object on one state (the floor), LimiterStore on one hot
 // key, on 1M distinct keys, and with two threads. Counters report bytes per key.
-// bench/ratelimit_vs_go.sh runs BM_StoreHotKey/token_bucket against Go's x/time/rate AllowN.
+// bench/ratelimit_vs_go.sh runs BM_StoreHotKey/token_bucket against Go's x/time/rate AllowN
+// at -cpu 1, and its threads:2 run against Go's RunParallel at -cpu 2.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

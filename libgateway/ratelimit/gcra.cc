@@ -3,7 +3,7 @@
 namespace gateway {
 
 Gcra::Gcra(std::int64_t rateMilli, std::int64_t burst)
-    : rateMilli_(rateMilli), burst_(burst), tau_(burst * kSubUnitsPerRequest) {}
+    : rateMilli_(rateMilli), rate_(rateMilli), burst_(burst), tau_(burst * kSubUnitsPerRequest) {}
 
 LimitDecision Gcra::acquire(State& state, TimePoint now, std::int64_t cost) const {
   LimitDecision d;
@@ -23,10 +23,10 @@ LimitDecision Gcra::acquire(State& state, TimePoint now, std::int64_t cost) cons
       state.tat = nowTicks + ahead;
     }
   } else {
-    d.retryAfter = ceilDiv(ahead + cost * kSubUnitsPerRequest - tau_, rateMilli_);
+    d.retryAfter = rate_.ceil(ahead + cost * kSubUnitsPerRequest - tau_);
   }
   d.remaining = ahead < tau_ ? (tau_ - ahead) / kSubUnitsPerRequest : 0;
-  d.resetAfter = ceilDiv(ahead, rateMilli_);
+  d.resetAfter = rate_.ceil(ahead);
   return d;
 }
 

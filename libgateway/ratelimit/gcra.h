@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "libgateway/core/time.h"
+#include "libgateway/ratelimit/invariant_divisor.h"
 #include "libgateway/ratelimit/limit_decision.h"
 
 namespace gateway {
@@ -43,6 +44,7 @@ class Gcra {
   __int128 ticks(TimePoint t) const { return static_cast<__int128>(t) * rateMilli_; }
 
   std::int64_t rateMilli_;
+  InvariantDivisor rate_;  // divides by rateMilli_
   std::int64_t burst_;
   std::int64_t tau_;  // burst * T, in ticks
 };

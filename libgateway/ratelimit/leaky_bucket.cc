@@ -3,7 +3,7 @@
 namespace gateway {
 
 LeakyBucket::LeakyBucket(std::int64_t rateMilli, std::int64_t burst)
-    : rateMilli_(rateMilli), burst_(burst), horizon_((burst + 1) * kSubUnitsPerRequest) {}
+    : rateMilli_(rateMilli), rate_(rateMilli), burst_(burst), horizon_((burst + 1) * kSubUnitsPerRequest) {}
 
 LimitDecision LeakyBucket::acquire(State& state, TimePoint now, std::int64_t cost) const {
   LimitDecision d;
@@ -17,16 +17,16 @@ LimitDecision LeakyBucket::acquire(State& state, TimePoint now, std::int64_t cos
     d.retryAfter = kNever;
   } else if (ahead + cost * kSubUnitsPerRequest <= horizon_) {
     d.allowed = true;
-    d.delay = ceilDiv(ahead, rateMilli_);
+    d.delay = rate_.ceil(ahead);
     if (cost > 0) {
       ahead += cost * kSubUnitsPerRequest;
       state.nextSlot = nowTicks + ahead;
     }
   } else {
-    d.retryAfter = ceilDiv(ahead + cost * kSubUnitsPerRequest - horizon_, rateMilli_);
+    d.retryAfter = rate_.ceil(ahead + cost * kSubUnitsPerRequest - horizon_);
   }
   d.remaining = ahead < horizon_ ? (horizon_ - ahead) / kSubUnitsPerRequest : 0;
-  d.resetAfter = ceilDiv(ahead, rateMilli_);
+  d.resetAfter = rate_.ceil(ahead);
   return d;
 }
 

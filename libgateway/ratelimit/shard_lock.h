@@ -16,17 +16,11 @@ namespace gateway {
 
 class ShardLock {
  public:
+  // The uncontended path is one exchange, inline; waiting is out of line, so that callers
+  // keep their values in registers across it (a spilled argument is a reload on every call).
   void lock() noexcept {
-    int spins = 0;
-    while (locked_.exchange(true, std::memory_order_acquire)) {
-      while (locked_.load(std::memory_order_relaxed)) {
-        if (++spins < kSpinsBeforeYield) {
-          pause();
-        } else {
-          std::this_thread::yield();
-        }
-      }
-    }
+    if (!locked_.exchange(true, std::memory_order_acquire)) [[likely]] return;
+    lockContended();
   }
   bool try_lock() noexcept {
     return !locked_.load(std::memory_order_relaxed) && !locked_.exchange(true, std::memory_order_acquire);
@@ -40,6 +34,19 @@ class ShardLock {
 #if defined(__x86_64__) || defined(__i386__)
     _mm_pause();
 #endif
+  }
+
+  [[gnu::noinline, gnu::cold]] void lockContended() noexcept {
+    int spins = 0;
+    do {
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins < kSpinsBeforeYield) {
+          pause();
+        } else {
+          std::this_thread::yield();
+        }
+      }
+    } while (locked_.exchange(true, std::memory_order_acquire));
   }
 
   std::atomic<bool> locked_{false};

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "libgateway/core/time.h"
+#include "libgateway/ratelimit/invariant_divisor.h"
 #include "libgateway/ratelimit/limit_decision.h"
 
 namespace gateway {
@@ -35,7 +36,27 @@ class TokenBucket {
   // admission is treated as that time (several threads may race on the clock).
   // Rounding: none in the state; retryAfter and resetAfter round up to the microsecond,
   // remaining rounds down.
-  LimitDecision acquire(State& state, TimePoint now, std::int64_t cost = 1) const;
+  // Inline: it is the inner step of every LimiterStore decision.
+  LimitDecision acquire(State& state, TimePoint now, std::int64_t cost = 1) const {
+    LimitDecision d;
+    if (cost < 0) cost = 0;
+    std::int64_t tokens = refilled(state, now);
+    if (cost > burst_) {
+      d.retryAfter = kNever;
+    } else if (tokens >= cost * kSubUnitsPerRequest) {
+      tokens -= cost * kSubUnitsPerRequest;
+      d.allowed = true;
+      if (cost > 0) {
+        state.subTokens = tokens;
+        if (now > state.last) state.last = now;
+      }
+    } else {
+      d.retryAfter = rate_.ceil(cost * kSubUnitsPerRequest - tokens);
+    }
+    d.remaining = tokens / kSubUnitsPerRequest;
+    d.resetAfter = rate_.ceil(capacity_ - tokens);
+    return d;
+  }
 
   // True when the bucket is full at `now`: forgetting the key loses nothing.
   bool resting(const State& state, TimePoint now) const { return refilled(state, now) == capacity_; }
@@ -44,12 +65,20 @@ class TokenBucket {
   std::int64_t burst() const { return burst_; }
 
  private:
-  std::int64_t refilled(const State& state, TimePoint now) const;
+  std::int64_t refilled(const State& state, TimePoint now) const {
+    const Duration elapsed = now - state.last;
+    if (elapsed <= 0) return state.subTokens;
+    // elapsed < fillTime_ keeps elapsed * rateMilli_ below capacity_ + rateMilli_: no overflow.
+    if (elapsed >= fillTime_) return capacity_;
+    const std::int64_t tokens = state.subTokens + elapsed * rateMilli_;
+    return tokens < capacity_ ? tokens : capacity_;
+  }
 
   std::int64_t rateMilli_;
   std::int64_t burst_;
   std::int64_t capacity_;      // burst in sub-units
   Duration fillTime_;          // time to refill from empty, rounded up
+  InvariantDivisor rate_;      // divides by rateMilli_ (sub-units per microsecond)
 };
 
 }  // namespace gateway
