@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "libgateway/http/headers.h"
 
 namespace gateway::net {
@@ -12,6 +14,7 @@ using boost::system::error_code;
 
 ResponseParser::ResponseParser(std::size_t maxBodyBytes, std::size_t maxHeaderBytes, bool forHead)
     : maxBodyBytes_(maxBodyBytes) {
+  forHead_ = forHead;
   header_limit(static_cast<std::uint32_t>(maxHeaderBytes));
   body_limit(maxBodyBytes);
   eager(true);
@@ -48,13 +51,74 @@ void ResponseParser::on_field_impl(http::field name, boost::beast::string_view n
   if (headerDone_) return;  // trailers are not forwarded
   // Framing and plain connection management are this hop's business (the parser used them):
   // not adding them saves the core removing them again.
-  if (name == http::field::transfer_encoding || name == http::field::keep_alive) return;
+  if (name == http::field::transfer_encoding) {
+    if (sawTransferEncoding_) transferCodings_ += ", ";
+    transferCodings_.append(value.data(), value.size());
+    sawTransferEncoding_ = true;
+    return;
+  }
+  if (name == http::field::content_length) sawContentLength_ = true;
+  if (name == http::field::keep_alive) return;
   if (name == http::field::connection && plainConnectionValue(std::string_view(value.data(), value.size()))) return;
   response_.headers.add(std::string_view(nameText.data(), nameText.size()),
                         std::string_view(value.data(), value.size()));
 }
 
-void ResponseParser::on_header_impl(error_code&) { headerDone_ = true; }
+void ResponseParser::reject(std::string why, error_code& ec) {
+  rejection_ = std::move(why);
+  ec = http::error::bad_value;
+}
+
+namespace {
+
+// The transfer codings a client can also decode as content codings (RFC 9110 8.4.1).
+bool knownCoding(std::string_view c) {
+  return iequals(c, "gzip") || iequals(c, "x-gzip") || iequals(c, "deflate") || iequals(c, "compress") ||
+         iequals(c, "x-compress");
+}
+
+}  // namespace
+
+void ResponseParser::applyTransferCodings(error_code& ec) {
+  if (sawContentLength_) return reject("both Transfer-Encoding and Content-Length", ec);
+  std::string moved;  // the codings other than chunked, in the order they were applied
+  bool chunked = false;
+  std::string_view v = transferCodings_;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    std::size_t comma = v.find(',', start);
+    if (comma == std::string_view::npos) comma = v.size();
+    std::string_view c = v.substr(start, comma - start);
+    start = comma + 1;
+    while (!c.empty() && (c.front() == ' ' || c.front() == '\t')) c.remove_prefix(1);
+    while (!c.empty() && (c.back() == ' ' || c.back() == '\t')) c.remove_suffix(1);
+    if (c.empty()) continue;
+    if (chunked) return reject("Transfer-Encoding has a coding after chunked", ec);
+    if (iequals(c, "chunked")) {
+      chunked = true;
+      continue;
+    }
+    if (!knownCoding(c)) return reject(fmt::format("unknown transfer coding \"{}\"", c), ec);
+    if (!moved.empty()) moved += ", ";
+    moved += c;
+  }
+  if (moved.empty()) return;
+  const std::string_view present = response_.headers.get("content-encoding");
+  const std::string value = present.empty() ? moved : fmt::format("{}, {}", present, moved);
+  response_.headers.set("Content-Encoding", value);
+}
+
+void ResponseParser::on_header_impl(error_code& ec) {
+  headerDone_ = true;
+  const int status = response_.status;
+  // The gateway never forwards Upgrade, so no 101 is ever asked for.
+  if (status == 101) return reject("unsolicited 101 Switching Protocols", ec);
+  if (status < 200) return;  // interim: its fields are not relayed
+  if (status == 204) forbiddenBody_ = sawTransferEncoding_ || content_length().value_or(0) > 0;
+  // Without a body (HEAD, 204, 304) Transfer-Encoding only describes what a GET would get.
+  if (!sawTransferEncoding_ || forHead_ || status == 204 || status == 304) return;
+  applyTransferCodings(ec);
+}
 
 void ResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {
   // A long body is streamed: reserve only what is held whole.

@@ -18,6 +18,7 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr int kMaxInterim = 8;  // 1xx answers before the final one
 
 // A request may be sent twice only when repeating it is harmless (RFC 9110 9.2.2) and its
 // body is still whole here.
@@ -173,6 +174,7 @@ void UpstreamConnection::startRequest() {
   state_ = State::kActive;
   timedOut_ = false;
   gotBytes_ = false;
+  interim_ = 0;
   requestSent_ = false;
   setDeadline(call_->deadline);
   request_ = std::move(call_->request);
@@ -271,13 +273,18 @@ bool UpstreamConnection::parseBuffered() {
     }
     if (parser_->is_done()) {
       const int status = parser_->response().status;
-      if (!streaming_ && status >= 100 && status < 200 && status != 101) {
-        // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+      if (!streaming_ && status >= 100 && status < 200) {
+        // An interim answer (100 Continue, 103 Early Hints): not relayed; the real one follows.
+        if (++interim_ > kMaxInterim) {
+          failCall(failure(UpstreamOutcome::kProtocolError,
+                           fmt::format("more than {} interim responses from {}", kMaxInterim, pool_.address)));
+          return true;
+        }
         const UpstreamOptions& o = owner_->options;
         parser_.emplace(o.maxResponseBodyBytes, o.maxResponseHeaderBytes, request_.method == "HEAD");
         continue;
       }
-      finishResponse(parser_->keep_alive() && status != 101);
+      finishResponse(parser_->keep_alive() && !parser_->announcedForbiddenBody());
       return true;
     }
     if (!streaming_ && parser_->is_header_done() && longBody()) beginStreaming();
@@ -346,6 +353,8 @@ void UpstreamConnection::protocolError(const error_code& ec) {
     why = fmt::format("response body from {} exceeds {} bytes", pool_.address, owner_->options.maxResponseBodyBytes);
   } else if (ec == http::error::header_limit) {
     why = fmt::format("response header from {} exceeds {} bytes", pool_.address, owner_->options.maxResponseHeaderBytes);
+  } else if (parser_ && !parser_->rejection().empty()) {
+    why = fmt::format("malformed response from {}: {}", pool_.address, parser_->rejection());
   } else {
     why = fmt::format("malformed response from {}: {}", pool_.address, ec.message());
   }

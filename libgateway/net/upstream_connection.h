@@ -148,6 +148,7 @@ class UpstreamConnection final : public Expirable,
   bool gotBytes_ = false;
   bool timedOut_ = false;
   bool aborted_ = false;
+  int interim_ = 0;  // 1xx answers skipped for this request
 };
 
 }  // namespace gateway::net
