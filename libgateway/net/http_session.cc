@@ -92,7 +92,14 @@ class Session final : public ServerConnection,
   }
 
   // Graceful shutdown: finish what was asked, then close; idle connections close now.
+  // What the client sent before the drain is read first, though its event may not have been
+  // handled yet: a request already here is answered (the last answer says Connection: close)
+  // rather than lost to a close that would reset it.
   void drain() {
+    if (phase_ == Phase::kOpen && !draining_) {
+      readReady_ = true;
+      pump();
+    }
     draining_ = true;
     if (phase_ != Phase::kOpen) return;
     if (partialRequest()) return;  // it completes, is answered with Connection: close
