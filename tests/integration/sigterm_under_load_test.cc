@@ -1,6 +1,7 @@
 // SIGTERM under load: 32 keep-alive clients (a quarter of them pipelining two requests at a
-// time, four of them fast, so their connections are often idle for a moment) keep requests in flight to an upstream that answers after 0-150 ms; SIGTERM arrives
-// while many are in flight. Every request whose bytes were fully written before the signal
+// time, four of them fast, so their connections are often idle for a moment) keep requests
+// in flight to an upstream that answers after 0-150 ms; SIGTERM arrives while many are in
+// flight. Every request whose bytes were fully written before the signal
 // is answered 200 (the connection's last answer says Connection: close), none is lost or
 // reset, new connections are refused, and gatewayd exits 0 well within its drain timeout.
 // Requests written after the signal are counted apart: gatewayd no longer reads them, so
