@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "libgateway/core/block_pool.h"
+#include "libgateway/http/path_normalize.h"
 #include "libgateway/pipeline/body_collector.h"
 #include "libgateway/pipeline/correlation.h"
 
@@ -49,6 +50,15 @@ void Gateway::handle(Request request, std::function<void(Response)> done) {
   if (incoming.empty()) incoming = headers.get("x-request-id");
   if (validCorrelationId(incoming)) ex->correlationId.assign(incoming);
   else ex->correlationId.generate(env_.random);
+
+  // Path normalisation: one canonical path is routed, authorised, limited and forwarded.
+  if (PathNormalization norm = normalizeTarget(ex->request.target); !norm.ok()) {
+    ex->outcome = "bad_path";
+    finish(*ex, errorResponse(400, "bad_path", norm.error));
+    return;
+  } else if (norm.changed) {
+    ex->request.target = std::move(norm.value);
+  }
 
   // Route match.
   ex->match = runtime_->routes().match(ex->request.method, ex->request.host(), ex->request.path(), ex->request.headers);
@@ -115,7 +125,7 @@ void Gateway::forward(const std::shared_ptr<Exchange>& ex) {
   const RouteTable& routes = ex->runtime->routes();
   const CallTarget& target = ex->runtime->route(ex->routeIndex).target;
   if (routes.keepsPath(ex->match)) {
-    // The path as it came, and its query.
+    // The path as normalised, and its query as it came.
     ex->call.start(caller_, *ex, target, nullptr, true, *this);
     return;
   }
