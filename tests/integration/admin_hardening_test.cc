@@ -161,6 +161,10 @@ TEST_F(AdminHardeningTest, BadTokenFilesStopTheStartWithExitTwoAndTheirPath) {
   EXPECT_TRUE(contains(fromFile.err, "/server/admin_token_file") && contains(fromFile.err, dir.file("missing.token")))
       << fromFile.err;
   dir.write("good.token", kToken);
+  withFile["server"]["admin_token_file"] = "";
+  const CliResult emptyPath = run({"--check"}, dir.write("file.json", withFile.dump(2)));
+  EXPECT_EQ(emptyPath.code, 2);
+  EXPECT_TRUE(contains(emptyPath.err, "/server/admin_token_file: must not be empty")) << emptyPath.err;
   withFile["server"]["admin_token_file"] = "good.token";
   EXPECT_EQ(run({"--check"}, dir.write("file.json", withFile.dump(2))).code, 0);
   // The token itself in the config is refused, with a pointer to the file setting.
