@@ -279,6 +279,7 @@ struct ServerUpstreamConfig {
 struct ServerConfig {
   std::optional<std::string> listen;     // "host:port", port 0 = any free port
   std::optional<std::string> admin;      // "host:port"
+  std::optional<std::string> adminTokenFile;  // the admin API's bearer token (relative to the config file)
   std::optional<std::int64_t> threads;   // worker threads, 1-256
   std::optional<std::string> accessLog;  // a file (relative to the config file) or "-" (stdout)
   std::optional<Duration> drainTimeout;  // SIGTERM: how long in-flight requests may finish

@@ -25,6 +25,12 @@ void loadAddress(JsonReader& r, std::string_view key, std::optional<std::string>
   out = *a;
 }
 
+// A file named in the config, relative to the config file's folder.
+std::string resolvePath(const std::string& file, const std::string& fileDir) {
+  if (fileDir.empty() || std::filesystem::path(file).is_absolute()) return file;
+  return (std::filesystem::path(fileDir) / file).string();
+}
+
 void loadLimits(const nlohmann::json& value, const std::string& path, ServerLimitsConfig& l, FieldErrors& errors) {
   JsonReader r(value, path, errors);
   if (!r.isObject()) return;
@@ -60,14 +66,26 @@ void loadServer(const nlohmann::json& value, const std::string& path, const std:
   if (s.listen && s.admin && *s.listen == *s.admin && !s.listen->ends_with(":0")) {
     errors.add(r.pathOf("admin"), fmt::format("the same address as listen (\"{}\")", *s.admin));
   }
+  if (auto t = r.string("admin_token_file")) {
+    if (t->empty()) {
+      errors.add(r.pathOf("admin_token_file"), "must not be empty (a file holding the admin API's bearer token; "
+                                               "leave it out for no token)");
+    } else {
+      s.adminTokenFile = resolvePath(*t, fileDir);
+    }
+  }
+  // A secret does not belong in the config file (it is shown, copied and versioned).
+  if (r.has("admin_token")) {
+    errors.add(r.pathOf("admin_token"), "put the token in a file and name it with \"admin_token_file\" "
+                                        "(or --admin-token-file)");
+    r.any("admin_token");  // reported here, not again as an unknown field
+  }
   s.threads = r.integer("threads", 1, 256);
   if (auto a = r.string("access_log")) {
     if (a->empty()) {
       errors.add(r.pathOf("access_log"), "must not be empty (a file, or \"-\" for stdout; leave it out for no log)");
-    } else if (*a == "-" || fileDir.empty() || std::filesystem::path(*a).is_absolute()) {
-      s.accessLog = *a;
     } else {
-      s.accessLog = (std::filesystem::path(fileDir) / *a).string();
+      s.accessLog = *a == "-" ? *a : resolvePath(*a, fileDir);
     }
   }
   s.drainTimeout = millisField(r, "drain_timeout_ms", 0);

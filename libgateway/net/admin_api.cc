@@ -1,5 +1,7 @@
 #include "libgateway/net/admin_api.h"
 
+#include "libgateway/net/admin_token.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -26,9 +28,12 @@ Response methodNotAllowed(std::string_view path, std::string_view allow) {
 }  // namespace
 
 void AdminApi::handle(Request request, ResponseSink sink) {
+  // Only the path, the method and (with a token) Authorization decide anything: Host,
+  // X-Forwarded-* and the rest are never read, and no answer echoes them.
   const std::string_view path = request.path();
   const std::string& method = request.method;
   const bool read = method == "GET" || method == "HEAD";
+  // Liveness and readiness stay open: load balancers and orchestrator probes send no token.
   if (path == "/health") {
     if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
     return sink.respond(json(200, {{"status", "ok"}}));
@@ -37,6 +42,13 @@ void AdminApi::handle(Request request, ResponseSink sink) {
     if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
     const bool ready = control_.ready();
     return sink.respond(json(ready ? 200 : 503, {{"status", ready ? "ready" : "not_ready"}}));
+  }
+  if (!token_.empty() && !bearerTokenMatches(request.headers.get("Authorization"), token_)) {
+    // The same answer for a missing, malformed or wrong token, on every path.
+    Response r = errorResponse(401, "unauthorized", "the admin API needs an Authorization: Bearer token");
+    r.headers.set("WWW-Authenticate", "Bearer realm=\"admin\"");
+    r.headers.set("Cache-Control", "no-store");
+    return sink.respond(std::move(r));
   }
   if (path == "/metrics") {
     if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
@@ -50,6 +62,7 @@ void AdminApi::handle(Request request, ResponseSink sink) {
     if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
     return sink.respond(json(200, control_.stats()));
   }
+  // State changes: POST only, so a link, an image tag or a prefetch cannot trigger one.
   if (path == "/reload") {
     if (method != "POST") return sink.respond(methodNotAllowed(path, "POST"));
     ReloadResult result = control_.reload();
@@ -67,6 +80,7 @@ void AdminApi::handle(Request request, ResponseSink sink) {
                                    {"errors", errors}}));
   }
   if (path == "/cache/purge") {
+    if (method != "POST") return sink.respond(methodNotAllowed(path, "POST"));
     return sink.respond(errorResponse(501, "not_implemented", "there is no response cache yet"));
   }
   sink.respond(errorResponse(404, "not_found",

@@ -3,9 +3,14 @@
 // and every policy's live state under "policies"; admin_stats.h), POST /reload (re-read the config
 // file; a refused config answers 400 with its errors and paths; an accepted one answers 200
 // with "warnings" for start-only server settings that changed and keep their running values),
-// POST /cache/purge (501 until the response cache exists). Runs on the admin loop's thread;
-// the control outlives it.
+// POST /cache/purge (501 until the response cache exists). State changes answer 405 (Allow:
+// POST) to any other method, read-only endpoints 405 (Allow: GET, HEAD) to anything but GET
+// and HEAD. With a token, every endpoint but /health and /ready answers 401 (WWW-Authenticate:
+// Bearer realm="admin") unless the request carries "Authorization: Bearer <token>". Host and
+// X-Forwarded-* headers are never read. Runs on the admin loop's thread; the control outlives it.
 #pragma once
+
+#include <string>
 
 #include "libgateway/net/gateway_control.h"
 #include "libgateway/net/http_handler.h"
@@ -14,11 +19,13 @@ namespace gateway::net {
 
 class AdminApi final : public HttpHandler {
  public:
-  explicit AdminApi(GatewayControl& control) : control_(control) {}
+  // `token` empty: no token needed.
+  AdminApi(GatewayControl& control, std::string token) : control_(control), token_(std::move(token)) {}
   void handle(Request request, ResponseSink sink) override;
 
  private:
   GatewayControl& control_;
+  const std::string token_;
 };
 
 }  // namespace gateway::net

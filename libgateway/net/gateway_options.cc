@@ -25,6 +25,7 @@ void compare(FieldErrors& out, const char* path, const std::string& running, con
 void applyServerSettings(const ServerConfig& s, GatewayOptions& o) {
   overlay(s.listen, o.listen);
   overlay(s.admin, o.admin);
+  overlay(s.adminTokenFile, o.adminTokenFile);
   overlay(s.threads, o.threads);
   overlay(s.accessLog, o.accessLogPath);
   overlay(s.drainTimeout, o.drainTimeout);
@@ -52,6 +53,8 @@ FieldErrors restartOnlyChanges(const GatewayOptions& a, const GatewayOptions& b)
   FieldErrors out;
   compare(out, "/server/listen", quoted(a.listen), quoted(b.listen));
   compare(out, "/server/admin", quoted(a.admin), quoted(b.admin));
+  compare(out, "/server/admin_token_file", a.adminTokenFile.empty() ? "none" : quoted(a.adminTokenFile),
+          b.adminTokenFile.empty() ? "none" : quoted(b.adminTokenFile));
   compare(out, "/server/threads", plain(a.threads), plain(b.threads));
   compare(out, "/server/access_log", a.accessLogPath.empty() ? "none" : quoted(a.accessLogPath),
           b.accessLogPath.empty() ? "none" : quoted(b.accessLogPath));
@@ -79,6 +82,7 @@ nlohmann::json describeOptions(const GatewayOptions& o) {
   const UpstreamOptions& u = o.upstream;
   return {{"listen", o.listen},
           {"admin", o.admin},
+          {"admin_token_file", o.adminTokenFile},  // where the token is, never the token
           {"threads", o.threads},
           {"access_log", o.accessLogPath},
           {"drain_timeout_ms", o.drainTimeout / kMillisecond},

@@ -27,6 +27,7 @@ struct GatewayOptions {
   unsigned threads = 1;
   std::string listen = "127.0.0.1:8080";
   std::string admin = "127.0.0.1:9901";
+  std::string adminTokenFile;     // "" = the admin API needs no token (admin_token.h)
   std::string accessLogPath;      // "" = none, "-" = stdout
   Duration drainTimeout = seconds(10);
   std::size_t maxConnections = 0;  // client connections open at once; 0 = no cap

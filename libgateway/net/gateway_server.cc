@@ -10,6 +10,7 @@
 
 #include "libgateway/config/config_loader.h"
 #include "libgateway/net/admin_stats.h"
+#include "libgateway/net/admin_token.h"
 #include "libgateway/net/exchange_reporter.h"
 #include "libgateway/pipeline/gateway.h"
 #include "libgateway/pipeline/stage_list.h"
@@ -115,6 +116,18 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defau
     error = fmt::format("--threads {} is out of range 1-256", options.threads);
     return nullptr;
   }
+  std::string adminToken;
+  if (!options.adminTokenFile.empty()) {
+    // Checked before the start (preflight.h); it can only have changed since.
+    std::string why;
+    auto token = readAdminToken(options.adminTokenFile, why);
+    if (!token) {
+      configErrors.add("/server/admin_token_file", why);
+      error = "the admin token file cannot be used";
+      return nullptr;
+    }
+    adminToken = std::move(*token);
+  }
   std::unique_ptr<GatewayServer> server(new GatewayServer(defaults, options));
   server->shared_ = std::make_unique<SharedState>(load.config);
   // The core's clock is steady (microseconds since an arbitrary start); JWT exp/nbf need the
@@ -138,7 +151,7 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defau
   server->listener_ = HttpServer::bind(options.listen, server->workers_.front()->loop, handlers, options.limits, error);
   if (!server->listener_) return nullptr;
   server->listener_->setMaxConnections(options.maxConnections);
-  server->adminApi_ = std::make_unique<AdminApi>(*server);
+  server->adminApi_ = std::make_unique<AdminApi>(*server, std::move(adminToken));
   HttpLimits adminLimits;
   adminLimits.maxPipelined = 4;
   server->adminServer_ = HttpServer::bind(options.admin, server->adminLoop_, {{&server->adminLoop_, server->adminApi_.get()}},

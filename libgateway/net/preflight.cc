@@ -12,6 +12,7 @@
 
 #include "libgateway/config/field_checks.h"
 #include "libgateway/http/host_port.h"
+#include "libgateway/net/admin_token.h"
 
 namespace gateway::net {
 
@@ -73,9 +74,20 @@ std::vector<std::string> layeredSettingsProblems(const GatewayOptions& defaults,
   if (cli.accessLog && cli.accessLog->empty()) {
     out.push_back("--access-log: must not be empty (a file, or - for stdout; leave the flag out for no log)");
   }
+  if (cli.adminTokenFile && cli.adminTokenFile->empty()) {
+    out.push_back("--admin-token-file: must not be empty (a file holding the token; leave the flag out for none)");
+  }
+  const GatewayOptions settings = resolveOptions(defaults, file);
+  if (!settings.adminTokenFile.empty()) {
+    std::string why;
+    if (!readAdminToken(settings.adminTokenFile, why)) {
+      const std::string from = cli.adminTokenFile ? "--admin-token-file"
+                                                  : fmt::format("/server/admin_token_file in {}", fileLabel);
+      out.push_back(fmt::format("{}: {}", from, why));
+    }
+  }
   if (!addressesOk) return out;
 
-  const GatewayOptions settings = resolveOptions(defaults, file);
   if (collide(settings.listen, settings.admin)) {
     const Source listen = sourceOf(cli.listen, file.listen, "listen", fileLabel);
     const Source admin = sourceOf(cli.admin, file.admin, "admin", fileLabel);

@@ -16,9 +16,11 @@ namespace gateway::net {
 // Problems in the settings `defaults` (with its commandLine layer) and the file's server
 // section make together; `fileLabel` names the file in messages. Found: an address given as
 // a flag that is not "host:port" (the loader checks the file's own), an empty --access-log,
-// and listen and admin on one address (the same port, non-zero, on the same host or with one
-// of them on 0.0.0.0 or [::]). Each message names where the values came from: "--admin",
-// "/server/admin in FILE" or "the default". Empty when the settings can be tried.
+// listen and admin on one address (the same port, non-zero, on the same host or with one of
+// them on 0.0.0.0 or [::]), an empty --admin-token-file, and an admin token file that cannot be
+// read or holds no usable token (admin_token.h). Each message names where the values came
+// from: "--admin", "/server/admin in FILE" or "the default". Empty when the settings can be
+// tried.
 std::vector<std::string> layeredSettingsProblems(const GatewayOptions& defaults, const ServerConfig& file,
                                                  const std::string& fileLabel);
 

@@ -28,7 +28,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, CommandLine& out) {
   GatewayOptions& options = out.options;  // the built-in defaults; the file and the flags go over them
   const GatewayOptions defaults;
   gateway::ServerConfig& cli = options.commandLine;
-  std::string listen = defaults.listen, admin = defaults.admin, accessLog;
+  std::string listen = defaults.listen, admin = defaults.admin, adminTokenFile, accessLog;
   std::int64_t threads = defaults.threads;
   std::int64_t drainMs = defaults.drainTimeout / gateway::kMillisecond,
                headerTimeoutMs = defaults.limits.headerTimeout / gateway::kMillisecond,
@@ -67,6 +67,10 @@ std::optional<int> parseCommandLine(int argc, char** argv, CommandLine& out) {
           [&] { cli.listen = listen; });
   setting(app.add_option("--admin", admin, "admin API address host:port (keep it on loopback)")->capture_default_str(),
           [&] { cli.admin = admin; });
+  setting(app.add_option("--admin-token-file", adminTokenFile,
+                         "file holding a bearer token every admin request but /health and /ready must send "
+                         "(Authorization: Bearer TOKEN; default: none)"),
+          [&] { cli.adminTokenFile = adminTokenFile; });
   setting(app.add_option("--access-log", accessLog, "JSON-lines access log: a file, or - for stdout (default: none)"),
           [&] { cli.accessLog = accessLog; });
   setting(app.add_option("--drain-timeout-ms", drainMs, "on SIGTERM, how long in-flight requests may finish")

@@ -1,0 +1,90 @@
+#include "libgateway/net/admin_token.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <fmt/format.h>
+
+namespace gateway::net {
+
+namespace {
+
+constexpr std::size_t kMaxTokenFileBytes = 4096;
+
+std::string digest(std::string_view text) {
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), out, &length, sha256, nullptr);
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> readAdminToken(const std::string& path, std::string& why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = fmt::format("cannot read admin token file \"{}\": {}", path, std::strerror(errno));
+    return std::nullopt;
+  }
+  std::string text;
+  text.resize(kMaxTokenFileBytes + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
+    why = fmt::format("cannot read admin token file \"{}\": {}", path, std::strerror(errno));
+    return std::nullopt;
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxTokenFileBytes) {
+    why = fmt::format("admin token file \"{}\" is larger than {} bytes (it should hold the token only)", path,
+                      kMaxTokenFileBytes);
+    return std::nullopt;
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '\t')) {
+    text.pop_back();
+  }
+  if (text.empty()) {
+    why = fmt::format("admin token file \"{}\" is empty (it should hold the token on one line)", path);
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c <= 0x20 || c >= 0x7f) {
+      // The position, never the byte or the text around it.
+      why = fmt::format("admin token file \"{}\": byte {} of the token is not a visible ASCII character "
+                        "(one line, no spaces; a token an Authorization header can carry)",
+                        path, i + 1);
+      return std::nullopt;
+    }
+  }
+  return text;
+}
+
+bool bearerTokenMatches(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() || !iequals(authorization.substr(0, kScheme.size()), kScheme)) {
+    return false;
+  }
+  std::string_view credentials = authorization.substr(kScheme.size());
+  if (credentials.front() != ' ') return false;
+  while (!credentials.empty() && credentials.front() == ' ') credentials.remove_prefix(1);
+  while (!credentials.empty() && (credentials.back() == ' ' || credentials.back() == '\t')) credentials.remove_suffix(1);
+  if (credentials.empty()) return false;
+  const std::string a = digest(credentials), b = digest(token);
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace gateway::net
