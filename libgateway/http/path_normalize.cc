@@ -1,5 +1,7 @@
 #include "libgateway/http/path_normalize.h"
 
+#include <array>
+#include <cstring>
 #include <vector>
 
 #include <fmt/format.h>
@@ -21,11 +23,11 @@ bool unreserved(unsigned char c) {
          c == '_' || c == '~';
 }
 
-bool control(unsigned char c) { return c <= 0x20 || c == 0x7F; }
+constexpr bool control(unsigned char c) { return c <= 0x20 || c == 0x7F; }
 
 // Characters that send a path down the slow road: encodings to decode or refuse, and the
 // characters refused outright.
-bool special(unsigned char c) { return c == '%' || c == ';' || c == '#' || c == '\\' || control(c); }
+constexpr bool special(unsigned char c) { return c == '%' || c == ';' || c == '#' || c == '\\' || control(c); }
 
 // True when the path is already canonical: nothing to decode or refuse, no "//", no "."
 // or ".." segment. Most paths stop here without a copy.
@@ -119,7 +121,47 @@ PathNormalization normalizePath(std::string_view path) {
   return result;
 }
 
+namespace {
+
+// What one byte of a target means to the fast scan below.
+enum : unsigned char { kPlain, kSlow, kSlash, kQuery };
+
+constexpr std::array<unsigned char, 256> targetClasses() {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = special(static_cast<unsigned char>(c)) ? kSlow : kPlain;
+  }
+  t['/'] = kSlash;
+  t['?'] = kQuery;
+  return t;
+}
+
+constexpr std::array<unsigned char, 256> kTargetClass = targetClasses();
+
+// One pass with a table lookup per byte: true when the target's path is already canonical
+// and it carries no '#' (the answer for almost every request).
+bool canonicalTarget(std::string_view target) {
+  const char* p = target.data();
+  const std::size_t n = target.size();
+  if (n == 0 || p[0] != '/') return false;
+  std::size_t i = 0;
+  for (; i < n; ++i) {
+    const unsigned char k = kTargetClass[static_cast<unsigned char>(p[i])];
+    if (k == kPlain) continue;
+    if (k == kSlash) {
+      if (i + 1 < n && (p[i + 1] == '/' || p[i + 1] == '.')) return false;
+      continue;
+    }
+    if (k == kQuery) break;
+    return false;
+  }
+  return i == n || std::memchr(p + i, '#', n - i) == nullptr;
+}
+
+}  // namespace
+
 PathNormalization normalizeTarget(std::string_view target) {
+  if (canonicalTarget(target)) return {};
   if (const auto hash = target.find('#'); hash != std::string_view::npos) {
     PathNormalization refused;
     refused.error = fmt::format("a '#' at byte {} of the request target; a request must not carry a fragment", hash);
