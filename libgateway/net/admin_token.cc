@@ -5,32 +5,17 @@
 #include <fstream>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <fmt/format.h>
+
+#include "libgateway/auth/sha256.h"
+#include "libgateway/http/bearer.h"
 
 namespace gateway::net {
 
 namespace {
 
 constexpr std::size_t kMaxTokenFileBytes = 4096;
-
-std::string digest(std::string_view text) {
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), out, &length, sha256, nullptr);
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -74,16 +59,9 @@ std::optional<std::string> readAdminToken(const std::string& path, std::string& 
 }
 
 bool bearerTokenMatches(std::string_view authorization, std::string_view token) {
-  constexpr std::string_view kScheme = "bearer";
-  if (authorization.size() <= kScheme.size() || !iequals(authorization.substr(0, kScheme.size()), kScheme)) {
-    return false;
-  }
-  std::string_view credentials = authorization.substr(kScheme.size());
-  if (credentials.front() != ' ') return false;
-  while (!credentials.empty() && credentials.front() == ' ') credentials.remove_prefix(1);
-  while (!credentials.empty() && (credentials.back() == ' ' || credentials.back() == '\t')) credentials.remove_suffix(1);
-  if (credentials.empty()) return false;
-  const std::string a = digest(credentials), b = digest(token);
+  const auto credentials = bearerToken(authorization);
+  if (!credentials || credentials->empty()) return false;
+  const std::string a = sha256(*credentials), b = sha256(token);
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 

@@ -1,9 +1,9 @@
 #include "libgateway/pipeline/consumer_stage.h"
 
-#include <openssl/evp.h>
-
 #include "libgateway/auth/jwt_verifier.h"
 #include "libgateway/auth/route_authorizer.h"
+#include "libgateway/auth/sha256.h"
+#include "libgateway/http/bearer.h"
 
 namespace gateway {
 
@@ -11,18 +11,6 @@ namespace {
 
 const std::vector<std::string> kNoNames;
 constexpr std::string_view kApiKeyChallenge = "ApiKey realm=\"gateway\"";
-
-// The token of "Authorization: Bearer <token>" (scheme case-insensitive, RFC 9110 11.1), or
-// nullopt for another scheme.
-std::optional<std::string_view> bearerToken(std::string_view value) {
-  constexpr std::string_view kScheme = "bearer";
-  if (value.size() < kScheme.size() || !iequals(value.substr(0, kScheme.size()), kScheme)) return std::nullopt;
-  value.remove_prefix(kScheme.size());
-  if (!value.empty() && value.front() != ' ') return std::nullopt;  // "Bearerx"
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  return value;
-}
 
 Response unauthorized(std::string_view code, std::string_view message) { return errorResponse(401, code, message); }
 
@@ -45,14 +33,7 @@ bool claimsForwardable(const JwtClaims& claims) {
 
 }  // namespace
 
-std::string apiKeyDigest(std::string_view key) {
-  // Fetched once: OpenSSL 3 looks the algorithm up on every implicit EVP_sha256() use.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(key.data(), key.size(), digest, &length, sha256, nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
+std::string apiKeyDigest(std::string_view key) { return sha256(key); }
 
 StageSpec ConsumerStage::spec() {
   return {"identity", {}, [](const StageSetup&) -> std::unique_ptr<Stage> { return std::make_unique<ConsumerStage>(); }};

@@ -1,5 +1,7 @@
 #include "libgateway/pipeline/upstream_request.h"
 
+#include "libgateway/http/bearer.h"
+
 namespace gateway {
 
 namespace {
@@ -45,13 +47,6 @@ bool hopByHop(std::string_view name, const std::vector<std::string_view>& named)
   return false;
 }
 
-// "Bearer <token>", the scheme case-insensitive (RFC 9110 11.1): other schemes (Basic for an
-// upstream's own login) pass.
-bool isBearer(std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  return value.size() > 7 && iequals(value.substr(0, 6), "bearer") && (value[6] == ' ' || value[6] == '\t');
-}
-
 }  // namespace
 
 void removeHopByHopHeaders(Headers& headers) {
@@ -86,7 +81,7 @@ void buildUpstreamRequest(const Request& client, std::string* target, const Upst
     }
     if (iequals(f.name, parts.correlationHeader) || (f.name.size() == 11 && iequals(f.name, "traceparent"))) continue;
     if (!parts.hiddenKeyField.empty() && iequals(f.name, parts.hiddenKeyField)) continue;
-    if (parts.hideBearer && f.name.size() == 13 && iequals(f.name, "authorization") && isBearer(f.value)) continue;
+    if (parts.hideBearer && f.name.size() == 13 && iequals(f.name, "authorization") && bearerToken(f.value)) continue;
     if (f.name.size() == 17 && iequals(f.name, "x-forwarded-proto")) hasProto = true;
     up.headers.add(f.name, f.value);
   }

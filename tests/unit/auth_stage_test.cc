@@ -16,7 +16,7 @@ using testing::GatewayHarness;
 using testing::jwtFixture;
 using testing::makeRequest;
 
-constexpr TimePoint kNow = 1'750'000'000LL * 1'000'000;  // the fixtures' "now" (2025-06-15)
+constexpr TimePoint kNow = testing::kJwtFixturesNow;
 
 std::string bearer(const std::string& tokenName) { return "Bearer " + jwtFixture("tokens/" + tokenName + ".jwt"); }
 

@@ -15,7 +15,7 @@ using testing::GatewayHarness;
 using testing::jwtFixture;
 using testing::makeRequest;
 
-constexpr TimePoint kNow = 1'750'000'000LL * 1'000'000;  // the fixtures' "now" (2025-06-15)
+constexpr TimePoint kNow = testing::kJwtFixturesNow;
 
 nlohmann::json route(const std::string& name, const nlohmann::json& auth) {
   return {{"name", name}, {"match", {{"prefix", "/" + name}}}, {"service", "orders"}, {"auth", auth}};
