@@ -9,7 +9,7 @@
 
 #include "libgateway/core/exit_code.h"
 #include "libgateway/core/version.h"
-#include "tests/integration/child_process.h"
+#include "tests/integration/cli_exit.h"
 #include "tests/integration/gateway_stack.h"
 #include "tests/integration/loopback_listener.h"
 #include "tests/integration/temp_dir.h"
@@ -19,35 +19,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct CliRun {
-  std::optional<int> exitCode;
-  std::string out;  // every stdout line, joined with '\n'
-  std::string err;
-};
-
-// Runs mock-services with `args` to its end (bounded: 10 s, then the child is killed).
-CliRun runMocks(const TempDir& dir, const std::vector<std::string>& args) {
+// Runs mock-services with `args` to its end (bounded: 20 s, then the child is killed).
+CliResult runMocks(const TempDir& dir, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {mockServicesPath()};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::string error;
-  auto child = ChildProcess::start(argv, dir.file("mocks.err"), error);
-  CliRun run;
-  EXPECT_TRUE(child) << error;
-  if (!child) return run;
-  for (int i = 0; i < 1000; ++i) {
-    auto line = child->readLine(10s);
-    if (!line) break;
-    run.out += *line + "\n";
-  }
-  run.exitCode = child->wait(10s);
-  run.err = child->stderrText();
+  CliResult run = runToExit(argv, dir.file("mocks.err"), 20s);
+  EXPECT_TRUE(run.code) << "mock-services did not start or did not end: " << run.err;
   return run;
 }
 
 TEST(MockServicesCli, HelpListsEveryEndpointAndExitsZero) {
   TempDir dir;
-  const CliRun run = runMocks(dir, {"--help"});
-  ASSERT_EQ(run.exitCode, kExitOk) << run.err;
+  const CliResult run = runMocks(dir, {"--help"});
+  ASSERT_EQ(run.code, kExitOk) << run.err;
   for (const char* needle :
        {"--config", "/_faults", "/_stats", "/_health", "/_echo", "POST /_faults", "DELETE /_faults", "x-fault-abort",
         "/orders?userId=N", "/reviews?productId=N", "/recommendations?userId=N", "/inventory/{productId}",
@@ -59,15 +43,15 @@ TEST(MockServicesCli, HelpListsEveryEndpointAndExitsZero) {
 
 TEST(MockServicesCli, VersionPrintsTheToolkitVersion) {
   TempDir dir;
-  const CliRun run = runMocks(dir, {"--version"});
-  ASSERT_EQ(run.exitCode, kExitOk) << run.err;
+  const CliResult run = runMocks(dir, {"--version"});
+  ASSERT_EQ(run.code, kExitOk) << run.err;
   EXPECT_EQ(run.out, std::string(version()) + "\n");
 }
 
 TEST(MockServicesCli, UnknownFlagIsBadUsage) {
   TempDir dir;
-  const CliRun run = runMocks(dir, {"--no-such-flag"});
-  EXPECT_EQ(run.exitCode, kExitBadInput);
+  const CliResult run = runMocks(dir, {"--no-such-flag"});
+  EXPECT_EQ(run.code, kExitBadInput);
   EXPECT_NE(run.err.find("--no-such-flag"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("--help"), std::string::npos) << run.err;
 }
@@ -79,10 +63,10 @@ TEST(MockServicesCli, FlagErrorsAreBadUsageNotCli11Codes) {
       {"--config"}, {"--seed", "many"}, {"--config", dir.file("missing.json")},
       {"--use-scenario-ports"}, {}};
   for (const auto& args : cases) {
-    const CliRun run = runMocks(dir, args);
+    const CliResult run = runMocks(dir, args);
     std::string shown;
     for (const auto& a : args) shown += a + " ";
-    EXPECT_EQ(run.exitCode, kExitBadInput) << "args: " << shown << "\n" << run.err;
+    EXPECT_EQ(run.code, kExitBadInput) << "args: " << shown << "\n" << run.err;
     EXPECT_NE(run.err.find("mock-services: "), std::string::npos) << "args: " << shown << "\n" << run.err;
   }
 }
@@ -90,8 +74,8 @@ TEST(MockServicesCli, FlagErrorsAreBadUsageNotCli11Codes) {
 TEST(MockServicesCli, BadConfigIsBadInputWithThePath) {
   TempDir dir;
   const std::string path = dir.write("mocks.json", R"({"services": [{"name": "users", "port": "many"}]})");
-  const CliRun run = runMocks(dir, {"--config", path});
-  EXPECT_EQ(run.exitCode, kExitBadInput);
+  const CliResult run = runMocks(dir, {"--config", path});
+  EXPECT_EQ(run.code, kExitBadInput);
   EXPECT_NE(run.err.find("/services/0/port"), std::string::npos) << run.err;
   EXPECT_TRUE(run.out.empty()) << "no ready line for a bad config: " << run.out;
 }
@@ -101,8 +85,8 @@ TEST(MockServicesCli, PortInUseIsARuntimeFailure) {
   LoopbackListener taken(1);  // holds the port for the whole test
   const std::string path = dir.write(
       "mocks.json", R"({"services": [{"name": "users", "port": )" + std::to_string(taken.port()) + "}]}");
-  const CliRun run = runMocks(dir, {"--config", path});
-  EXPECT_EQ(run.exitCode, kExitRuntime);
+  const CliResult run = runMocks(dir, {"--config", path});
+  EXPECT_EQ(run.code, kExitRuntime);
   EXPECT_NE(run.err.find("users-1"), std::string::npos) << "the error names the instance: " << run.err;
   EXPECT_TRUE(run.out.empty()) << "no ready line when a port cannot be bound: " << run.out;
 }

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/child_process.h"
+#include "tests/integration/cli_exit.h"
 #include "tests/integration/temp_dir.h"
 
 namespace gwsim::testing {
@@ -24,22 +24,15 @@ struct GwsimRun {
 inline GwsimRun runGwsimProcess(const std::vector<std::string>& args, const gateway::testing::TempDir& dir) {
   std::vector<std::string> argv = {GWSIM_PATH};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::string error;
-  auto child = gateway::testing::ChildProcess::start(argv, dir.file("gwsim-stderr.txt"), error);
+  gateway::testing::CliResult result = gateway::testing::runToExit(argv, dir.file("gwsim-stderr.txt"), std::chrono::seconds(60));
   GwsimRun run;
-  if (!child) {
-    ADD_FAILURE() << error;
+  if (!result.code) {
+    ADD_FAILURE() << "gwsim did not start or did not finish within a minute: " << result.err;
     return run;
   }
-  constexpr auto kLimit = std::chrono::seconds(60);
-  while (auto line = child->readLine(kLimit)) run.out += *line + "\n";
-  const auto status = child->wait(kLimit);
-  if (!status) {
-    ADD_FAILURE() << "gwsim did not finish within a minute";
-    return run;
-  }
-  run.status = *status;
-  run.err = child->stderrText();
+  run.status = *result.code;
+  run.out = std::move(result.out);
+  run.err = std::move(result.err);
   return run;
 }
 
