@@ -71,14 +71,6 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-Response jsonResponse(int status, const json& body) {
-  Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  r.headers.set("Content-Type", "application/json");
-  return r;
-}
-
 Response notFound(std::string_view what) { return errorResponse(404, "not_found", what); }
 
 Response methodNotAllowed(const Request& r, std::string_view allow) {
@@ -92,6 +84,15 @@ Response badParameter(std::string_view name, std::string_view why) {
 }
 
 }  // namespace
+
+Response jsonResponse(int status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.headers.set("Content-Type", "application/json");
+  return r;
+}
+
 
 std::uint64_t Catalog::hash(std::string_view what, std::int64_t id) const {
   return mix64(stableHash(what, seed_) ^ static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL);

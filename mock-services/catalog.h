@@ -9,9 +9,14 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "libgateway/http/message.h"
 
 namespace gateway::mock {
+
+// A JSON answer (Content-Type application/json); invalid UTF-8 in strings is replaced.
+Response jsonResponse(int status, const nlohmann::json& body);
 
 class Catalog {
  public:

@@ -13,14 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-Response jsonResponse(int status, const json& body) {
-  Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  r.headers.set("Content-Type", "application/json");
-  return r;
-}
-
 json describe(const gwsim::FaultSpec& f, TimePoint now) {
   json j = {{"kind", gwsim::toString(f.kind)},
             {"service", f.service},

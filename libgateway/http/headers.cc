@@ -177,4 +177,18 @@ std::size_t Headers::remove(std::string_view name) {
   return removeIf([&](const Field& f) { return iequals(f.name, name); });
 }
 
+bool plainConnectionValue(std::string_view value) {
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = value.find(',', start);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string_view token = value.substr(start, comma - start);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (!token.empty() && !iequals(token, "keep-alive") && !iequals(token, "close")) return false;
+    start = comma + 1;
+  }
+  return true;
+}
+
 }  // namespace gateway

@@ -36,6 +36,10 @@ inline bool iequals(std::string_view a, std::string_view b) {
 }
 std::string toLower(std::string_view s);
 
+// True for a Connection field value made only of "keep-alive" / "close" tokens (it names no
+// other hop-by-hop field), so a parser can drop it instead of leaving it to the core.
+bool plainConnectionValue(std::string_view value);
+
 class Headers {
   struct Entry {
     std::uint32_t nameOffset;

@@ -9,7 +9,7 @@ namespace gateway::net {
 
 namespace {
 
-Response json(int status, const nlohmann::json& body) {
+Response adminJson(int status, const nlohmann::json& body) {
   Response r;
   r.status = status;
   r.body = body.dump(2);
@@ -36,12 +36,12 @@ void AdminApi::handle(Request request, ResponseSink sink) {
   // Liveness and readiness stay open: load balancers and orchestrator probes send no token.
   if (path == "/health") {
     if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
-    return sink.respond(json(200, {{"status", "ok"}}));
+    return sink.respond(adminJson(200, {{"status", "ok"}}));
   }
   if (path == "/ready") {
     if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
     const bool ready = control_.ready();
-    return sink.respond(json(ready ? 200 : 503, {{"status", ready ? "ready" : "not_ready"}}));
+    return sink.respond(adminJson(ready ? 200 : 503, {{"status", ready ? "ready" : "not_ready"}}));
   }
   if (!token_.empty() && !bearerTokenMatches(request.headers.get("Authorization"), token_)) {
     // The same answer for a missing, malformed or wrong token, on every path.
@@ -60,7 +60,7 @@ void AdminApi::handle(Request request, ResponseSink sink) {
   }
   if (path == "/stats") {
     if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
-    return sink.respond(json(200, control_.stats()));
+    return sink.respond(adminJson(200, control_.stats()));
   }
   // State changes: POST only, so a link, an image tag or a prefetch cannot trigger one.
   if (path == "/reload") {
@@ -70,11 +70,11 @@ void AdminApi::handle(Request request, ResponseSink sink) {
       // Settings that only apply at start and changed: accepted, but not in effect.
       nlohmann::json warnings = nlohmann::json::array();
       for (const auto& w : result.warnings.list()) warnings.push_back({{"path", w.path}, {"message", w.message}});
-      return sink.respond(json(200, {{"status", "reloaded"}, {"version", result.version}, {"warnings", warnings}}));
+      return sink.respond(adminJson(200, {{"status", "reloaded"}, {"version", result.version}, {"warnings", warnings}}));
     }
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : result.errors.list()) errors.push_back({{"path", e.path}, {"message", e.message}});
-    return sink.respond(json(400, {{"status", "rejected"},
+    return sink.respond(adminJson(400, {{"status", "rejected"},
                                    {"version", result.version},
                                    {"message", "the new config has errors; the running config is unchanged"},
                                    {"errors", errors}}));

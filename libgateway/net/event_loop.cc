@@ -17,7 +17,8 @@ namespace gateway::net {
 
 namespace asio = boost::asio;
 
-namespace {
+// Named, not anonymous: EventLoop::Impl (external linkage) holds these as fields.
+namespace event_loop_detail {
 
 // Scheduler on one steady_timer: pending timers sit in a min-heap ordered by (time, sequence)
 // and the Asio timer is armed only for the earliest, so the usual case (a route deadline later
@@ -167,7 +168,10 @@ struct SignalWatcher {
   std::function<void(int)> handler;
 };
 
-}  // namespace
+}  // namespace event_loop_detail
+
+using event_loop_detail::AsioScheduler;
+using event_loop_detail::SignalWatcher;
 
 struct EventLoop::Impl {
   Impl(Clock& clock, Duration sweepPeriod)

@@ -17,19 +17,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// True for a Connection value made only of "keep-alive" / "close" tokens.
-bool plainConnectionValue(std::string_view v) {
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    std::size_t comma = v.find(',', start);
-    if (comma == std::string_view::npos) comma = v.size();
-    const std::string_view token = trim(v.substr(start, comma - start));
-    if (!token.empty() && !iequals(token, "keep-alive") && !iequals(token, "close")) return false;
-    start = comma + 1;
-  }
-  return true;
-}
-
 bool startsWithNoCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }

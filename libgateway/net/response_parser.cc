@@ -26,26 +26,6 @@ void ResponseParser::on_response_impl(int status, boost::beast::string_view, int
   version_ = version;
 }
 
-namespace {
-
-// True for a Connection value made only of "keep-alive" / "close" tokens: then it names no
-// other hop-by-hop field and can be dropped here instead of by the core.
-bool plainConnectionValue(std::string_view v) {
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    std::size_t comma = v.find(',', start);
-    if (comma == std::string_view::npos) comma = v.size();
-    std::string_view token = v.substr(start, comma - start);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (!token.empty() && !iequals(token, "keep-alive") && !iequals(token, "close")) return false;
-    start = comma + 1;
-  }
-  return true;
-}
-
-}  // namespace
-
 void ResponseParser::on_field_impl(http::field name, boost::beast::string_view nameText, boost::beast::string_view value,
                                    error_code&) {
   if (headerDone_) return;  // trailers are not forwarded

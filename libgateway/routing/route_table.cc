@@ -7,7 +7,8 @@
 
 namespace gateway {
 
-namespace {
+// Named, not anonymous: RouteTable::Impl (external linkage) holds these as fields.
+namespace route_table_detail {
 
 constexpr std::uint32_t kNone = UINT32_MAX;
 constexpr std::size_t kMaxInlineSegments = 32;
@@ -82,6 +83,17 @@ std::uint64_t computeRank(const RouteConfig& rc, const ParsedPath& parsed) {
   return (kind << 32) | (literals << 24) | (firstParam << 16) | (headers << 8) | method;
 }
 
+}  // namespace route_table_detail
+
+namespace {
+using route_table_detail::CompiledRoute;
+using route_table_detail::computeRank;
+using route_table_detail::headersMatch;
+using route_table_detail::hostScore;
+using route_table_detail::methodMatches;
+using route_table_detail::kMaxInlineSegments;
+using route_table_detail::kNone;
+using route_table_detail::Node;
 }  // namespace
 
 struct RouteTable::Impl {

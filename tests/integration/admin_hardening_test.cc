@@ -18,7 +18,6 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 constexpr const char* kToken = "Adm1n-t0ken_Zq9.xR7";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string fileText(const std::string& path) {
   std::ifstream in(path);

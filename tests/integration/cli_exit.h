@@ -19,4 +19,6 @@ struct CliResult {
 CliResult runToExit(const std::vector<std::string>& argv, const std::string& stderrPath,
                     std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 }  // namespace gateway::testing

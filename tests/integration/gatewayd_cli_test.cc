@@ -29,7 +29,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 class GatewaydCliTest : public ::testing::Test {
  protected:

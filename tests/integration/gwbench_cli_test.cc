@@ -16,7 +16,6 @@
 namespace gateway::testing {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 class GwbenchCliTest : public ::testing::Test {
  protected:

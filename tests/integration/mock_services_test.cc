@@ -35,16 +35,16 @@ json readJsonFile(const std::string& path) {
 }
 
 // mock-services with `args`; its ports line parsed (null when it printed none).
-struct MockRun {
+struct MockFleetRun {
   std::unique_ptr<ChildProcess> process;
   json ports;
 };
 
-MockRun runMocks(const TempDir& dir, const std::vector<std::string>& args) {
+MockFleetRun runMockFleet(const TempDir& dir, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {mockServicesPath()};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string error;
-  MockRun run;
+  MockFleetRun run;
   run.process = ChildProcess::start(argv, dir.file("mocks.err"), error);
   EXPECT_TRUE(run.process) << error;
   if (!run.process) return run;
@@ -129,7 +129,7 @@ class RawConnection {
   std::string buffer_;
 };
 
-double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double asSeconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 TEST_F(MockServicesTest, DataIsDeterministicForASeed) {
   GatewayStack again, other;
@@ -256,7 +256,7 @@ TEST_F(MockServicesTest, BadConfigNamesThePathAndExits2) {
 
 TEST_F(MockServicesTest, ScenarioServicesRunWithTheScenarioInstances) {
   TempDir dir;
-  MockRun run = runMocks(dir, {"--scenario", scenarioPath("backend_outage.json")});
+  MockFleetRun run = runMockFleet(dir, {"--scenario", scenarioPath("backend_outage.json")});
   ASSERT_TRUE(run.ports.is_object()) << run.process->stderrText();
   EXPECT_EQ(run.ports["scenario"], "backend-outage");
   // The instances of the scenario's gateway config, on ephemeral ports.
@@ -285,7 +285,7 @@ TEST_F(MockServicesTest, ScenarioServicesRunWithTheScenarioInstances) {
   run.process->signal(SIGTERM);
   EXPECT_EQ(run.process->wait(5000ms), std::optional<int>(0));
 
-  MockRun quiet = runMocks(dir, {"--scenario", scenarioPath("backend_outage.json"), "--no-faults"});
+  MockFleetRun quiet = runMockFleet(dir, {"--scenario", scenarioPath("backend_outage.json"), "--no-faults"});
   ASSERT_TRUE(quiet.ports.is_object()) << quiet.process->stderrText();
   EXPECT_EQ(json::parse(fetch(quiet.ports["services"]["catalog"][0]["address"], "GET", "/_faults").body)["faults"].size(), 0u);
 }
@@ -296,7 +296,7 @@ TEST_F(MockServicesTest, ScenarioPortsBindTheGatewayConfigsAddresses) {
   const std::uint16_t port = unusedPort();
   doc["gateway"]["services"][1]["instances"][0]["address"] = "127.0.0.1:" + std::to_string(port);
   const std::string path = dir.write("scenario.json", doc.dump(2));
-  MockRun run = runMocks(dir, {"--scenario", path, "--use-scenario-ports"});
+  MockFleetRun run = runMockFleet(dir, {"--scenario", path, "--use-scenario-ports"});
   ASSERT_TRUE(run.ports.is_object()) << run.process->stderrText();
   EXPECT_EQ(run.ports["services"]["catalog"][0]["port"], port);
   EXPECT_EQ(fetch("127.0.0.1:" + std::to_string(port), "GET", "/x").status, 200);
@@ -305,7 +305,7 @@ TEST_F(MockServicesTest, ScenarioPortsBindTheGatewayConfigsAddresses) {
 
   // Only loopback addresses can be bound for the gateway.
   doc["gateway"]["services"][1]["instances"][0]["address"] = "10.1.2.3:80";
-  MockRun remote = runMocks(dir, {"--scenario", dir.write("remote.json", doc.dump(2)), "--use-scenario-ports"});
+  MockFleetRun remote = runMockFleet(dir, {"--scenario", dir.write("remote.json", doc.dump(2)), "--use-scenario-ports"});
   EXPECT_EQ(remote.process->wait(5000ms), std::optional<int>(2));
   EXPECT_NE(remote.process->stderrText().find("/gateway/services/1/instances/0/address: \"10.1.2.3:80\" is not a loopback"),
             std::string::npos)
@@ -317,7 +317,7 @@ TEST_F(MockServicesTest, BadScenarioNamesEveryPathAndExits2) {
   json doc = readJsonFile(scenarioPath("backend_outage.json"));
   doc["services"]["payments"]["model"]["workers"] = 0;
   doc["faults"][0]["bytes_per_s"] = 10;
-  MockRun run = runMocks(dir, {"--scenario", dir.write("bad.json", doc.dump(2))});
+  MockFleetRun run = runMockFleet(dir, {"--scenario", dir.write("bad.json", doc.dump(2))});
   EXPECT_TRUE(run.ports.is_null());
   EXPECT_EQ(run.process->wait(5000ms), std::optional<int>(2));
   const std::string err = run.process->stderrText();
@@ -338,7 +338,7 @@ TEST_F(MockServicesTest, SlowBodyHeaderPacesTheBody) {
   EXPECT_GT(r.bodyReads, 1);
   EXPECT_NE(r.head.find("X-Fault-Slow-Body: bytes_per_s=1000; slice_bytes=100"), std::string::npos) << r.head;
   const double expected = static_cast<double>(whole.size()) / 1000;
-  EXPECT_GE(seconds(r.elapsed), 0.9 * expected);
+  EXPECT_GE(asSeconds(r.elapsed), 0.9 * expected);
   // The connection goes on: the next answer is whole at once.
   const PacedReply next = c.get(users, "/users/3");
   EXPECT_EQ(next.status, 200);
@@ -359,7 +359,7 @@ TEST_F(MockServicesTest, SlowBodyFaultFromTheApiPacesTheBody) {
   ASSERT_EQ(r.status, 200) << r.head;
   EXPECT_EQ(r.body, whole);
   EXPECT_GT(r.bodyReads, 1);
-  EXPECT_GE(seconds(r.elapsed), 0.9 * static_cast<double>(whole.size()) / 800);
+  EXPECT_GE(asSeconds(r.elapsed), 0.9 * static_cast<double>(whole.size()) / 800);
   // Only users-2 is slowed.
   EXPECT_EQ(fetch(stack_.mock("users", 0), "GET", "/users/9").header("X-Fault-Slow-Body"), "");
   const json stats = mockStats();  // held: a range over a temporary's member would dangle

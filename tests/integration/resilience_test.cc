@@ -131,14 +131,18 @@ TEST_F(ResilienceTest, RetriesRouteAroundAFailingInstanceWithinTheBudget) {
 TEST_F(ResilienceTest, ConcurrencyCapAnswers503) {
   json config = standardGateway();
   service(config, "echo")["concurrency"] = {{"max_requests", 1}};
+  for (json& route : config["routes"]) {
+    if (route["name"] == "slow") route["timeout_ms"] = 3000;
+  }
   startGateway(config);
   std::string error;
   auto slow = HttpConnection::open(stack_.gateway(), error);
   ASSERT_TRUE(slow) << error;
-  ASSERT_TRUE(slow->send(buildRequest("GET", "/slow/x", "gw", {{"x-fault-delay-ms", "250"}})));
-  // While the slow request holds the only slot, the next one is refused at once.
+  ASSERT_TRUE(slow->send(buildRequest("GET", "/slow/x", "gw", {{"x-fault-delay-ms", "1500"}})));
+  // While the slow request holds the only slot (1.5 s: wide enough for a loaded sanitizer
+  // run), the next one is refused at once.
   HttpReply refused;
-  const auto deadline = Clock::now() + std::chrono::seconds(2);
+  const auto deadline = Clock::now() + std::chrono::seconds(3);
   do {
     refused = get("/echo/y");
   } while (refused.status == 200 && Clock::now() < deadline);

@@ -22,7 +22,7 @@ using testing::jwtFixturePath;
 
 constexpr std::int64_t kSecond = 1'000'000;
 // "Now" for the fixture tokens: 2025-06-15 (they are valid 2023-11-14 .. 2100-01-01).
-constexpr std::int64_t kNow = 1'750'000'000 * kSecond;
+constexpr std::int64_t kVerifyNow = 1'750'000'000 * kSecond;
 
 
 std::string token(const std::string& name) { return jwtFixture("tokens/" + name + ".jwt"); }
@@ -140,7 +140,7 @@ class JwtFixtureTest : public ::testing::Test {
 TEST_F(JwtFixtureTest, EveryAlgorithmVerifies) {
   for (const char* name : {"hs256", "hs384", "hs512", "rs256", "rs384", "rs512", "ps256", "es256", "es384", "eddsa",
                            "jwks_rs256", "jwks_es256", "jwks_es384", "jwks_eddsa", "rs256_no_kid"}) {
-    const JwtVerdict v = verifier.verify(token(name), kNow);
+    const JwtVerdict v = verifier.verify(token(name), kVerifyNow);
     ASSERT_TRUE(v.ok()) << name << ": " << v.description;
     EXPECT_FALSE(v.cached) << name;
     EXPECT_EQ(v.claims->subject, "alice") << name;
@@ -153,7 +153,7 @@ TEST_F(JwtFixtureTest, EveryAlgorithmVerifies) {
 }
 
 TEST_F(JwtFixtureTest, ScpArrayAndRoleString) {
-  const JwtVerdict v = verifier.verify(token("bob_read"), kNow);
+  const JwtVerdict v = verifier.verify(token("bob_read"), kVerifyNow);
   ASSERT_TRUE(v.ok()) << v.description;
   EXPECT_EQ(v.claims->subject, "bob");
   EXPECT_EQ(v.claims->scopes, std::vector<std::string>{"orders:read"});
@@ -184,7 +184,7 @@ TEST_F(JwtFixtureTest, AttacksAreRefusedWithTheirReason) {
       {"no_exp", JwtFailure::kMissingClaim, "the token has no exp claim"},
   };
   for (const auto& a : attacks) {
-    const JwtVerdict v = verifier.verify(token(a.token), kNow);
+    const JwtVerdict v = verifier.verify(token(a.token), kVerifyNow);
     EXPECT_FALSE(v.ok()) << a.token;
     EXPECT_EQ(v.failure, a.failure) << a.token << ": " << v.description;
     EXPECT_EQ(v.description, a.description) << a.token;
@@ -214,28 +214,28 @@ TEST_F(JwtFixtureTest, MalformedSegments) {
       {std::string(20000, 'a'), "the token is too long"},
   };
   for (const auto& [t, why] : cases) {
-    const JwtVerdict v = verifier.verify(t, kNow);
+    const JwtVerdict v = verifier.verify(t, kVerifyNow);
     EXPECT_EQ(v.failure, JwtFailure::kMalformed) << t.substr(0, 60) << ": " << v.description;
     EXPECT_EQ(v.description, why) << t.substr(0, 60);
   }
-  const JwtVerdict unknownAlg = verifier.verify(encodeBase64Url("{\"alg\":\"XS256\"}") + ".e30.sig", kNow);
+  const JwtVerdict unknownAlg = verifier.verify(encodeBase64Url("{\"alg\":\"XS256\"}") + ".e30.sig", kVerifyNow);
   EXPECT_EQ(unknownAlg.failure, JwtFailure::kAlgorithm);
   EXPECT_EQ(unknownAlg.description, "the token algorithm is not supported");
 }
 
 TEST_F(JwtFixtureTest, LeewayAppliesToExpAndNbf) {
   // expired.jwt: exp 1749999970; leeway 30 s keeps it valid until 1750000000 (exclusive).
-  EXPECT_TRUE(JwtVerifier(*config->auth.jwt).verify(token("expired"), kNow - 1).ok());
-  EXPECT_EQ(JwtVerifier(*config->auth.jwt).verify(token("expired"), kNow).failure, JwtFailure::kExpired);
+  EXPECT_TRUE(JwtVerifier(*config->auth.jwt).verify(token("expired"), kVerifyNow - 1).ok());
+  EXPECT_EQ(JwtVerifier(*config->auth.jwt).verify(token("expired"), kVerifyNow).failure, JwtFailure::kExpired);
   // not_yet_valid.jwt: nbf 1750000045; valid from 1750000015 with the leeway.
-  EXPECT_EQ(JwtVerifier(*config->auth.jwt).verify(token("not_yet_valid"), kNow + 14 * kSecond).failure,
+  EXPECT_EQ(JwtVerifier(*config->auth.jwt).verify(token("not_yet_valid"), kVerifyNow + 14 * kSecond).failure,
             JwtFailure::kNotYetValid);
-  EXPECT_TRUE(JwtVerifier(*config->auth.jwt).verify(token("not_yet_valid"), kNow + 15 * kSecond).ok());
+  EXPECT_TRUE(JwtVerifier(*config->auth.jwt).verify(token("not_yet_valid"), kVerifyNow + 15 * kSecond).ok());
 }
 
 TEST_F(JwtFixtureTest, NoExpAcceptedWhenNotRequired) {
   auto relaxed = fixtureConfig({{"require_exp", false}});
-  const JwtVerdict v = JwtVerifier(*relaxed->auth.jwt).verify(token("no_exp"), kNow);
+  const JwtVerdict v = JwtVerifier(*relaxed->auth.jwt).verify(token("no_exp"), kVerifyNow);
   ASSERT_TRUE(v.ok()) << v.description;
   EXPECT_FALSE(v.claims->expires);
 }
@@ -244,8 +244,8 @@ TEST_F(JwtFixtureTest, AnyListedIssuerAndAudience) {
   auto c = fixtureConfig({{"issuer", nlohmann::json::array({"https://evil.example", "https://issuer.example"})},
                           {"audience", nlohmann::json::array({"more"})}});
   JwtVerifier v(*c->auth.jwt);
-  EXPECT_EQ(v.verify(token("wrong_issuer"), kNow).failure, JwtFailure::kAudience);  // issuer now fine
-  EXPECT_TRUE(v.verify(token("wrong_audience"), kNow).ok());                          // "more" is in its list
+  EXPECT_EQ(v.verify(token("wrong_issuer"), kVerifyNow).failure, JwtFailure::kAudience);  // issuer now fine
+  EXPECT_TRUE(v.verify(token("wrong_audience"), kVerifyNow).ok());                          // "more" is in its list
 }
 
 TEST_F(JwtFixtureTest, CacheAnswersRepeatsUntilExpiry) {
@@ -257,7 +257,7 @@ TEST_F(JwtFixtureTest, CacheAnswersRepeatsUntilExpiry) {
   EXPECT_TRUE(again.cached);
   EXPECT_EQ(verifier.cache().hits(), 1u);
   // Past exp + leeway the cache entry no longer answers, and the full check refuses it.
-  const JwtVerdict late = verifier.verify(t, kNow);
+  const JwtVerdict late = verifier.verify(t, kVerifyNow);
   EXPECT_FALSE(late.cached);
   EXPECT_EQ(late.failure, JwtFailure::kExpired);
 }

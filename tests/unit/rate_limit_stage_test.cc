@@ -37,8 +37,8 @@ nlohmann::json baseConfig() {
   })");
 }
 
-struct Harness : GatewayHarness {
-  explicit Harness(const nlohmann::json& config) : GatewayHarness(mustLoad(config)) {
+struct RateLimitHarness : GatewayHarness {
+  explicit RateLimitHarness(const nlohmann::json& config) : GatewayHarness(mustLoad(config)) {
     installStandardStages(gateway, shared, env);
   }
   // Sends a request and, if it reached the transport, answers 200 at once.
@@ -53,7 +53,7 @@ struct Harness : GatewayHarness {
 };
 
 TEST(RateLimitStage, TierLimitsEachConsumerAndAnswers429WithRetryAfter) {
-  Harness h(baseConfig());
+  RateLimitHarness h(baseConfig());
   Response r1 = h.call("/a", "alice-key-0001");
   EXPECT_EQ(r1.status, 200);
   EXPECT_EQ(r1.headers.get("RateLimit-Policy"), "\"free\";q=2;w=2");
@@ -77,14 +77,14 @@ TEST(RateLimitStage, TierLimitsEachConsumerAndAnswers429WithRetryAfter) {
 }
 
 TEST(RateLimitStage, AnonymousRequestsUseTheAnonymousTierByClientAddress) {
-  Harness h(baseConfig());
+  RateLimitHarness h(baseConfig());
   EXPECT_EQ(h.call("/a", "", "192.0.2.1:1000").status, 200);
   EXPECT_EQ(h.call("/a", "", "192.0.2.1:2000").status, 429) << "the port is not part of the client";
   EXPECT_EQ(h.call("/a", "", "192.0.2.2:1000").status, 200);
 }
 
 TEST(RateLimitStage, UnknownApiKeyIsRefusedBeforeAnyLimit) {
-  Harness h(baseConfig());
+  RateLimitHarness h(baseConfig());
   Response r = h.call("/a", "nobody-key-000");
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.headers.get("WWW-Authenticate").find("invalid_key"), std::string_view::npos);
@@ -95,7 +95,7 @@ TEST(RateLimitStage, TierIsCheckedBeforeTheSharedRoutePolicy) {
   auto cfg = baseConfig();
   cfg["rate_limits"]["policies"] = {{"global", {{"algorithm", "fixed_window"}, {"limit", 3}, {"window_ms", 60000}}}};
   cfg["routes"][0]["rate_limit"]["policies"] = {"global"};
-  Harness h(cfg);
+  RateLimitHarness h(cfg);
   EXPECT_EQ(h.call("/a", "alice-key-0001").status, 200);
   EXPECT_EQ(h.call("/a", "alice-key-0001").status, 200);
   Response tierDenied = h.call("/a", "alice-key-0001");
@@ -117,7 +117,7 @@ TEST(RateLimitStage, NamedPoliciesCountPerRoute) {
   cfg["rate_limits"]["policies"] = {{"one", {{"algorithm", "sliding_log"}, {"limit", 1}, {"window_ms", 1000}, {"key", "route"}}}};
   cfg["routes"][0]["rate_limit"] = {{"policies", {"one"}}};
   cfg["routes"][1]["rate_limit"] = {{"policies", {"one"}}};
-  Harness h(cfg);
+  RateLimitHarness h(cfg);
   EXPECT_EQ(h.call("/a").status, 200);
   EXPECT_EQ(h.call("/a").status, 429);
   EXPECT_EQ(h.call("/b").status, 200) << "the same policy on another route has its own counter";
@@ -127,7 +127,7 @@ TEST(RateLimitStage, LegacyAndNoHeadersOnRequest) {
   auto cfg = baseConfig();
   cfg["rate_limits"]["response_headers"] = "legacy";
   {
-    Harness h(cfg);
+    RateLimitHarness h(cfg);
     Response r = h.call("/a", "alice-key-0001");
     EXPECT_FALSE(r.headers.has("RateLimit"));
     EXPECT_EQ(r.headers.get("X-RateLimit-Limit"), "2");
@@ -135,7 +135,7 @@ TEST(RateLimitStage, LegacyAndNoHeadersOnRequest) {
     EXPECT_EQ(r.headers.get("X-RateLimit-Reset"), "1");
   }
   cfg["rate_limits"]["response_headers"] = "none";
-  Harness h(cfg);
+  RateLimitHarness h(cfg);
   Response r = h.call("/a", "alice-key-0001");
   EXPECT_FALSE(r.headers.has("RateLimit"));
   EXPECT_FALSE(r.headers.has("X-RateLimit-Limit"));
@@ -145,7 +145,7 @@ TEST(RateLimitStage, ConcurrencyIsReleasedOnEveryCompletionPath) {
   auto cfg = baseConfig();
   cfg["rate_limits"]["policies"] = {{"one-at-a-time", {{"algorithm", "concurrency"}, {"limit", 1}, {"key", "route"}}}};
   cfg["routes"][0]["rate_limit"] = {{"policies", {"one-at-a-time"}}};
-  Harness h(cfg);
+  RateLimitHarness h(cfg);
   auto first = h.start(makeRequest("GET", "/a"));
   ASSERT_EQ(h.transport.sends.size(), 1u);
   auto second = h.start(makeRequest("GET", "/a"));
@@ -170,7 +170,7 @@ TEST(RateLimitStage, LeakyBucketHoldsRequestsThenRejectsWhenFull) {
   auto cfg = baseConfig();
   cfg["rate_limits"]["policies"] = {{"queue", {{"algorithm", "leaky_bucket"}, {"rate", 10}, {"burst", 2}, {"key", "route"}}}};
   cfg["routes"][0]["rate_limit"] = {{"policies", {"queue"}}};
-  Harness h(cfg);
+  RateLimitHarness h(cfg);
   auto a = h.start(makeRequest("GET", "/a"));
   auto b = h.start(makeRequest("GET", "/a"));
   auto c = h.start(makeRequest("GET", "/a"));
@@ -191,7 +191,7 @@ TEST(RateLimitStage, LeakyBucketHoldsRequestsThenRejectsWhenFull) {
 
 TEST(RateLimitStage, CountersSurviveAReloadUnlessThePolicyChanges) {
   auto cfg = baseConfig();
-  Harness h(cfg);
+  RateLimitHarness h(cfg);
   EXPECT_EQ(h.call("/a", "alice-key-0001").status, 200);
   EXPECT_EQ(h.call("/a", "alice-key-0001").status, 200);
   cfg["routes"][0]["timeout_ms"] = 500;  // an unrelated change

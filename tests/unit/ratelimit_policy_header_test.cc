@@ -19,14 +19,6 @@
 namespace gateway {
 namespace {
 
-LimiterSpec rateSpec(LimiterAlgorithm a, std::int64_t rateMilli, std::int64_t burst) {
-  LimiterSpec s;
-  s.algorithm = a;
-  s.rateMilli = rateMilli;
-  s.burst = burst;
-  return s;
-}
-
 LimiterSpec windowSpec(LimiterAlgorithm a, std::int64_t limit, Duration window) {
   LimiterSpec s;
   s.algorithm = a;
@@ -50,25 +42,25 @@ TEST(RateLimitPolicyHeader, WindowAlgorithmsStateTheirLimitPerWindow) {
 // 10 s after: the draft's "default";q=100;w=10 again, with nothing to add.
 TEST(RateLimitPolicyHeader, BucketsWhoseBurstTheRateRefillsInWholeSecondsMatchTheDraft) {
   for (auto a : {LimiterAlgorithm::kTokenBucket, LimiterAlgorithm::kGcra, LimiterAlgorithm::kLeakyBucket}) {
-    EXPECT_EQ(rateLimitPolicyItem("default", rateSpec(a, 10'000, 100)), "\"default\";q=100;w=10") << toString(a);
+    EXPECT_EQ(rateLimitPolicyItem("default", testing::rateSpec(a, 10'000, 100)), "\"default\";q=100;w=10") << toString(a);
   }
 }
 
 // Rate 200/s with burst 50 used to read "q=50;w=1", i.e. 50 per second: a quarter of the
 // rate it admits. Its sustained quota is 200 per second; the 50 at once is a separate fact.
 TEST(RateLimitPolicyHeader, ABurstSmallerThanOneSecondOfRateIsStatedApart) {
-  EXPECT_EQ(rateLimitPolicyItem("api", rateSpec(LimiterAlgorithm::kTokenBucket, 200'000, 50)), "\"api\";q=200;w=1;gw-burst=50");
-  EXPECT_EQ(rateLimitPolicyItem("api", rateSpec(LimiterAlgorithm::kGcra, 200'000, 50)), "\"api\";q=200;w=1;gw-burst=50");
+  EXPECT_EQ(rateLimitPolicyItem("api", testing::rateSpec(LimiterAlgorithm::kTokenBucket, 200'000, 50)), "\"api\";q=200;w=1;gw-burst=50");
+  EXPECT_EQ(rateLimitPolicyItem("api", testing::rateSpec(LimiterAlgorithm::kGcra, 200'000, 50)), "\"api\";q=200;w=1;gw-burst=50");
   // A leaky bucket lets nothing through at once beyond its rate (it delays): no gw-burst.
-  EXPECT_EQ(rateLimitPolicyItem("api", rateSpec(LimiterAlgorithm::kLeakyBucket, 200'000, 50)), "\"api\";q=200;w=1");
+  EXPECT_EQ(rateLimitPolicyItem("api", testing::rateSpec(LimiterAlgorithm::kLeakyBucket, 200'000, 50)), "\"api\";q=200;w=1");
   // Rate 3/s, burst 10: w is the 3.33 s refill rounded up to 4, in which the rate gives 12.
-  EXPECT_EQ(rateLimitPolicyItem("t", rateSpec(LimiterAlgorithm::kTokenBucket, 3'000, 10)), "\"t\";q=12;w=4;gw-burst=10");
+  EXPECT_EQ(rateLimitPolicyItem("t", testing::rateSpec(LimiterAlgorithm::kTokenBucket, 3'000, 10)), "\"t\";q=12;w=4;gw-burst=10");
 }
 
 TEST(RateLimitPolicyHeader, SlowRatesGetAWindowLongEnoughForOneRequest) {
-  EXPECT_EQ(rateLimitPolicyItem("slow", rateSpec(LimiterAlgorithm::kTokenBucket, 500, 1)), "\"slow\";q=1;w=2");
-  EXPECT_EQ(rateLimitPolicyItem("slow", rateSpec(LimiterAlgorithm::kLeakyBucket, 500, 0)), "\"slow\";q=1;w=2");
-  EXPECT_EQ(rateLimitPolicyItem("slow", rateSpec(LimiterAlgorithm::kGcra, 1, 1)), "\"slow\";q=1;w=1000");
+  EXPECT_EQ(rateLimitPolicyItem("slow", testing::rateSpec(LimiterAlgorithm::kTokenBucket, 500, 1)), "\"slow\";q=1;w=2");
+  EXPECT_EQ(rateLimitPolicyItem("slow", testing::rateSpec(LimiterAlgorithm::kLeakyBucket, 500, 0)), "\"slow\";q=1;w=2");
+  EXPECT_EQ(rateLimitPolicyItem("slow", testing::rateSpec(LimiterAlgorithm::kGcra, 1, 1)), "\"slow\";q=1;w=1000");
 }
 
 // The draft has no sub-second windows: a window that is not whole seconds is stated as the
@@ -95,7 +87,7 @@ TEST(RateLimitPolicyHeader, QuotaIsTheRateOverTheWindowRoundedDown) {
   const std::vector<std::int64_t> bursts = {1, 2, 50, 100, 1'000'000'000};
   for (std::int64_t rateMilli : rates) {
     for (std::int64_t burst : bursts) {
-      const std::string item = rateLimitPolicyItem("p", rateSpec(LimiterAlgorithm::kTokenBucket, rateMilli, burst));
+      const std::string item = rateLimitPolicyItem("p", testing::rateSpec(LimiterAlgorithm::kTokenBucket, rateMilli, burst));
       std::int64_t q = 0, w = 0;
       ASSERT_EQ(std::sscanf(item.c_str(), "\"p\";q=%ld;w=%ld", &q, &w), 2) << item;
       const __int128 delivered = static_cast<__int128>(rateMilli) * w;  // thousandths of a request
@@ -120,8 +112,8 @@ nlohmann::json configWith(const nlohmann::json& policy) {
   return c;
 }
 
-struct Harness : testing::GatewayHarness {
-  explicit Harness(const nlohmann::json& config) : GatewayHarness(testing::mustLoad(config)) {
+struct PolicyHeaderHarness : testing::GatewayHarness {
+  explicit PolicyHeaderHarness(const nlohmann::json& config) : GatewayHarness(testing::mustLoad(config)) {
     installStandardStages(gateway, shared, env);
   }
   Response get() {
@@ -135,7 +127,7 @@ struct Harness : testing::GatewayHarness {
 // Appendix B.2.1: "fixedwindow";q=100;w=60 and, 10 s into the window after one request,
 // RateLimit "fixedwindow";r=99;t=50. Section 4.2: r=50;t=30 after 50 requests at 30 s.
 TEST(RateLimitPolicyHeader, AFixedWindowAnswersAsTheDraftsExamples) {
-  Harness h(configWith({{"algorithm", "fixed_window"}, {"limit", 100}, {"window_ms", 60000}}));
+  PolicyHeaderHarness h(configWith({{"algorithm", "fixed_window"}, {"limit", 100}, {"window_ms", 60000}}));
   h.clock.set(seconds(10));  // windows start at multiples of 60 s
   Response first = h.get();
   EXPECT_EQ(first.headers.get("RateLimit-Policy"), "\"default\";q=100;w=60");
@@ -147,12 +139,12 @@ TEST(RateLimitPolicyHeader, AFixedWindowAnswersAsTheDraftsExamples) {
 }
 
 TEST(RateLimitPolicyHeader, ATokenBucketAnswersWithItsSustainedRateAndBurst) {
-  Harness h(configWith({{"algorithm", "token_bucket"}, {"rate", 200}, {"burst", 50}}));
+  PolicyHeaderHarness h(configWith({{"algorithm", "token_bucket"}, {"rate", 200}, {"burst", 50}}));
   Response r = h.get();
   EXPECT_EQ(r.headers.get("RateLimit-Policy"), "\"default\";q=200;w=1;gw-burst=50");
   EXPECT_EQ(r.headers.get("RateLimit"), "\"default\";r=49;t=1");
   // "100 per minute" written as limit + window_ms reads back as the user wrote it.
-  Harness perMinute(configWith({{"algorithm", "token_bucket"}, {"limit", 100}, {"window_ms", 60000}}));
+  PolicyHeaderHarness perMinute(configWith({{"algorithm", "token_bucket"}, {"limit", 100}, {"window_ms", 60000}}));
   EXPECT_EQ(perMinute.get().headers.get("RateLimit-Policy"), "\"default\";q=100;w=60");
 }
 

@@ -139,7 +139,7 @@ TEST(RateLimitPropertyTest, TokenBucketIsExactAndBounded) {
   std::size_t requests = 0, admissions = 0;
   for (const RateCase& c : kRateCases) {
     for (std::uint64_t seed = 10; seed < 13; ++seed) {
-      SCOPED_TRACE(testing::Message() << "rate " << c.rateMilli << " burst " << c.burst << " seed " << seed);
+      SCOPED_TRACE(::testing::Message() << "rate " << c.rateMilli << " burst " << c.burst << " seed " << seed);
       const TokenBucket limiter(c.rateMilli, c.burst);
       const auto trace = randomTrace(seed, intervalOf(c), c.burst + 1);
       const auto admitted = checkTrace(limiter, trace, c.burst);
@@ -155,7 +155,7 @@ TEST(RateLimitPropertyTest, TokenBucketIsExactAndBounded) {
 TEST(RateLimitPropertyTest, GcraIsExactAndBounded) {
   for (const RateCase& c : kRateCases) {
     for (std::uint64_t seed = 20; seed < 23; ++seed) {
-      SCOPED_TRACE(testing::Message() << "rate " << c.rateMilli << " burst " << c.burst << " seed " << seed);
+      SCOPED_TRACE(::testing::Message() << "rate " << c.rateMilli << " burst " << c.burst << " seed " << seed);
       const Gcra limiter(c.rateMilli, c.burst);
       expectRateBound(checkTrace(limiter, randomTrace(seed, intervalOf(c), c.burst + 1), c.burst), c.rateMilli,
                       c.burst);
@@ -166,7 +166,7 @@ TEST(RateLimitPropertyTest, GcraIsExactAndBounded) {
 TEST(RateLimitPropertyTest, LeakyBucketForwardsAtTheRateWithBoundedDelay) {
   for (const RateCase& c : kRateCases) {
     for (std::uint64_t seed = 30; seed < 33; ++seed) {
-      SCOPED_TRACE(testing::Message() << "rate " << c.rateMilli << " burst " << c.burst << " seed " << seed);
+      SCOPED_TRACE(::testing::Message() << "rate " << c.rateMilli << " burst " << c.burst << " seed " << seed);
       const LeakyBucket limiter(c.rateMilli, c.burst);
       const auto trace = randomTrace(seed, intervalOf(c), c.burst + 2);
       auto state = limiter.fresh(trace.front().at);
@@ -201,7 +201,7 @@ TEST(RateLimitPropertyTest, SlidingLogNeverExceedsTheLimitInAnyWindow) {
   std::size_t requests = 0, admissions = 0;
   for (const WindowCase& c : kWindowCases) {
     for (std::uint64_t seed = 40; seed < 43; ++seed) {
-      SCOPED_TRACE(testing::Message() << "limit " << c.limit << " window " << c.window << " seed " << seed);
+      SCOPED_TRACE(::testing::Message() << "limit " << c.limit << " window " << c.window << " seed " << seed);
       const SlidingLog limiter(c.limit, c.window);
       const auto trace = randomTrace(seed, std::max<Duration>(1, c.window / c.limit), c.limit + 1);
       const auto admitted = checkTrace(limiter, trace, c.limit);
@@ -216,7 +216,7 @@ TEST(RateLimitPropertyTest, SlidingLogNeverExceedsTheLimitInAnyWindow) {
 TEST(RateLimitPropertyTest, FixedWindowStaysWithinTwiceTheLimit) {
   for (const WindowCase& c : kWindowCases) {
     for (std::uint64_t seed = 50; seed < 53; ++seed) {
-      SCOPED_TRACE(testing::Message() << "limit " << c.limit << " window " << c.window << " seed " << seed);
+      SCOPED_TRACE(::testing::Message() << "limit " << c.limit << " window " << c.window << " seed " << seed);
       const FixedWindow limiter(c.limit, c.window);
       const auto admitted = checkTrace(limiter, randomTrace(seed, std::max<Duration>(1, c.window / c.limit), c.limit + 1), c.limit);
       EXPECT_LE(maxInWindow(admitted, c.window), 2 * c.limit);
@@ -234,7 +234,7 @@ TEST(RateLimitPropertyTest, FixedWindowStaysWithinTwiceTheLimit) {
 TEST(RateLimitPropertyTest, SlidingCounterIsExactToItsOwnRule) {
   for (const WindowCase& c : kWindowCases) {
     for (std::uint64_t seed = 60; seed < 63; ++seed) {
-      SCOPED_TRACE(testing::Message() << "limit " << c.limit << " window " << c.window << " seed " << seed);
+      SCOPED_TRACE(::testing::Message() << "limit " << c.limit << " window " << c.window << " seed " << seed);
       const SlidingCounter limiter(c.limit, c.window);
       const auto admitted = checkTrace(limiter, randomTrace(seed, std::max<Duration>(1, c.window / c.limit), c.limit + 1), c.limit);
       EXPECT_LE(maxInWindow(admitted, c.window), 2 * c.limit);

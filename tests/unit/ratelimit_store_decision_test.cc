@@ -13,6 +13,7 @@
 #include "libgateway/ratelimit/leaky_bucket.h"
 #include "libgateway/ratelimit/limiter_store.h"
 #include "libgateway/ratelimit/token_bucket.h"
+#include "tests/unit/test_support.h"
 
 namespace gateway {
 namespace {
@@ -56,33 +57,25 @@ void expectSameDecisions(const LimiterSpec& spec, const Algorithm& reference, st
   EXPECT_GT(denied, 1000) << "the trace should exercise both outcomes";
 }
 
-LimiterSpec rateSpec(LimiterAlgorithm algorithm, std::int64_t rateMilli, std::int64_t burst) {
-  LimiterSpec spec;
-  spec.algorithm = algorithm;
-  spec.rateMilli = rateMilli;
-  spec.burst = burst;
-  return spec;
-}
-
 // Rates whose sub-units per microsecond divide nothing evenly (7 req/s: 7000) or are a
 // power of ten (1000 req/s), with bursts that are and are not exceeded by the traces.
 TEST(LimiterStoreDecisionTest, TokenBucketDecisionsAreTheAlgorithms) {
   for (auto [rateMilli, burst] : {std::pair{7'000LL, 5LL}, std::pair{1'000'000LL, 20LL}, std::pair{333'333LL, 3LL}}) {
-    expectSameDecisions(rateSpec(LimiterAlgorithm::kTokenBucket, rateMilli, burst), TokenBucket(rateMilli, burst),
+    expectSameDecisions(testing::rateSpec(LimiterAlgorithm::kTokenBucket, rateMilli, burst), TokenBucket(rateMilli, burst),
                         static_cast<std::uint64_t>(rateMilli));
   }
 }
 
 TEST(LimiterStoreDecisionTest, GcraDecisionsAreTheAlgorithms) {
   for (auto [rateMilli, burst] : {std::pair{7'000LL, 5LL}, std::pair{1'000'000LL, 20LL}, std::pair{333'333LL, 3LL}}) {
-    expectSameDecisions(rateSpec(LimiterAlgorithm::kGcra, rateMilli, burst), Gcra(rateMilli, burst),
+    expectSameDecisions(testing::rateSpec(LimiterAlgorithm::kGcra, rateMilli, burst), Gcra(rateMilli, burst),
                         static_cast<std::uint64_t>(rateMilli) + 1);
   }
 }
 
 TEST(LimiterStoreDecisionTest, LeakyBucketDecisionsAreTheAlgorithms) {
   for (auto [rateMilli, burst] : {std::pair{7'000LL, 5LL}, std::pair{1'000'000LL, 20LL}, std::pair{333'333LL, 0LL}}) {
-    expectSameDecisions(rateSpec(LimiterAlgorithm::kLeakyBucket, rateMilli, burst), LeakyBucket(rateMilli, burst),
+    expectSameDecisions(testing::rateSpec(LimiterAlgorithm::kLeakyBucket, rateMilli, burst), LeakyBucket(rateMilli, burst),
                         static_cast<std::uint64_t>(rateMilli) + 2);
   }
 }

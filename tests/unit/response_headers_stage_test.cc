@@ -34,8 +34,8 @@ nlohmann::json headersConfig() {
   })");
 }
 
-struct Harness : GatewayHarness {
-  Harness() : GatewayHarness(testing::mustLoad(headersConfig())) { installStandardStages(gateway, shared, env); }
+struct ResponseHeadersHarness : GatewayHarness {
+  ResponseHeadersHarness() : GatewayHarness(testing::mustLoad(headersConfig())) { installStandardStages(gateway, shared, env); }
   // Sends a request; if it reaches the transport, answers with `status` and `headers`.
   Response call(const std::string& target, Headers upstreamHeaders = {}, int status = 200) {
     auto slot = start(makeRequest("GET", target));
@@ -58,7 +58,7 @@ std::vector<std::string> all(const Response& r, std::string_view name) {
 }
 
 TEST(ResponseHeadersStage, RemovesAddsAndAppendsOnUpstreamResponses) {
-  Harness h;
+  ResponseHeadersHarness h;
   const Response r = h.call("/rules/1", upstreamHeaders());
   EXPECT_EQ(r.status, 200);
   EXPECT_FALSE(r.headers.has("Server")) << "removal ignores case";
@@ -76,7 +76,7 @@ TEST(ResponseHeadersStage, RemovesAddsAndAppendsOnUpstreamResponses) {
 }
 
 TEST(ResponseHeadersStage, RoutesWithoutRulesAreUntouched) {
-  Harness h;
+  ResponseHeadersHarness h;
   const Response r = h.call("/plain", upstreamHeaders());
   EXPECT_EQ(r.headers.get("server"), "nginx");
   EXPECT_EQ(r.headers.get("x-powered-by"), "php");
@@ -86,7 +86,7 @@ TEST(ResponseHeadersStage, RoutesWithoutRulesAreUntouched) {
 }
 
 TEST(ResponseHeadersStage, RulesApplyToTheGatewaysOwn502) {
-  Harness h;
+  ResponseHeadersHarness h;
   h.faults.add(FaultRule::refuse("svc"));
   const Response r = h.call("/rules/x");
   EXPECT_EQ(r.status, 502);
@@ -97,7 +97,7 @@ TEST(ResponseHeadersStage, RulesApplyToTheGatewaysOwn502) {
 }
 
 TEST(ResponseHeadersStage, RulesApplyToA429AndCanRemoveTheRateLimitHeaders) {
-  Harness h;
+  ResponseHeadersHarness h;
   // The same policy on a route without rules shows the headers the stage removes.
   const Response counted = h.call("/counted");
   EXPECT_EQ(counted.status, 200);

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "libgateway/core/fault_injecting_transport.h"
 #include "libgateway/core/manual_time.h"
 #include "libgateway/pipeline/gateway.h"
+#include "libgateway/ratelimit/limiter_spec.h"
 
 namespace gateway::testing {
 
@@ -124,6 +126,22 @@ class GatewayHarness {
   Gateway gateway;
   std::size_t answered = 0;
 };
+
+// True for a lower-case RFC 9562 version-4 UUID, the form of generated correlation ids.
+inline bool isUuidV4(const std::string& id) {
+  static const std::regex kUuidV4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  return std::regex_match(id, kUuidV4);
+}
+
+// A rate-based limiter (token bucket, GCRA, leaky bucket): `rateMilli` in thousandths of a
+// request per second.
+inline LimiterSpec rateSpec(LimiterAlgorithm algorithm, std::int64_t rateMilli, std::int64_t burst) {
+  LimiterSpec spec;
+  spec.algorithm = algorithm;
+  spec.rateMilli = rateMilli;
+  spec.burst = burst;
+  return spec;
+}
 
 inline Request makeRequest(std::string method, std::string target, Headers headers = {},
                            std::string clientAddress = "192.0.2.10:51000") {
