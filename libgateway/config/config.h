@@ -264,7 +264,10 @@ struct ServerLimitsConfig {
   std::optional<std::int64_t> maxPipelined;    // requests read ahead of their responses
   std::optional<std::int64_t> maxConnections;  // client connections open at once; 0 = no cap
   std::optional<Duration> headerTimeout;       // 408 after
+  std::optional<Duration> bodyTimeout;         // end of header to end of body: 408 after
+  std::optional<std::int64_t> minBodyRate;     // bytes/s of body that extend bodyTimeout; 0 = none
   std::optional<Duration> idleTimeout;         // idle keep-alive connections close after
+  std::optional<Duration> writeTimeout;        // a client not taking answer bytes: reset after
   bool operator==(const ServerLimitsConfig&) const = default;
 };
 

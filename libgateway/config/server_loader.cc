@@ -40,7 +40,10 @@ void loadLimits(const nlohmann::json& value, const std::string& path, ServerLimi
   l.maxPipelined = r.integer("max_pipelined", 1, 1024);
   l.maxConnections = r.integer("max_connections", 0, 1'000'000);
   l.headerTimeout = millisField(r, "header_timeout_ms");
+  l.bodyTimeout = millisField(r, "body_timeout_ms");
+  l.minBodyRate = r.integer("min_body_bytes_per_s", 0, 1 << 30);
   l.idleTimeout = millisField(r, "idle_timeout_ms");
+  l.writeTimeout = millisField(r, "write_timeout_ms");
   r.finish();
 }
 

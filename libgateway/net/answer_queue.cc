@@ -92,7 +92,10 @@ AnswerQueue::Step AnswerQueue::write(int fd, bool lastIfDraining, const std::fun
       if (slots_.empty() || !slots_.front().ready) return Step::kIdle;
       begin(slots_.front(), lastIfDraining, onStream);
     }
-    switch (sender_.send(fd)) {
+    const std::uint64_t before = sender_.sent();
+    const BodySender::Progress progress = sender_.send(fd);
+    written_ += sender_.sent() - before;
+    switch (progress) {
       case BodySender::Progress::kDone:
         if (writing_ == Writing::kInterim) {
           writing_ = Writing::kIdle;

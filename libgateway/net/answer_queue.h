@@ -33,6 +33,8 @@ class AnswerQueue {
   bool empty() const { return slots_.empty(); }
   // Something is on its way (an answer or an interim 100 Continue).
   bool writing() const { return writing_ != Writing::kIdle; }
+  // Bytes handed to the socket so far, over every answer: progress for the write timeout.
+  std::uint64_t written() const { return written_; }
   // Queues "100 Continue" when nothing else is on the wire; false otherwise.
   bool sendContinue();
   void clear();
@@ -66,6 +68,7 @@ class AnswerQueue {
   std::string head_;   // the head of the answer being written
   BodySender sender_;  // what is on its way
   Writing writing_ = Writing::kIdle;
+  std::uint64_t written_ = 0;
   bool closeAfter_ = false;
 };
 

@@ -35,7 +35,10 @@ void applyServerSettings(const ServerConfig& s, GatewayOptions& o) {
   overlay(s.limits.maxPipelined, o.limits.maxPipelined);
   overlay(s.limits.maxConnections, o.maxConnections);
   overlay(s.limits.headerTimeout, o.limits.headerTimeout);
+  overlay(s.limits.bodyTimeout, o.limits.bodyTimeout);
+  overlay(s.limits.minBodyRate, o.limits.minBodyRate);
   overlay(s.limits.idleTimeout, o.limits.idleTimeout);
+  overlay(s.limits.writeTimeout, o.limits.writeTimeout);
   overlay(s.upstream.maxConnectionsPerInstance, o.upstream.maxConnectionsPerInstance);
   overlay(s.upstream.maxIdlePerInstance, o.upstream.maxIdlePerInstance);
   overlay(s.upstream.idleTimeout, o.upstream.idleTimeout);
@@ -65,7 +68,10 @@ FieldErrors restartOnlyChanges(const GatewayOptions& a, const GatewayOptions& b)
   compare(out, "/server/limits/max_url_bytes", plain(la.maxUrlBytes), plain(lb.maxUrlBytes));
   compare(out, "/server/limits/max_pipelined", plain(la.maxPipelined), plain(lb.maxPipelined));
   compare(out, "/server/limits/header_timeout_ms", ms(la.headerTimeout), ms(lb.headerTimeout));
+  compare(out, "/server/limits/body_timeout_ms", ms(la.bodyTimeout), ms(lb.bodyTimeout));
+  compare(out, "/server/limits/min_body_bytes_per_s", plain(la.minBodyRate), plain(lb.minBodyRate));
   compare(out, "/server/limits/idle_timeout_ms", ms(la.idleTimeout), ms(lb.idleTimeout));
+  compare(out, "/server/limits/write_timeout_ms", ms(la.writeTimeout), ms(lb.writeTimeout));
   const UpstreamOptions& ua = a.upstream;
   const UpstreamOptions& ub = b.upstream;
   compare(out, "/server/upstream/max_connections_per_instance", plain(ua.maxConnectionsPerInstance),
@@ -93,7 +99,10 @@ nlohmann::json describeOptions(const GatewayOptions& o) {
             {"max_pipelined", l.maxPipelined},
             {"max_connections", o.maxConnections},
             {"header_timeout_ms", l.headerTimeout / kMillisecond},
-            {"idle_timeout_ms", l.idleTimeout / kMillisecond}}},
+            {"body_timeout_ms", l.bodyTimeout / kMillisecond},
+            {"min_body_bytes_per_s", l.minBodyRate},
+            {"idle_timeout_ms", l.idleTimeout / kMillisecond},
+            {"write_timeout_ms", l.writeTimeout / kMillisecond}}},
           {"upstream",
            {{"max_connections_per_instance", u.maxConnectionsPerInstance},
             {"max_idle_per_instance", u.maxIdlePerInstance},

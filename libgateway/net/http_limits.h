@@ -18,10 +18,18 @@ struct HttpLimits {
   // to the upstream as it arrives instead of being held whole.
   std::size_t streamBodiesAbove = 32 * 1024;
   std::size_t maxPipelined = 16;            // requests read ahead of their responses
-  Duration headerTimeout = seconds(10);     // first byte to end of header: 408
-  Duration bodyTimeout = seconds(30);       // end of header to end of body: 408
+  // The first request's header is timed from the accept, a later one's from its first byte;
+  // a connection that sent nothing closes silently after min(headerTimeout, idleTimeout).
+  Duration headerTimeout = seconds(10);     // to the end of the header: 408
+  // End of header to end of body: 408. Each byte of body received adds 1/minBodyRate s (as
+  // Apache's RequestReadTimeout MinRate), so a body arriving at least that fast always
+  // completes and a trickle cannot hold the connection; 0: the body timeout is a hard limit.
+  // Time a streamed body waits for the upstream to take bytes does not count.
+  Duration bodyTimeout = seconds(30);
+  std::size_t minBodyRate = 500;            // bytes per second
   Duration idleTimeout = seconds(60);       // keep-alive connection with nothing to do
-  Duration writeTimeout = seconds(30);      // one response write
+  // An answer's bytes not taken by the client for this long: the connection is reset.
+  Duration writeTimeout = seconds(30);
   Duration lingerTimeout = seconds(2);      // reading leftovers after our final response
 };
 

@@ -16,6 +16,7 @@
 #include "libgateway/net/answer_queue.h"
 #include "libgateway/net/http_wire.h"
 #include "libgateway/net/request_parser.h"
+#include "libgateway/net/session_timers.h"
 
 namespace gateway::net {
 
@@ -46,7 +47,8 @@ class Session final : public ServerConnection,
                       public std::enable_shared_from_this<Session> {
  public:
   Session(std::shared_ptr<WorkerContext> ctx, int fd, std::string clientAddress)
-      : Expirable(ctx->loop.sweep()), ctx_(std::move(ctx)), fd_(fd), clientAddress_(std::move(clientAddress)) {
+      : Expirable(ctx->loop.sweep()), ctx_(std::move(ctx)), fd_(fd),
+        timers_(ctx_->limits, ctx_->loop.sweep().coarseNow()), clientAddress_(std::move(clientAddress)) {
     // `active` was counted when the connection was accepted (the cap is checked there).
     ctx_->sessions.insert(this);
     ctx_->stats->accepted.fetch_add(1, std::memory_order_relaxed);
@@ -195,8 +197,6 @@ class Session final : public ServerConnection,
         if (phase_ == Phase::kLingering || readStopped_) {
           buffer_.consume(buffer_.size());  // after our final answer: nothing more is served
           if (phase_ == Phase::kLingering) setDeadline(std::min(lingerUntil_, ctx_->loop.sweep().coarseNow() + kLingerQuiet));
-        } else if (parser_ && parser_->streaming()) {
-          uploadProgress_ = ctx_->loop.sweep().coarseNow();
         }
         if (step == RecvStep::kMore) continue;
       }
@@ -221,7 +221,7 @@ class Session final : public ServerConnection,
     while (!closed() && !readStopped_ && buffer_.size() > 0 && (parser_ || answers_.size() < ctx_->limits.maxPipelined)) {
       if (!parser_) {
         parser_.emplace(ctx_->limits);
-        requestStart_ = ctx_->loop.sweep().coarseNow();
+        timers_.requestStarted(ctx_->loop.sweep().coarseNow());
         continueSent_ = false;
       }
       std::shared_ptr<BodyStream> upload;
@@ -245,6 +245,7 @@ class Session final : public ServerConnection,
         continue;
       }
       if (parser_->is_header_done()) {
+        timers_.headerDone(ctx_->loop.sweep().coarseNow());
         if (parser_->expectsContinue() && !continueSent_) sendContinue();
         if (!parser_->streaming() && longBody()) startUpload();
       }
@@ -279,7 +280,6 @@ class Session final : public ServerConnection,
     parser_->streamBody(stream.get());
     upload_ = stream;
     uploadSequence_ = answers_.nextSequence();
-    uploadProgress_ = ctx_->loop.sweep().coarseNow();
     request.stream = std::move(stream);
     dispatch();
   }
@@ -345,6 +345,7 @@ class Session final : public ServerConnection,
         writeReady_ = false;
         return blocked();
       case AnswerQueue::Step::kStarved:
+        timers_.writeWaiting();
         setDeadline(kNever);  // the upstream side times a stalled body out
         return;
       case AnswerQueue::Step::kFinal: return finishConnection();
@@ -354,8 +355,8 @@ class Session final : public ServerConnection,
   }
 
   void blocked() {
-    // The client is not reading: the write timeout applies.
-    setDeadline(ctx_->loop.sweep().coarseNow() + ctx_->limits.writeTimeout);
+    // The client is not reading: the write timeout applies, from its last progress.
+    setDeadline(timers_.writeBlocked(answers_.written(), ctx_->loop.sweep().coarseNow()));
   }
 
   // After the final answer: half-close, then read and drop what the client still sends
@@ -375,41 +376,45 @@ class Session final : public ServerConnection,
   }
 
   void updateDeadline() {
-    // A write in progress set its own deadline (or none, while a stream has nothing yet).
-    if (phase_ != Phase::kOpen || answers_.writing()) return;
+    if (phase_ != Phase::kOpen) return;
     // Deadlines are checked by the sweep at its period: its coarse time is precise enough.
     const TimePoint now = ctx_->loop.sweep().coarseNow();
-    const HttpLimits& l = ctx_->limits;
-    if (parser_ && parser_->streaming()) {
-      // An upload is timed by its progress; while its stream is full the upstream sets the pace.
-      setDeadline(uploadFull() ? kNever : uploadProgress_ + l.bodyTimeout);
+    const bool uploading = parser_ && parser_->streaming();
+    if (uploading) timers_.uploadRoom(!uploadFull(), now);  // while full, the upstream sets the pace
+    // A write in progress set its own deadline (or none, while a stream has nothing yet).
+    if (answers_.writing()) return;
+    if (uploading || (partialRequest() && parser_->is_header_done())) {
+      setDeadline(timers_.bodyDeadline(parser_->bodyReceived()));
     } else if (partialRequest()) {
-      setDeadline(requestStart_ + (parser_->is_header_done() ? l.headerTimeout + l.bodyTimeout : l.headerTimeout));
+      setDeadline(timers_.headerDeadline());
     } else if (!answers_.empty()) {
       setDeadline(kNever);  // waiting for answers; routes have deadlines
     } else {
-      setDeadline(now + l.idleTimeout);
+      setDeadline(timers_.idleDeadline(now));
     }
   }
 
   void onExpired() override {
     if (closed()) return;
-    if (phase_ == Phase::kLingering || answers_.writing() || !partialRequest()) return close();
+    if (phase_ == Phase::kLingering) return close();
+    // The write timeout: the client took nothing for that long. A reset frees at once what
+    // the kernel still holds for it (a FIN would wait behind the unread bytes for minutes).
+    if (answers_.writing()) return reset();
+    if (!partialRequest()) return close();  // idle
     reject({408, "request_timeout", "the request did not arrive in time"});
     pump();
   }
 
   std::shared_ptr<WorkerContext> ctx_;
   int fd_;
+  SessionTimers timers_;
   std::shared_ptr<Session> self_;
   boost::beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   AnswerQueue answers_;          // in request order
   std::weak_ptr<BodyStream> upload_;  // the request body being streamed to the handler
   std::uint64_t uploadSequence_ = 0;  // its slot
-  TimePoint uploadProgress_ = 0;      // when bytes of it last arrived
   std::string clientAddress_;
-  TimePoint requestStart_ = 0;
   TimePoint lingerUntil_ = 0;
   Phase phase_ = Phase::kOpen;
   // Socket readiness (edge-triggered): what epoll last said, until a read or write says otherwise.

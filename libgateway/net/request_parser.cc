@@ -168,6 +168,7 @@ void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& leng
 }
 
 std::size_t RequestParser::on_body_impl(boost::beast::string_view body, error_code&) {
+  bodyReceived_ += body.size();
   if (streaming_) {
     if (sink_) sink_->write(std::string_view(body.data(), body.size()));
   } else {

@@ -40,6 +40,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     sink_ = sink;
   }
   bool streaming() const { return streaming_; }
+  // Body bytes received so far (chunk data only, without its framing).
+  std::uint64_t bodyReceived() const { return bodyReceived_; }
 
  private:
   void reject(int status, std::string code, std::string message, boost::system::error_code& ec);
@@ -71,6 +73,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   RequestFailure custom_;
   bool hasCustom_ = false;
   bool streaming_ = false;
+  std::uint64_t bodyReceived_ = 0;
   BodyStream* sink_ = nullptr;
 };
 

@@ -7,12 +7,11 @@
 // RSS to within 10% or 2 MiB of the count after a warm-up. Waiting polls with deadlines.
 #include <condition_variable>
 #include <csignal>
-#include <filesystem>
 #include <functional>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "tests/integration/proc_stats.h"
 #include "tests/integration/stack_test.h"
 
 namespace gateway::testing {
@@ -24,29 +23,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kClientsPerRoute = 4;
 constexpr int kRequestsPerClient = 150;  // bounds each load phase
 constexpr auto kPhase = std::chrono::milliseconds(1500);
-
-std::size_t openFds(pid_t pid) {
-  std::size_t n = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
-       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    ++n;
-  }
-  return n;
-}
-
-std::size_t rssKiB(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      std::size_t kib = 0;
-      in >> kib;
-      return kib;
-    }
-  }
-  return 0;
-}
 
 // What one route's clients saw.
 struct RouteTally {
@@ -107,7 +83,7 @@ class FaultBaselineTest : public StackTest {
     startGateway(config, {"--threads", "2", "--idle-timeout-ms", "300", "--upstream-idle-timeout-ms", "300"});
     if (HasFatalFailure()) return;
     pid_ = stack_.gatewayProcess().pid();
-    baselineFds_ = openFds(pid_);
+    baselineFds_ = processOpenFds(pid_);
   }
 
   // Load on both routes for one phase; `fault` runs once /b has answered some requests.
@@ -127,11 +103,11 @@ class FaultBaselineTest : public StackTest {
 
   // Polls (bounded) until gatewayd's fds are back within `margin` of the baseline.
   std::size_t settledFds(std::size_t margin) {
-    std::size_t fds = openFds(pid_);
+    std::size_t fds = processOpenFds(pid_);
     for (int i = 0; i < 200 && fds > baselineFds_ + margin; ++i) {
       // Each poll waits on a real request, which also gives the idle sweeps their time.
       fetch(stack_.admin(), "GET", "/stats");
-      fds = openFds(pid_);
+      fds = processOpenFds(pid_);
       if (fds > baselineFds_ + margin) stack_.gatewayProcess().wait(20ms);  // returns early only on exit
     }
     return fds;
@@ -142,7 +118,7 @@ class FaultBaselineTest : public StackTest {
     loadBothRoutes(nullptr);
     ASSERT_EQ(a_.failures() + b_tally_.failures(), 0) << "failures while healthy";
     const std::size_t warmFds = settledFds(2);
-    const std::size_t baselineRss = rssKiB(pid_);
+    const std::size_t baselineRss = static_cast<std::size_t>(processStatusKiB(pid_, "VmRSS"));
     const int aBefore = a_.ok.load();
     const int bOkBefore = b_tally_.ok.load();
 
@@ -154,7 +130,7 @@ class FaultBaselineTest : public StackTest {
     const auto settleStart = Clock::now();
     const std::size_t fds = settledFds(2);
     const auto settleMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - settleStart).count();
-    const std::size_t rss = rssKiB(pid_);
+    const std::size_t rss = static_cast<std::size_t>(processStatusKiB(pid_, "VmRSS"));
     std::printf("[%s] route a: %d answered 200, %d failed; route b: %d ok, %d error status, %d no answer; "
                 "fds before load %zu, after warm-up %zu, after fault %zu (settled in %lld ms); RSS after warm-up %zu KiB, after fault %zu KiB\n",
                 name, aServed, a_.failures(), bOk, b_tally_.errorStatus.load(), b_tally_.noAnswer.load(), baselineFds_,

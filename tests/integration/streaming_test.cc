@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "tests/integration/bulk_upstream.h"
 #include "tests/integration/gateway_stack.h"
 #include "tests/integration/http_client.h"
+#include "tests/integration/proc_stats.h"
 
 namespace gateway::testing {
 namespace {
@@ -34,16 +34,6 @@ constexpr bool kMemoryBounds = false;
 constexpr bool kMemoryBounds = true;
 #endif
 constexpr std::uint64_t kMiB = 1024 * 1024;
-
-// A field of /proc/PID/status in KiB ("VmHWM", "VmRSS").
-std::uint64_t statusKiB(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
-  }
-  return 0;
-}
 
 // A blocking loopback client socket with send and receive timeouts.
 class RawSocket {
@@ -121,7 +111,7 @@ class StreamingTest : public ::testing::Test {
   }
   pid_t gatewayPid() { return stack_.gatewayProcess().pid(); }
   void expectPeakUnder(std::uint64_t bytes, const char* what) {
-    const std::uint64_t peak = statusKiB(gatewayPid(), "VmHWM") * 1024;
+    const std::uint64_t peak = processStatusKiB(gatewayPid(), "VmHWM") * 1024;
     std::printf("[ memory ] %s: gatewayd peak RSS %.1f MiB\n", what, static_cast<double>(peak) / kMiB);
     if (kMemoryBounds) {
       EXPECT_LT(peak, bytes) << what;
@@ -299,7 +289,7 @@ TEST_P(PipeliningTest, ClientsThatPipelineAndNeverReadLeaveMemoryBounded) {
   // Let the gateway read what the sockets hold, until its memory stops growing.
   std::uint64_t previous = 0;
   for (int i = 0; i < 40; ++i) {
-    const std::uint64_t rss = statusKiB(gatewayPid(), "VmRSS");
+    const std::uint64_t rss = processStatusKiB(gatewayPid(), "VmRSS");
     if (rss == previous) break;
     previous = rss;
     ::poll(nullptr, 0, 100);

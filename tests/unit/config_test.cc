@@ -318,6 +318,12 @@ std::vector<BadCase> badCases() {
        {"/server/limits/header_timeout_ms: must be between 1 and 3600000, got 0"}},
       {"ServerIdleTimeoutAsString", [](json& d) { set(d, "/server/limits/idle_timeout_ms", "60s"); },
        {"/server/limits/idle_timeout_ms: expected an integer, got string"}},
+      {"ServerBodyTimeoutZero", [](json& d) { set(d, "/server/limits/body_timeout_ms", 0); },
+       {"/server/limits/body_timeout_ms: must be between 1 and 3600000, got 0"}},
+      {"ServerMinBodyRateNegative", [](json& d) { set(d, "/server/limits/min_body_bytes_per_s", -1); },
+       {"/server/limits/min_body_bytes_per_s: must be between 0 and 1073741824, got -1"}},
+      {"ServerWriteTimeoutTooLong", [](json& d) { set(d, "/server/limits/write_timeout_ms", 3600001); },
+       {"/server/limits/write_timeout_ms: must be between 1 and 3600000, got 3600001"}},
       {"ServerUpstreamMaxConnectionsZero",
        [](json& d) { set(d, "/server/upstream/max_connections_per_instance", 0); },
        {"/server/upstream/max_connections_per_instance: must be between 1 and 100000, got 0"}},
@@ -386,7 +392,8 @@ TEST(ConfigTest, ServerSectionLoadsItsValues) {
     "listen": "0.0.0.0:8080", "admin": "[::1]:0", "threads": 4, "access_log": "logs/access.log",
     "drain_timeout_ms": 0,
     "limits": {"max_body_bytes": 0, "max_header_bytes": 4096, "max_url_bytes": 2048, "max_pipelined": 8,
-               "max_connections": 1000, "header_timeout_ms": 5000, "idle_timeout_ms": 30000},
+               "max_connections": 1000, "header_timeout_ms": 5000, "body_timeout_ms": 7000,
+               "min_body_bytes_per_s": 0, "idle_timeout_ms": 30000, "write_timeout_ms": 9000},
     "upstream": {"max_connections_per_instance": 64, "max_idle_per_instance": 0, "idle_timeout_ms": 10000,
                  "max_response_body_bytes": 1048576}
   })");
@@ -404,7 +411,10 @@ TEST(ConfigTest, ServerSectionLoadsItsValues) {
   EXPECT_EQ(s.limits.maxPipelined, 8);
   EXPECT_EQ(s.limits.maxConnections, 1000);
   EXPECT_EQ(s.limits.headerTimeout, millis(5000));
+  EXPECT_EQ(s.limits.bodyTimeout, millis(7000));
+  EXPECT_EQ(s.limits.minBodyRate, 0);
   EXPECT_EQ(s.limits.idleTimeout, seconds(30));
+  EXPECT_EQ(s.limits.writeTimeout, millis(9000));
   EXPECT_EQ(s.upstream.maxConnectionsPerInstance, 64);
   EXPECT_EQ(s.upstream.maxIdlePerInstance, 0);
   EXPECT_EQ(s.upstream.idleTimeout, seconds(10));

@@ -32,13 +32,16 @@ std::optional<int> parseCommandLine(int argc, char** argv, CommandLine& out) {
   std::int64_t threads = defaults.threads;
   std::int64_t drainMs = defaults.drainTimeout / gateway::kMillisecond,
                headerTimeoutMs = defaults.limits.headerTimeout / gateway::kMillisecond,
+               bodyTimeoutMs = defaults.limits.bodyTimeout / gateway::kMillisecond,
                idleTimeoutMs = defaults.limits.idleTimeout / gateway::kMillisecond,
+               writeTimeoutMs = defaults.limits.writeTimeout / gateway::kMillisecond,
                upstreamIdleMs = defaults.upstream.idleTimeout / gateway::kMillisecond;
   std::int64_t maxBody = static_cast<std::int64_t>(defaults.limits.maxBodyBytes),
                maxHeader = static_cast<std::int64_t>(defaults.limits.maxHeaderBytes),
                maxUrl = static_cast<std::int64_t>(defaults.limits.maxUrlBytes),
                maxPipelined = static_cast<std::int64_t>(defaults.limits.maxPipelined),
                maxConnections = static_cast<std::int64_t>(defaults.maxConnections),
+               minBodyRate = static_cast<std::int64_t>(defaults.limits.minBodyRate),
                upstreamMax = static_cast<std::int64_t>(defaults.upstream.maxConnectionsPerInstance),
                upstreamIdle = static_cast<std::int64_t>(defaults.upstream.maxIdlePerInstance),
                maxResponseBody = static_cast<std::int64_t>(defaults.upstream.maxResponseBodyBytes);
@@ -103,10 +106,27 @@ std::optional<int> parseCommandLine(int argc, char** argv, CommandLine& out) {
               ->check(CLI::Range(1, 3'600'000))
               ->capture_default_str(),
           [&] { cli.limits.headerTimeout = millis(headerTimeoutMs); });
+  setting(app.add_option("--body-timeout-ms", bodyTimeoutMs,
+                         "time from the end of a request header to the end of its body (408 after), "
+                         "extended by the body received at --min-body-bytes-per-s")
+              ->check(CLI::Range(1, 3'600'000))
+              ->capture_default_str(),
+          [&] { cli.limits.bodyTimeout = millis(bodyTimeoutMs); });
+  setting(app.add_option("--min-body-bytes-per-s", minBodyRate,
+                         "each byte of request body received extends the body timeout by 1/this s "
+                         "(0: the body timeout is a hard limit)")
+              ->check(CLI::Range(0, 1 << 30))
+              ->capture_default_str(),
+          [&] { cli.limits.minBodyRate = minBodyRate; });
   setting(app.add_option("--idle-timeout-ms", idleTimeoutMs, "idle keep-alive connections close after this")
               ->check(CLI::Range(1, 3'600'000))
               ->capture_default_str(),
           [&] { cli.limits.idleTimeout = millis(idleTimeoutMs); });
+  setting(app.add_option("--write-timeout-ms", writeTimeoutMs,
+                         "a client that takes none of an answer's bytes for this long is reset")
+              ->check(CLI::Range(1, 3'600'000))
+              ->capture_default_str(),
+          [&] { cli.limits.writeTimeout = millis(writeTimeoutMs); });
   setting(app.add_option("--upstream-max-connections", upstreamMax, "connections per upstream instance per worker")
               ->check(CLI::Range(1, 100000))
               ->capture_default_str(),
