@@ -34,6 +34,15 @@ bool numericDate(const nlohmann::json& payload, const char* name, std::optional<
   return true;
 }
 
+// `seconds` (a NumericDate, up to 1e15) in microseconds plus `offset`, saturated: a date
+// beyond what int64 microseconds hold (about 292,000 years) is the end or start of time.
+std::int64_t microsSaturated(std::int64_t seconds, std::int64_t offset) {
+  constexpr std::int64_t kLimit = INT64_MAX / kMicrosPerSecond / 2;  // leaves room for the offset
+  if (seconds > kLimit) return INT64_MAX;
+  if (seconds < -kLimit) return INT64_MIN;
+  return seconds * kMicrosPerSecond + offset;
+}
+
 // A string, or an array of strings; a space-separated string is split when `split`.
 bool stringList(const nlohmann::json& payload, const char* name, bool split, std::vector<std::string>& out) {
   auto it = payload.find(name);
@@ -176,10 +185,10 @@ JwtVerdict JwtVerifier::verifyUncached(std::string_view token, std::int64_t unix
   // RFC 7519 4.1.4: the current time must be before exp; 4.1.5: not before nbf.
   std::int64_t validUntil = INT64_MAX;
   if (claims->expires) {
-    validUntil = *claims->expires * kMicrosPerSecond + leeway;
+    validUntil = microsSaturated(*claims->expires, leeway);
     if (unixNow >= validUntil) return fail(JwtFailure::kExpired, "the token has expired");
   }
-  if (claims->notBefore && unixNow < *claims->notBefore * kMicrosPerSecond - leeway) {
+  if (claims->notBefore && unixNow < microsSaturated(*claims->notBefore, -leeway)) {
     return fail(JwtFailure::kNotYetValid, "the token is not valid yet");
   }
   if (!config_.issuers.empty() &&
