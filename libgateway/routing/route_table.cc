@@ -234,8 +234,9 @@ RouteMatch RouteTable::match(std::string_view method, std::string_view host, std
       if (cr.parsed.segments[i].isParam) out.captures.emplace_back(cr.parsed.segments[i].text, segs[i]);
     }
   } else if (cr.config->pathType == PathMatchType::kPrefix) {
-    // The rest begins at the '/' after the last prefix segment.
-    if (bestDepth < n) {
+    // The rest begins at the '/' after the last prefix segment. A path that is not one
+    // ("*" of OPTIONS *) has no '/' before its first segment and no rest.
+    if (bestDepth < n && segs[bestDepth].data() > path.data()) {
       const char* restStart = segs[bestDepth].data() - 1;
       out.rest = std::string_view(restStart, static_cast<std::size_t>(path.data() + path.size() - restStart));
     }
@@ -249,6 +250,8 @@ bool RouteTable::keepsPath(const RouteMatch& match) const {
 }
 
 std::string RouteTable::upstreamPath(const RouteMatch& match, std::string_view path) const {
+  // The asterisk form (OPTIONS *) names the server, not a path: nothing to rewrite.
+  if (path.empty() || path.front() != '/') return std::string(path);
   const CompiledRoute& cr = impl_->compiled[match.routeIndex];
   if (cr.hasRewrite) {
     Captures caps;
