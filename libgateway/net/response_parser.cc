@@ -21,7 +21,10 @@ ResponseParser::ResponseParser(std::size_t maxBodyBytes, std::size_t maxHeaderBy
   if (forHead) skip(true);
 }
 
-void ResponseParser::on_response_impl(int status, boost::beast::string_view, int version, error_code&) {
+void ResponseParser::on_response_impl(int status, boost::beast::string_view, int version, error_code& ec) {
+  // Beast takes any three digits; RFC 9110 15 allows 100-599. Relayed, "002" or "999" would
+  // be a status line the client cannot read.
+  if (status < 100 || status > 599) return reject(fmt::format("status code {:03} is outside 100-599", status), ec);
   response_.status = status;
   version_ = version;
 }
