@@ -31,28 +31,51 @@ std::string childPath(std::string_view parent, std::size_t index) {
   return fmt::format("{}/{}", parent, index);
 }
 
+namespace {
+
+// "line L, column C" of a byte offset, for a person to find it.
+std::string lineAndColumn(std::string_view text, std::size_t byte) {
+  byte = std::min(byte, text.size());
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < byte; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return fmt::format("line {}, column {}", line, column);
+}
+
+}  // namespace
+
 std::optional<nlohmann::json> parseJsonText(std::string_view text, FieldErrors& errors) {
   try {
     return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    // Translate the byte offset into a line and column a person can find.
-    const std::size_t byte = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i < byte; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number too large for a double ("1e400"): nlohmann names the literal but not where
+    // it is, so the first place it appears is given.
+    const std::string what = e.what();
+    const auto open = what.find('\'');
+    const auto close = open == std::string::npos ? open : what.find('\'', open + 1);
+    const std::string literal = close == std::string::npos ? std::string() : what.substr(open + 1, close - open - 1);
+    const std::size_t at = literal.empty() ? std::string_view::npos : text.find(literal);
+    if (at == std::string_view::npos) {
+      errors.add("", fmt::format("invalid JSON: the number {} is out of range", literal));
+    } else {
+      errors.add("", fmt::format("invalid JSON at {}: the number {} is out of range", lineAndColumn(text, at), literal));
     }
+    return std::nullopt;
+  } catch (const nlohmann::json::parse_error& e) {
+    const std::string where = lineAndColumn(text, e.byte == 0 ? 0 : e.byte - 1);
     std::string what = e.what();
     // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 2: ".
     // Cut at the first ": " after "column": the rest may quote the input, which has its own.
     if (auto c = what.find("column"); c != std::string::npos) {
       if (auto p = what.find(": ", c); p != std::string::npos) what = what.substr(p + 2);
     }
-    errors.add("", fmt::format("invalid JSON at line {}, column {}: {}", line, column, what));
+    errors.add("", fmt::format("invalid JSON at {}: {}", where, what));
     return std::nullopt;
   }
 }
