@@ -24,6 +24,23 @@ std::optional<InstanceSpec> InstanceSpec::parse(const nlohmann::json& value, con
   return s;
 }
 
+std::optional<InstanceSpec> InstanceSpec::parseOverride(const nlohmann::json* model, const nlohmann::json& value,
+                                                        const std::string& path, gateway::FieldErrors& errors) {
+  if (!value.is_object()) return parse(value, path, errors);
+  nlohmann::json merged = model && model->is_object() ? *model : nlohmann::json::object();
+  merged.update(value);
+  gateway::FieldErrors all;
+  auto spec = parse(merged, path, all);
+  for (const auto& e : all.list()) {
+    const bool own = e.path == path || std::any_of(value.items().begin(), value.items().end(), [&](const auto& item) {
+      const std::string field = gateway::childPath(path, item.key());
+      return e.path == field || e.path.rfind(field + "/", 0) == 0;
+    });
+    if (own) errors.add(e.path, e.message);
+  }
+  return spec;
+}
+
 InstanceModel::Work InstanceModel::start(std::uint64_t job, gateway::Random& random) {
   Work w;
   w.job = job;

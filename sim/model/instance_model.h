@@ -29,6 +29,11 @@ struct InstanceSpec {
   //  "overload_slowdown": 1.0}; every field optional.
   static std::optional<InstanceSpec> parse(const nlohmann::json& value, const std::string& path,
                                            gateway::FieldErrors& errors);
+  // An instance's override: the service `model`'s fields (null: none) with the override's on
+  // top, a field given replacing the model's whole. A mistake in a field it inherits is the
+  // model's, reported at the model's path: only the override's own fields are reported here.
+  static std::optional<InstanceSpec> parseOverride(const nlohmann::json* model, const nlohmann::json& value,
+                                                   const std::string& path, gateway::FieldErrors& errors);
 };
 
 class InstanceModel {

@@ -40,15 +40,17 @@ void loadServices(const nlohmann::json& v, const std::string& path, const gatewa
     if (const auto* inst = sr.object("instances")) {
       for (const auto& [id, ispec] : inst->items()) {
         const std::string ip = childPath(sr.pathOf("instances"), id);
+        const std::string& instanceId = id;  // clang before 16 cannot capture a structured binding
         if (sc && std::none_of(sc->instances.begin(), sc->instances.end(),
-                               [&](const gateway::InstanceConfig& i) { return i.id == id; })) {
+                               [&](const gateway::InstanceConfig& i) { return i.id == instanceId; })) {
           errors.add(ip, fmt::format("service \"{}\" has no instance \"{}\"", name, id));
           continue;
         }
         // An override starts from the service model and changes only the fields it names.
-        nlohmann::json merged = spec.contains("model") && spec["model"].is_object() ? spec["model"] : nlohmann::json::object();
-        if (ispec.is_object()) merged.update(ispec);
-        if (auto is = InstanceSpec::parse(ispec.is_object() ? merged : ispec, ip, errors)) m.instances.emplace(id, std::move(*is));
+        const auto model = spec.find("model");
+        if (auto is = InstanceSpec::parseOverride(model == spec.end() ? nullptr : &*model, ispec, ip, errors)) {
+          m.instances.emplace(id, std::move(*is));
+        }
       }
     }
     sr.finish();
