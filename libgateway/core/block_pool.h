@@ -27,7 +27,7 @@ class BlockFreeList {
 
   static void give(void* p) {
     if (closed_ || count_ >= kMaxFreeBlocks) {
-      ::operator delete(p, kBlock, std::align_val_t{kAlign});
+      ::operator delete(p, std::align_val_t{kAlign});
       return;
     }
     // The reaper is armed whenever the list is started, so a thread that only ever receives
@@ -53,7 +53,7 @@ class BlockFreeList {
       while (head_ != nullptr) {
         Node* n = head_;
         head_ = n->next;
-        ::operator delete(n, kBlock, std::align_val_t{kAlign});
+        ::operator delete(n, std::align_val_t{kAlign});
       }
       count_ = 0;
     }
@@ -81,7 +81,7 @@ struct PooledAllocator {
   }
   void deallocate(T* p, std::size_t n) noexcept {
     if (n != 1) {
-      ::operator delete(p, n * sizeof(T), std::align_val_t{alignof(T)});
+      ::operator delete(p, std::align_val_t{alignof(T)});
       return;
     }
     BlockFreeList<sizeof(T), alignof(T)>::give(p);
