@@ -79,7 +79,9 @@ class FaultBaselineTest : public StackTest {
                                  {"match", {{"prefix", "/b"}}},
                                  {"service", "b"},
                                  {"strip_prefix", true},
-                                 {"timeout_ms", 200}}})}};
+                                 // Short enough for the hang to answer 504s within a phase,
+                                 // long enough for a loaded sanitizer run to stay healthy.
+                                 {"timeout_ms", 400}}})}};
     startGateway(config, {"--threads", "2", "--idle-timeout-ms", "300", "--upstream-idle-timeout-ms", "300"});
     if (HasFatalFailure()) return;
     pid_ = stack_.gatewayProcess().pid();
@@ -141,7 +143,9 @@ class FaultBaselineTest : public StackTest {
     EXPECT_EQ(b_tally_.noAnswer.load(), 0) << "a client of the failing route got no answer at all";
     EXPECT_LE(fds, baselineFds_ + 2) << "file descriptors leaked";
     const std::size_t margin = std::max<std::size_t>(baselineRss / 10, 2048);
-    EXPECT_LE(rss, baselineRss + margin) << "RSS did not come back";
+    if (kMemoryBoundsChecked) {
+      EXPECT_LE(rss, baselineRss + margin) << "RSS did not come back";
+    }
     // Still serving, both routes where the upstream is back.
     EXPECT_EQ(get("/a/after").status, 200);
   }

@@ -20,11 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::int64_t kWriteTimeoutMs = 500;
 constexpr std::uint64_t kReaderMiB = 1024 * 1024;
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kReaderMemoryBounds = false;  // the shadow memory alone moves RSS more
-#else
-constexpr bool kReaderMemoryBounds = true;
-#endif
 
 long long msSinceReader(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
@@ -93,7 +88,7 @@ class HostileReaderTest : public ::testing::Test {
     std::printf("[ reader ] fds %zu -> %zu; RSS %llu KiB -> %llu KiB\n", baselineFds_, fds,
                 static_cast<unsigned long long>(rssBefore), static_cast<unsigned long long>(rss));
     EXPECT_LE(fds, baselineFds_) << "descriptors left behind";
-    if (kReaderMemoryBounds) {
+    if (kMemoryBoundsChecked) {
       EXPECT_LE(rss, rssBefore + std::max<std::uint64_t>(rssBefore / 10, 2048)) << "RSS did not come back";
     }
   }
@@ -176,7 +171,7 @@ TEST_F(HostileReaderTest, ManyClientsThatNeverReadLeaveMemoryBoundedAndNothingBe
                 round, kClients, kPipelined, static_cast<unsigned long long>(baselineRss_),
                 static_cast<unsigned long long>(rssHeld), perClientKiB, reset);
     EXPECT_EQ(reset, kClients);
-    if (kReaderMemoryBounds) {
+    if (kMemoryBoundsChecked) {
       EXPECT_LT(rssHeld, baselineRss_ + 32 * 1024) << "memory grew with what the clients did not read";
     }
     readers.clear();
