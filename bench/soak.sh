@@ -3,10 +3,11 @@
 # the "faulted" routes on a timeline. Samples gatewayd's RSS and open fds, then checks:
 #   crashes      every process alive at the end, each exiting 0 on SIGTERM
 #   rss          growth after warm-up < 5% (median of the last window / of the first)
-#   fds          max - min after warm-up within a bound set by the load's connection count
-#   clean 5xx    no 5xx on a route no fault is injected on (gatewayd's /metrics)
-#   clean errors no timeout or socket error in the clean load (wrk)
-#   reloads      every POST /reload answered "reloaded"
+#   fds          max - min after warm-up within a bound set by the load's connection count,
+#                and back to the count before the first connection once the load stops
+#   clean-5xx    no 5xx on a route no fault is injected on (gatewayd's /metrics)
+#   clean-errors no timeout or socket error in the clean load (wrk)
+#   timeline     every fault posted, the restart made, every POST /reload "reloaded"
 # Prints each fault as it is applied, a line per sample and a summary table; writes
 # samples.csv, summary.json, the configs and every process's output into the out dir.
 #
@@ -140,12 +141,16 @@ write_faulted_mocks "$OUT/mocks-faulted-restart.json" "$FAULTED_READY"
 CLEAN_CTL="http://$(jq -r '.services.reviews[0].address' "$OUT/mocks-clean.out")"
 FAULT_CTL="http://$(jq -r '.services.inventory[0].address' "$FAULTED_READY")"
 
+# Idle upstream connections close after 5 s (default 30): more churn in the pools, and the
+# fds come back to their baseline soon after the load stops.
+UPSTREAM_IDLE_MS=5000
 write_gateway_config "$OUT/gateway.json" 1 "$OUT/mocks-clean.out" "$FAULTED_READY" ||
   fail_runtime "could not write $OUT/gateway.json from the mock-services ready lines"
 start_ready gatewayd "$OUT/gatewayd.out" "$OUT/gatewayd.err" "$GATEWAYD" --config "$OUT/gateway.json" \
-  --listen 127.0.0.1:0 --admin 127.0.0.1:0 --threads 2 --access-log /dev/null --seed 1 ||
+  --listen 127.0.0.1:0 --admin 127.0.0.1:0 --threads 2 --access-log /dev/null --seed 1 --upstream-idle-timeout-ms $UPSTREAM_IDLE_MS ||
   fail_runtime "$START_ERROR"
 GW_PID=$STARTED_PID
+FD_BASE=$(ls "/proc/$GW_PID/fd" | wc -l)  # before any connection
 GW="http://$(jq -r .listen "$OUT/gatewayd.out")"
 ADMIN="http://$(jq -r .admin "$OUT/gatewayd.out")"
 
@@ -161,22 +166,6 @@ for probe in "GET /api/users/1 200" "GET /api/products/1 200" "GET /api/orders?u
   [[ "$got" == "${want%%:*}" ]] || fail_runtime "setup: $method $path answered $got, expected ${want%%:*}"
 done
 
-# ---- the load ----------------------------------------------------------------------------
-CLEAN_CONNS=8 FAULTED_CONNS=4 BURST_CONNS=4
-BURST_EVERY_MS=$((TOTAL_S * 1000 / 20 > 10000 ? TOTAL_S * 1000 / 20 : 10000))
-T0_US=0; now_ms; T0_US=$((NOW_MS * 1000))
-wrk -t1 -c"$CLEAN_CONNS" -d"${TOTAL_S}s" --timeout 30s -s "$HERE/soak.lua" "$GW" -- clean 4 10 \
-  > "$OUT/wrk-clean.txt" 2>&1 &
-WRK_CLEAN=$!; PIDS+=("$WRK_CLEAN")
-wrk -t1 -c"$FAULTED_CONNS" -d"${TOTAL_S}s" --timeout 10s -s "$HERE/soak.lua" "$GW" -- faulted 10 5 \
-  > "$OUT/wrk-faulted.txt" 2>&1 &
-WRK_FAULTED=$!; PIDS+=("$WRK_FAULTED")
-say "load: wrk clean -c$CLEAN_CONNS (4 ms pause, 10% Connection: close), wrk faulted -c$FAULTED_CONNS (10 ms pause)," \
-    "429 bursts (wrk -c$BURST_CONNS, 1 ms pause, 2 s) every $((BURST_EVERY_MS / 1000)) s; ${TOTAL_S} s, warm-up ${WARMUP_S} s; out $OUT"
-
-# ---- the fault timeline (over the time after warm-up) ------------------------------------
-source "$HERE/timeline.sh"
-
 # ---- samples -----------------------------------------------------------------------------
 CSV="$OUT/samples.csv"
 echo "t_s,phase,rss_kib,fds,threads,requests" > "$CSV"
@@ -186,20 +175,36 @@ requests_so_far() {
   curl -s --max-time 5 "$ADMIN/metrics" -o "$OUT/metrics.tmp" && mv "$OUT/metrics.tmp" "$OUT/metrics-end.txt" || return 1
   awk '/^gateway_requests_total\{/ {n += $NF} END {printf "%d", n}' "$OUT/metrics-end.txt"
 }
+# phase: idle (before the load), warmup, steady, end (after the load); only steady counts.
 sample() {
-  local rss threads fds requests phase rate
+  local rss threads fds requests phase="${1:-}" rate
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$GW_PID/status" 2>/dev/null)
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$GW_PID/status" 2>/dev/null)
   fds=$(ls "/proc/$GW_PID/fd" 2>/dev/null | wc -l)
   requests=$(requests_so_far)
   [[ -n "$rss" && -n "$requests" ]] || return 1
   now_ms
-  phase=steady; ((NOW_MS < WARMUP_S * 1000)) && phase=warmup
+  [[ -n "$phase" ]] || { phase=steady; ((NOW_MS < WARMUP_S * 1000)) && phase=warmup; }
   rate=$(((requests - LAST_REQUESTS) * 1000 / (NOW_MS - LAST_SAMPLE_MS > 0 ? NOW_MS - LAST_SAMPLE_MS : 1)))
   echo "$(fmt_s "$NOW_MS"),$phase,$rss,$fds,$threads,$requests" >> "$CSV"
   say "sample: rss $rss KiB, fds $fds, threads $threads, requests $requests ($rate/s), $phase"
   LAST_REQUESTS=$requests LAST_SAMPLE_MS=$NOW_MS
 }
+
+# ---- the load ----------------------------------------------------------------------------
+CLEAN_CONNS=8 FAULTED_CONNS=4 BURST_CONNS=4
+BURST_EVERY_MS=$((TOTAL_S * 1000 / 20 > 10000 ? TOTAL_S * 1000 / 20 : 10000))
+T0_US=0; now_ms; T0_US=$((NOW_MS * 1000))
+say "load: wrk clean -c$CLEAN_CONNS (4 ms pause, 10% Connection: close), wrk faulted -c$FAULTED_CONNS (10 ms pause)," \
+    "429 bursts (wrk -c$BURST_CONNS, 1 ms pause, 2 s) every $((BURST_EVERY_MS / 1000)) s; ${TOTAL_S} s, warm-up ${WARMUP_S} s; out $OUT"
+source "$HERE/timeline.sh"  # prints the plan
+sample idle || fail_runtime "cannot read gatewayd's /proc/$GW_PID or $ADMIN/metrics"
+wrk -t1 -c"$CLEAN_CONNS" -d"${TOTAL_S}s" --timeout 30s -s "$HERE/soak.lua" "$GW" -- clean 4 10 \
+  > "$OUT/wrk-clean.txt" 2>&1 &
+WRK_CLEAN=$!; PIDS+=("$WRK_CLEAN")
+wrk -t1 -c"$FAULTED_CONNS" -d"${TOTAL_S}s" --timeout 10s -s "$HERE/soak.lua" "$GW" -- faulted 10 5 \
+  > "$OUT/wrk-faulted.txt" 2>&1 &
+WRK_FAULTED=$!; PIDS+=("$WRK_FAULTED")
 
 # ---- the run -----------------------------------------------------------------------------
 DEATHS=()
@@ -210,7 +215,7 @@ watch_processes() {
     { DEATHS+=("mock-services (faulted, pid $FAULTED_PID) died at $(fmt_s "$NOW_MS") s"); return 1; }
 }
 BURST_PIDS=()
-next_sample=0 next_burst=5000 next_event=0
+next_sample=$((SAMPLE_S * 1000)) next_burst=5000 next_event=0
 while now_ms; ((NOW_MS < TOTAL_S * 1000)); do
   watch_processes || { say "stopping early: ${DEATHS[*]}"; break; }
   if ((next_event < ${#EV_MS[@]})) && ((NOW_MS >= EV_MS[next_event])); then
@@ -231,8 +236,20 @@ for pid in "$WRK_CLEAN" "$WRK_FAULTED" "${BURST_PIDS[@]}"; do
   ((${#DEATHS[@]})) && kill -INT "$pid" 2>/dev/null  # wrk prints its summary on SIGINT
   wait "$pid" 2>/dev/null
 done
-((${#DEATHS[@]})) || { watch_processes && sample; }
+((${#DEATHS[@]})) || { watch_processes && sample end; }
 curl -s --max-time 5 "$ADMIN/stats" > "$OUT/stats-end.json"
+# With the load gone, its client connections close and the pools' idle upstream ones time
+# out: the fds must come back to what gatewayd had before its first connection.
+FD_SETTLED="" SETTLE_MS=0
+if ((${#DEATHS[@]} == 0)); then
+  now_ms; settle_from=$NOW_MS
+  while FD_SETTLED=$(ls "/proc/$GW_PID/fd" 2>/dev/null | wc -l); ((FD_SETTLED > FD_BASE)); do
+    now_ms; ((NOW_MS - settle_from < UPSTREAM_IDLE_MS + 10000)) || break
+    sleep 0.5
+  done
+  now_ms; SETTLE_MS=$((NOW_MS - settle_from))
+  say "fds after the load: $FD_SETTLED after $(fmt_s "$SETTLE_MS") s ($FD_BASE before gatewayd's first connection)"
+fi
 
 # ---- stop everything and judge ---------------------------------------------------------------
 # SIGTERM, then the exit code (waiting up to 20 s: gatewayd drains for up to 10).

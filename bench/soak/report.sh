@@ -6,6 +6,8 @@ median() { sort -n | awk '{v[NR] = $1} END {if (NR == 0) print ""; else if (NR %
 
 # ---- RSS and fds after warm-up -------------------------------------------------------------
 mapfile -t STEADY < <(awk -F, '$2 == "steady" {print $3, $4, $1}' "$CSV")
+read -r RSS_IDLE FD_IDLE < <(awk -F, '$2 == "idle" {print $3, $4}' "$CSV")
+read -r RSS_AFTER FD_AFTER < <(awk -F, '$2 == "end" {print $3, $4}' "$CSV")
 N_POST=${#STEADY[@]}
 # A window is a minute of samples, or a third of the samples after warm-up when fewer.
 WINDOW=$(((60 + SAMPLE_S - 1) / SAMPLE_S))
@@ -79,7 +81,9 @@ check crashes "$crash_ok" "$( ((${#DEATHS[@]})) && printf '%s; ' "${DEATHS[@]}")
 if [[ -n "$RSS_GROWTH" ]]; then
   check rss "$(awk -v g="$RSS_GROWTH" 'BEGIN {print (g < 5) ? 1 : 0}')" \
     "median of the first and last $WINDOW post-warm-up samples: $RSS_FIRST -> $RSS_LAST KiB, growth $RSS_GROWTH% (limit < 5%)"
-  check fds "$((FD_MAX - FD_MIN <= FD_BOUND))" "after warm-up min $FD_MIN, max $FD_MAX: range $((FD_MAX - FD_MIN)) (bound $FD_BOUND = 3 x $LOAD_CONNS load connections + 16)"
+  fd_ok=$((FD_MAX - FD_MIN <= FD_BOUND))
+  [[ -n "$FD_SETTLED" ]] && ((FD_SETTLED <= FD_BASE)) || fd_ok=0
+  check fds "$fd_ok" "after warm-up min $FD_MIN, max $FD_MAX: range $((FD_MAX - FD_MIN)) (bound $FD_BOUND = 3 x $LOAD_CONNS load connections + 16); $(fmt_s "$SETTLE_MS") s after the load ${FD_SETTLED:-?} (must be back to $FD_BASE, the count before the first connection)"
 else
   check rss 0 "fewer than 2 samples after warm-up"
   check fds 0 "fewer than 2 samples after warm-up"
@@ -98,8 +102,8 @@ check timeline "$((EVENT_ERRORS == 0))" "${#EVENTS_DONE[@]} events applied, $EVE
 echo
 echo "soak summary: ${MINUTES} min (warm-up ${WARMUP_S} s, samples every ${SAMPLE_S} s), out dir $OUT"
 echo "requests: $REQUESTS answered by gatewayd, $RPS req/s"
-echo "gatewayd RSS: ${RSS_WARM:-?} KiB at warm-up end, ${RSS_END:-?} KiB at the end; growth ${RSS_GROWTH:-?}%"
-echo "gatewayd fds: ${FD_MIN:-?}-${FD_MAX:-?} after warm-up (${FD_WARM:-?} at warm-up end, ${FD_END:-?} at the end)"
+echo "gatewayd RSS (KiB): ${RSS_IDLE:-?} before the load, ${RSS_WARM:-?} at warm-up end, ${RSS_END:-?} at the end, ${RSS_AFTER:-?} after the load; growth ${RSS_GROWTH:-?}%"
+echo "gatewayd fds: ${FD_IDLE:-?} before the load, ${FD_MIN:-?}-${FD_MAX:-?} after warm-up (${FD_WARM:-?} at warm-up end, ${FD_END:-?} at the end), ${FD_AFTER:-?} right after the load, ${FD_SETTLED:-?} $(fmt_s "$SETTLE_MS") s later ($FD_BASE at start)"
 ((FAULTED_5XX > 0)) || echo "warning: no 5xx on the faulted routes: the faults did not take effect"
 echo
 echo "$TABLE"
@@ -113,7 +117,8 @@ jq -n --argjson minutes "$MINUTES" --argjson warmup "$WARMUP_S" --argjson sample
   --argjson requests "$REQUESTS" --argjson rps "$RPS" --arg growth "$RSS_GROWTH" \
   --arg rss_first "$RSS_FIRST" --arg rss_last "$RSS_LAST" --arg rss_warm "$RSS_WARM" --arg rss_end "$RSS_END" \
   --argjson window "$WINDOW" --arg fd_min "$FD_MIN" --arg fd_max "$FD_MAX" --argjson fd_bound "$FD_BOUND" \
-  --arg fd_warm "$FD_WARM" --arg fd_end "$FD_END" --argjson routes "$ROUTES_JSON" \
+  --arg fd_warm "$FD_WARM" --arg fd_end "$FD_END" --arg fd_idle "${FD_IDLE:-}" --argjson fd_base "$FD_BASE" --arg fd_settled "$FD_SETTLED" --argjson settle_ms "$SETTLE_MS" --arg fd_after "${FD_AFTER:-}" \
+  --arg rss_idle "${RSS_IDLE:-}" --arg rss_after "${RSS_AFTER:-}" --argjson routes "$ROUTES_JSON" \
   --argjson clean5 "$CLEAN_5XX" --argjson faulted5 "$FAULTED_5XX" \
   --argjson wclean "$WRK_CLEAN_JSON" --argjson wfaulted "$WRK_FAULTED_JSON" --argjson bursts "$BURSTS_JSON" \
   --arg deaths "$(printf '%s\n' "${DEATHS[@]}")" --arg stopped "$(printf '%s\n' "${STOPPED[@]}")" \
@@ -121,9 +126,9 @@ jq -n --argjson minutes "$MINUTES" --argjson warmup "$WARMUP_S" --argjson sample
   def num: if . == "" then null else tonumber end;
   def lines: split("\n") | map(select(. != ""));
   {minutes: $minutes, warmup_s: $warmup, sample_s: $sample, requests: $requests, requests_per_s: $rps,
-   rss_kib: {warmup_end: ($rss_warm | num), end: ($rss_end | num), first_window_median: ($rss_first | num),
+   rss_kib: {before_load: ($rss_idle | num), after_load: ($rss_after | num), warmup_end: ($rss_warm | num), end: ($rss_end | num), first_window_median: ($rss_first | num),
              last_window_median: ($rss_last | num), window_samples: $window, growth_percent: ($growth | num)},
-   fds: {min: ($fd_min | num), max: ($fd_max | num), bound: $fd_bound, warmup_end: ($fd_warm | num), end: ($fd_end | num)},
+   fds: {at_start: $fd_base, before_load: ($fd_idle | num), settled_after_load: ($fd_settled | num), settle_s: ($settle_ms / 1000), after_load: ($fd_after | num), min: ($fd_min | num), max: ($fd_max | num), bound: $fd_bound, warmup_end: ($fd_warm | num), end: ($fd_end | num)},
    crashes: {deaths: ($deaths | lines),
              exit_codes: ($stopped | lines | map(split("=") | {(.[0]): (.[1] | tonumber? // .)}) | add)},
    "5xx": {clean_routes: $clean5, faulted_routes: $faulted5}, routes: $routes,
