@@ -18,6 +18,8 @@
 # (a tool or binary missing, a process that does not start, a port that cannot be bound).
 # SOAK_SELF_CHECK=5xx (an abort on the clean reviews service) or =crash (gatewayd killed)
 # break the run on purpose mid-way, to see the checks fail; for checking the script only.
+
+# shellcheck source-path=SCRIPTDIR disable=SC2012,SC2317  # (ls of /proc/PID/fd; cleanup runs from a trap)
 set -uo pipefail
 export LC_ALL=C
 
@@ -65,12 +67,12 @@ done
 [[ -x "$GATEWAYD" ]] || fail_runtime "no gatewayd at $GATEWAYD (build it: cmake --build --preset release --target gatewayd, or pass --gatewayd)"
 [[ -x "$MOCKS" ]] || fail_runtime "no mock-services at $MOCKS (build it: cmake --build --preset release --target mock-services, or pass --mock-services)"
 [[ -n "$OUT" ]] || OUT="$ROOT/build/soak/$(date +%Y%m%d-%H%M%S)"
-mkdir -p "$OUT" 2>/dev/null && [[ -w "$OUT" ]] || fail_runtime "--out $OUT: cannot create or write the directory"
+{ mkdir -p "$OUT" 2>/dev/null && [[ -w "$OUT" ]]; } || fail_runtime "--out $OUT: cannot create or write the directory"
 OUT="$(cd "$OUT" && pwd)"
 # A reused out dir: nothing from an earlier run may be read as this one's.
 rm -f "$OUT"/{wrk-clean,wrk-faulted,wrk-bursts}.txt "$OUT"/{metrics-end.txt,metrics.tmp,requests-by-code.txt,samples.csv} \
       "$OUT"/{stats-end.json,summary.json,fault-answer.json,gateway.json.next}
-# shellcheck source=bench/soak/configs.sh
+# shellcheck source=soak/configs.sh
 source "$HERE/configs.sh"
 LOG="$OUT/soak.log"
 : > "$LOG"
@@ -197,6 +199,7 @@ BURST_EVERY_MS=$((TOTAL_S * 1000 / 20 > 10000 ? TOTAL_S * 1000 / 20 : 10000))
 T0_US=0; now_ms; T0_US=$((NOW_MS * 1000))
 say "load: wrk clean -c$CLEAN_CONNS (4 ms pause, 10% Connection: close), wrk faulted -c$FAULTED_CONNS (10 ms pause)," \
     "429 bursts (wrk -c$BURST_CONNS, 1 ms pause, 2 s) every $((BURST_EVERY_MS / 1000)) s; ${TOTAL_S} s, warm-up ${WARMUP_S} s; out $OUT"
+# shellcheck source=soak/timeline.sh
 source "$HERE/timeline.sh"  # prints the plan
 sample idle || fail_runtime "cannot read gatewayd's /proc/$GW_PID or $ADMIN/metrics"
 wrk -t1 -c"$CLEAN_CONNS" -d"${TOTAL_S}s" --timeout 30s -s "$HERE/soak.lua" "$GW" -- clean 4 10 \
@@ -265,4 +268,5 @@ STOPPED=()
 stop_process gatewayd "$GW_PID"
 stop_process mock-services-clean "$CLEAN_PID"
 stop_process mock-services-faulted "$FAULTED_PID"
+# shellcheck source=soak/report.sh
 source "$HERE/report.sh"

@@ -1,5 +1,5 @@
 # The configs bench/soak.sh writes into its out dir; sourced by it.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # (variables shared with bench/soak.sh)
 
 # Mock-services for the clean routes: nothing is ever injected here. Workers and queues are
 # far above the load's connection count, so a full queue (503 overloaded) cannot happen.

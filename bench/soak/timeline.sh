@@ -3,7 +3,7 @@
 # goes through the same sequence. Faults are posted to the faulted mock-services process
 # only (inventory, recommendations); nothing here touches a clean service unless
 # SOAK_SELF_CHECK asks for it.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # (variables shared with bench/soak.sh)
 
 POST_MS=$(((TOTAL_S - WARMUP_S) * 1000))
 EV_MS=() EV_KIND=() EV_ARG=() EV_DESC=()
