@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libgateway/config/json_reader.h"
+#include "sim/model/catalog.h"
 
 namespace gateway::mock {
 
@@ -88,7 +89,7 @@ Response FaultControl::handle(const Request& request) {
   if (request.method == "GET" || request.method == "HEAD") {
     json list = json::array();
     for (const auto& f : faults_.faults()) list.push_back(describe(f, now));
-    return jsonResponse(200, {{"faults", list}});
+    return gwsim::jsonResponse(200, {{"faults", list}});
   }
   if (request.method == "DELETE") {
     const std::size_t before = faults_.faults().size();
@@ -103,7 +104,7 @@ Response FaultControl::handle(const Request& request) {
     } else {
       faults_.clear();
     }
-    return jsonResponse(200, {{"removed", before - faults_.faults().size()}, {"active", faults_.faults().size()}});
+    return gwsim::jsonResponse(200, {{"removed", before - faults_.faults().size()}, {"active", faults_.faults().size()}});
   }
   if (request.method == "POST") {
     FieldErrors errors;
@@ -128,7 +129,7 @@ Response FaultControl::handle(const Request& request) {
       for (const auto& e : errors.list()) list.push_back({{"path", e.path}, {"message", e.message}});
       std::string message = errors.text();
       while (!message.empty() && message.back() == '\n') message.pop_back();  // one line per error, none after the last
-      return jsonResponse(400, {{"error", {{"status", 400}, {"code", "bad_fault"}, {"message", message}}},
+      return gwsim::jsonResponse(400, {{"error", {{"status", 400}, {"code", "bad_fault"}, {"message", message}}},
                                 {"errors", list}});
     }
     json described = json::array();
@@ -137,7 +138,7 @@ Response FaultControl::handle(const Request& request) {
       described.push_back(describe(f, now));
       faults_.add(std::move(f));
     }
-    return jsonResponse(201, {{"added", described}, {"active", faults_.faults().size()}});
+    return gwsim::jsonResponse(201, {{"added", described}, {"active", faults_.faults().size()}});
   }
   Response r = errorResponse(405, "method_not_allowed", "/_faults takes GET, POST and DELETE");
   r.headers.set("Allow", "GET, HEAD, POST, DELETE");

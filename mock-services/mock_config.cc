@@ -1,6 +1,5 @@
 #include "mock-services/mock_config.h"
 
-#include <array>
 #include <map>
 #include <set>
 
@@ -8,14 +7,12 @@
 
 #include "libgateway/config/config_loader.h"
 #include "libgateway/net/http_wire.h"
+#include "sim/model/catalog.h"
 #include "sim/scenario/scenario.h"
 
 namespace gateway::mock {
 
 namespace {
-
-constexpr std::array<std::string_view, 8> kKinds = {"users",     "orders",  "products",        "payments",
-                                                    "inventory", "reviews", "recommendations", "echo"};
 
 bool loopbackHost(std::string_view host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
@@ -23,12 +20,7 @@ bool loopbackHost(std::string_view host) {
 
 }  // namespace
 
-bool knownKind(std::string_view kind) {
-  for (auto k : kKinds) {
-    if (k == kind) return true;
-  }
-  return false;
-}
+bool knownKind(std::string_view kind) { return gwsim::Catalog::knownKind(kind); }
 
 std::optional<MockConfig> MockConfig::parse(const nlohmann::json& document, FieldErrors& errors) {
   JsonReader root(document, "", errors);
@@ -51,7 +43,7 @@ std::optional<MockConfig> MockConfig::parse(const nlohmann::json& document, Fiel
         else if (!names.insert(service.name).second) errors.add(r.pathOf("name"), fmt::format("duplicate service \"{}\"", *n));
       }
       service.kind = knownKind(service.name) ? service.name : "echo";
-      if (auto k = r.choice("kind", std::vector<std::string_view>(kKinds.begin(), kKinds.end()))) service.kind = *k;
+      if (auto k = r.choice("kind", gwsim::Catalog::kinds())) service.kind = *k;
       gwsim::InstanceSpec spec;
       if (const auto* s = r.any("spec")) {
         if (auto parsed = gwsim::InstanceSpec::parse(*s, r.pathOf("spec"), errors)) spec = *parsed;

@@ -12,7 +12,7 @@
 
 #include "libgateway/net/event_loop.h"
 #include "libgateway/net/http_server.h"
-#include "mock-services/catalog.h"
+#include "sim/model/catalog.h"
 #include "mock-services/fault_control.h"
 #include "mock-services/mock_config.h"
 #include "mock-services/mock_instance.h"
@@ -32,14 +32,14 @@ class MockFleet {
   void stop();
 
   net::EventLoop& loop() { return loop_; }
-  const Catalog& catalog() const { return catalog_; }
+  const gwsim::Catalog& catalog() const { return catalog_; }
   FaultControl& faults() { return faults_; }
 
  private:
   MockFleet(net::EventLoop& loop, std::uint64_t seed) : loop_(loop), catalog_(seed), faults_(loop.clock()) {}
 
   net::EventLoop& loop_;
-  Catalog catalog_;
+  gwsim::Catalog catalog_;
   FaultControl faults_;
   std::vector<std::unique_ptr<MockInstance>> instances_;
   std::vector<std::unique_ptr<net::HttpServer>> servers_;  // same order as instances_

@@ -1,5 +1,6 @@
-#include "mock-services/catalog.h"
+#include "sim/model/catalog.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <optional>
@@ -10,7 +11,7 @@
 
 #include "libgateway/core/random.h"
 
-namespace gateway::mock {
+namespace gwsim {
 
 namespace {
 
@@ -71,22 +72,22 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-Response notFound(std::string_view what) { return errorResponse(404, "not_found", what); }
+gateway::Response notFound(std::string_view what) { return gateway::errorResponse(404, "not_found", what); }
 
-Response methodNotAllowed(const Request& r, std::string_view allow) {
-  Response out = errorResponse(405, "method_not_allowed", fmt::format("{} is not allowed on {}", r.method, r.path()));
+gateway::Response methodNotAllowed(const gateway::Request& r, std::string_view allow) {
+  gateway::Response out = gateway::errorResponse(405, "method_not_allowed", fmt::format("{} is not allowed on {}", r.method, r.path()));
   out.headers.set("Allow", allow);
   return out;
 }
 
-Response badParameter(std::string_view name, std::string_view why) {
-  return errorResponse(400, "bad_parameter", fmt::format("{}: {}", name, why));
+gateway::Response badParameter(std::string_view name, std::string_view why) {
+  return gateway::errorResponse(400, "bad_parameter", fmt::format("{}: {}", name, why));
 }
 
 }  // namespace
 
-Response jsonResponse(int status, const nlohmann::json& body) {
-  Response r;
+gateway::Response jsonResponse(int status, const nlohmann::json& body) {
+  gateway::Response r;
   r.status = status;
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   r.headers.set("Content-Type", "application/json");
@@ -95,10 +96,10 @@ Response jsonResponse(int status, const nlohmann::json& body) {
 
 
 std::uint64_t Catalog::hash(std::string_view what, std::int64_t id) const {
-  return mix64(stableHash(what, seed_) ^ static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL);
+  return gateway::mix64(gateway::stableHash(what, seed_) ^ static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL);
 }
 
-Response echoResponse(const Request& request) {
+gateway::Response echoResponse(const gateway::Request& request) {
   json headers = json::array();
   for (const auto& f : request.headers) headers.push_back({f.name, f.value});
   json body = {{"method", request.method},     {"target", request.target},
@@ -110,7 +111,18 @@ Response echoResponse(const Request& request) {
   return jsonResponse(200, body);
 }
 
-Response Catalog::answer(std::string_view kind, const Request& request) const {
+const std::vector<std::string_view>& Catalog::kinds() {
+  static const std::vector<std::string_view> kKinds = {"users",     "orders",  "products",        "payments",
+                                                       "inventory", "reviews", "recommendations", "echo"};
+  return kKinds;
+}
+
+bool Catalog::knownKind(std::string_view kind) {
+  const auto& k = kinds();
+  return std::find(k.begin(), k.end(), kind) != k.end();
+}
+
+gateway::Response Catalog::answer(std::string_view kind, const gateway::Request& request) const {
   if (kind == "echo" || request.path() == "/_echo" || request.path().starts_with("/_echo/")) return echoResponse(request);
   if (kind == "users") return users(request);
   if (kind == "orders") return orders(request);
@@ -141,7 +153,7 @@ json userJson(const Catalog& c, std::int64_t id, std::uint64_t h) {
 
 }  // namespace
 
-Response Catalog::users(const Request& r) const {
+gateway::Response Catalog::users(const gateway::Request& r) const {
   const auto seg = segments(r.path());
   if (seg.empty() || seg[0] != "users") return notFound(fmt::format("no resource at {}", r.path()));
   if (r.method != "GET" && r.method != "HEAD") return methodNotAllowed(r, "GET, HEAD");
@@ -170,7 +182,7 @@ Response Catalog::users(const Request& r) const {
   return jsonResponse(200, {{"users", list}, {"total", kUsers}, {"offset", offset}, {"limit", limit}});
 }
 
-Response Catalog::products(const Request& r) const {
+gateway::Response Catalog::products(const gateway::Request& r) const {
   const auto seg = segments(r.path());
   if (seg.empty() || seg[0] != "products") return notFound(fmt::format("no resource at {}", r.path()));
   if (r.method != "GET" && r.method != "HEAD") return methodNotAllowed(r, "GET, HEAD");
@@ -205,7 +217,7 @@ Response Catalog::products(const Request& r) const {
   return jsonResponse(200, {{"products", list}});
 }
 
-Response Catalog::orders(const Request& r) const {
+gateway::Response Catalog::orders(const gateway::Request& r) const {
   const auto seg = segments(r.path());
   if (seg.empty() || seg[0] != "orders") return notFound(fmt::format("no resource at {}", r.path()));
   auto order = [this](std::int64_t userId, std::int64_t k) {
@@ -226,7 +238,7 @@ Response Catalog::orders(const Request& r) const {
   };
   auto orderCount = [this](std::int64_t userId) { return static_cast<std::int64_t>(hash("orders", userId) % 5); };
   if (r.method == "POST" && seg.size() == 1) {
-    const std::int64_t id = 100000 + static_cast<std::int64_t>(stableHash(r.body, seed_) % 900000);
+    const std::int64_t id = 100000 + static_cast<std::int64_t>(gateway::stableHash(r.body, seed_) % 900000);
     return jsonResponse(201, {{"id", id}, {"status", "created"}, {"body_bytes", r.body.size()}});
   }
   if (r.method != "GET" && r.method != "HEAD") return methodNotAllowed(r, seg.size() == 1 ? "GET, HEAD, POST" : "GET, HEAD");
@@ -248,7 +260,7 @@ Response Catalog::orders(const Request& r) const {
   return jsonResponse(200, {{"user_id", *userId}, {"orders", list}});
 }
 
-Response Catalog::payments(const Request& r) const {
+gateway::Response Catalog::payments(const gateway::Request& r) const {
   const auto seg = segments(r.path());
   if (seg.empty() || seg[0] != "payments") return notFound(fmt::format("no resource at {}", r.path()));
   if (seg.size() == 1) {
@@ -257,7 +269,7 @@ Response Catalog::payments(const Request& r) const {
     if (body.is_discarded() || !body.is_object()) return badParameter("body", "expected a JSON object");
     const std::int64_t amount = body.value("amount_cents", std::int64_t{0});
     if (amount <= 0) return badParameter("amount_cents", "expected a positive integer");
-    const std::uint64_t h = stableHash(r.body, seed_);
+    const std::uint64_t h = gateway::stableHash(r.body, seed_);
     return jsonResponse(201, {{"id", fmt::format("pay_{:016x}", h)},
                               {"status", amount > 100000 ? "declined" : "authorized"},
                               {"order_id", body.value("order_id", json())},
@@ -271,7 +283,7 @@ Response Catalog::payments(const Request& r) const {
   return notFound(fmt::format("no resource at {}", r.path()));
 }
 
-Response Catalog::inventory(const Request& r) const {
+gateway::Response Catalog::inventory(const gateway::Request& r) const {
   const auto seg = segments(r.path());
   if (seg.size() != 2 || seg[0] != "inventory") return notFound(fmt::format("no resource at {}", r.path()));
   if (r.method != "GET" && r.method != "HEAD") return methodNotAllowed(r, "GET, HEAD");
@@ -285,7 +297,7 @@ Response Catalog::inventory(const Request& r) const {
                             {"warehouse", pick(kWarehouses, h >> 16)}});
 }
 
-Response Catalog::reviews(const Request& r) const {
+gateway::Response Catalog::reviews(const gateway::Request& r) const {
   const auto seg = segments(r.path());
   if (seg.size() != 1 || seg[0] != "reviews") return notFound(fmt::format("no resource at {}", r.path()));
   if (r.method != "GET" && r.method != "HEAD") return methodNotAllowed(r, "GET, HEAD");
@@ -309,7 +321,7 @@ Response Catalog::reviews(const Request& r) const {
   return jsonResponse(200, {{"product_id", *id}, {"reviews", list}, {"average", count ? sum / count : 0.0}});
 }
 
-Response Catalog::recommendations(const Request& r) const {
+gateway::Response Catalog::recommendations(const gateway::Request& r) const {
   const auto seg = segments(r.path());
   if (seg.size() != 1 || seg[0] != "recommendations") return notFound(fmt::format("no resource at {}", r.path()));
   if (r.method != "GET" && r.method != "HEAD") return methodNotAllowed(r, "GET, HEAD");
@@ -325,4 +337,4 @@ Response Catalog::recommendations(const Request& r) const {
   return jsonResponse(200, {{"user_id", *id}, {"products", products}});
 }
 
-}  // namespace gateway::mock
+}  // namespace gwsim
