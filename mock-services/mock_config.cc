@@ -125,7 +125,8 @@ std::optional<MockConfig> MockConfig::fromScenario(const gwsim::Scenario& scenar
     }
     MockServiceConfig service;
     service.name = svc.name;
-    service.kind = knownKind(svc.name) ? svc.name : "echo";
+    // The scenario's data kind for the service, else as a config without "kind" decides.
+    service.kind = model && model->content ? model->content->kind : knownKind(svc.name) ? svc.name : "echo";
     for (std::size_t k = 0; k < svc.instances.size(); ++k) {
       const auto& ic = svc.instances[k];
       MockInstanceConfig instance;

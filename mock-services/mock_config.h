@@ -48,7 +48,8 @@ struct MockConfig {
   static std::optional<MockConfig> load(const std::string& path, FieldErrors& errors);
   // The services of a loaded scenario: one per gateway service, with the instance ids of the
   // gateway config and each instance's model from the scenario's "services"; the data kind
-  // from the service name (echo when unknown); the scenario's seed. Every port is 0 unless
+  // from the service's "kind" there, else from its name (echo when unknown); the scenario's
+  // seed. (A scenario's "body_bytes" is the simulator's only: mock-services serves the data as is.) Every port is 0 unless
   // `scenarioPorts`: then each instance binds its gateway address, which must be loopback
   // (127.0.0.0/8, localhost, ::1); errors name /gateway/services/I/instances/K/address.
   static std::optional<MockConfig> fromScenario(const gwsim::Scenario& scenario, bool scenarioPorts,

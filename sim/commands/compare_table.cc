@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/commands/content_columns.h"
 #include "sim/engine/breaker_analysis.h"
 
 namespace gwsim {
@@ -228,6 +229,9 @@ std::vector<CompareColumn> compareColumns(const std::vector<CompareRow>& rows) {
   });
   std::vector<CompareColumn> out;
   for (const auto& spec : allColumns()) {
+    if (spec.column.name == "5xx") {
+      for (auto& c : contentColumns(rows)) out.push_back(std::move(c));
+    }
     if ((spec.group == Group::kLimiting && !limiting) || (spec.group == Group::kFaults && !faults)) continue;
     out.push_back(spec.column);
   }
@@ -237,8 +241,13 @@ std::vector<CompareColumn> compareColumns(const std::vector<CompareRow>& rows) {
 std::string compareColumnsHelp() {
   std::string out =
       "COLUMNS (the rate-limit ones appear when a row's rate limits decided a request, the breaker ones\n"
-      "when a row has a failure fault or a breaker that changed state; \"-\": does not apply to the row)\n";
+      "when a row has a failure fault or a breaker that changed state, the content ones (kB to clients to\n"
+      "fetches/stampede) when a row's services answer with bodies (kind, body_bytes) or its routes cache,\n"
+      "aggregate or transform, each only when a row has its data; \"-\": does not apply to the row)\n";
   for (const auto& spec : allColumns()) {
+    if (spec.column.name == "5xx") {
+      for (const auto& [name, meaning] : contentColumnsHelp()) out += fmt::format("  {:<16} {}\n", name, wrap(meaning, 72, 19));
+    }
     out += fmt::format("  {:<16} {}\n", spec.column.name, wrap(spec.column.meaning, 72, 19));
   }
   return out;

@@ -124,6 +124,9 @@ int runMain(const RunArgs& args) {
                  static_cast<double>(scenario.duration) / 1e6);
     // Every fault parameter is printed up front, as FoundationDB's simulator does.
     for (const auto& f : scenario.faults) std::fprintf(stderr, "  fault: %s\n", f.describe().c_str());
+    for (const auto& m : scenario.services) {
+      if (m.content) std::fprintf(stderr, "  content: %s answers with %s\n", m.name.c_str(), m.content->describe().c_str());
+    }
   }
   const RunResult result = runScenario(scenario, options);
   if (trace && std::fclose(trace.release()) != 0) return cannotWrite("the trace", args.trace);

@@ -192,7 +192,7 @@ void ClientTraffic::onClientResponse(std::uint32_t id, const gateway::Response& 
     env_.scheduler().schedule(now + wait, [this, id] { sendAttempt(id); });
     return;
   }
-  recorder_.recordCall(call.group, r.status, now - call.firstStart);
+  recorder_.recordCall(call.group, r.status, now - call.firstStart, r.body.size());
   const std::uint32_t g = call.group, c = call.client;
   if (cg.retry.maxRetries > 0) call.request = gateway::Request{};  // else it moved to the gateway
   freeCalls_.push_back(id);

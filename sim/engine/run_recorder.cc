@@ -25,6 +25,15 @@ RunRecorder::RunRecorder(const Scenario& scenario, std::FILE* trace, RunResult& 
   for (const auto& r : scenario.gateway->routes) routeStats_.push_back(&result_.routes[r.name]);
   for (const auto& g : scenario.clients) groupStats_.push_back(&result_.groups[g.name]);
   slots_.resize(scenario.clients.size());
+  ContentReport& content = result_.content;
+  content.enabled = content_ = reportsContent(scenario);
+  if (content_) {
+    for (const auto& r : scenario.gateway->routes) routeBytes_.push_back(&content.routeBytes[r.name]);
+    routeBytes_.push_back(&content.routeBytes[kUnrouted]);
+    for (const auto& g : scenario.clients) groupBytes_.push_back(&content.groupBytes[g.name]);
+    for (const auto& svc : scenario.gateway->services) content.upstreamRequests[svc.name] = 0;
+    content.stampede = scenario.stampede.has_value();
+  }
   for (std::size_t g = 0; g < scenario.clients.size(); ++g) {
     if (scenario.clients[g].count <= 65536) slots_[g].assign(scenario.clients[g].count, StatsSlot{});
   }
@@ -69,6 +78,16 @@ void RunRecorder::onComplete(const gateway::Exchange& ex, const gateway::Respons
   // The consumer's term, stableHash(who), is xored in by countAnswer.
   hash_ = h ^ gateway::stableHash(ex.request.target, ex.request.method.size());
   if (trace_.enabled()) trace_.write(ex, response);
+  if (content_) recordContent(ex, response);
+}
+
+void RunRecorder::recordContent(const gateway::Exchange& ex, const gateway::Response& response) {
+  ContentReport& c = result_.content;
+  const std::uint64_t bytes = response.body.size();
+  c.bytesToClients += bytes;
+  *routeBytes_[ex.route() ? ex.routeIndex : routeBytes_.size() - 1] += bytes;
+  if (answeredFromCache(response)) ++c.upstreamSaved;
+  if (partialAnswer(response)) ++c.partialAnswers;
 }
 
 void RunRecorder::finish() {

@@ -47,11 +47,13 @@ class RunRecorder final : public gateway::ExchangeObserver {
     if (status != 429) ++consumer.admitted;
     completed_ = nullptr;
   }
-  // A client's call is over, retries included; `latency` runs from its first try.
-  void recordCall(std::uint32_t group, int status, gateway::Duration latency) {
+  // A client's call is over, retries included; `latency` runs from its first try, and
+  // `bodyBytes` is the size of the answer the client kept.
+  void recordCall(std::uint32_t group, int status, gateway::Duration latency, std::size_t bodyBytes = 0) {
     LatencyStats& s = *groupStats_[group];
     s.statuses.add(status);
     s.latency.record(latency);
+    if (content_) *groupBytes_[group] += bodyBytes;
   }
 
   // After the last event: closes the per-second series and stores the trace hash.
@@ -77,6 +79,7 @@ class RunRecorder final : public gateway::ExchangeObserver {
   ConsumerStats& consumerStats(const gateway::Exchange& ex, StatsSlot* slot = nullptr);
   void initConsumer(ConsumerStats& cs, const gateway::Exchange& ex);
   inline void flushSeconds(std::int64_t upTo);  // inline: folds into onComplete (run_recorder.cc)
+  void recordContent(const gateway::Exchange& ex, const gateway::Response& response);
 
   const Scenario& scenario_;
   RunResult& result_;
@@ -84,6 +87,10 @@ class RunRecorder final : public gateway::ExchangeObserver {
   BreakerAnalysis breakers_;
   std::vector<LatencyStats*> routeStats_;  // by route index
   std::vector<LatencyStats*> groupStats_;  // by group index
+  // Content (result_.content.enabled): body bytes by route index (the last: unrouted) and group.
+  bool content_ = false;
+  std::vector<std::uint64_t*> routeBytes_;
+  std::vector<std::uint64_t*> groupBytes_;
   // Per group, per client (groups of up to 65,536 clients): the consumer-stats entry it was
   // last counted in; checked against the key before use, as a client's consumer may change.
   std::vector<std::vector<StatsSlot>> slots_;

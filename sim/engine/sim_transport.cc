@@ -19,7 +19,8 @@ using gateway::UpstreamOutcome;
 using gateway::UpstreamResult;
 
 SimTransport::SimTransport(const Scenario& scenario, const gateway::Random& root)
-    : faultRandom_(root.stream("faults")), networkLatency_(scenario.networkLatency) {
+    : faultRandom_(root.stream("faults")), networkLatency_(scenario.networkLatency), content_(root.seed()) {
+  if (scenario.stampede) stampede_ = &*scenario.stampede;
   for (const auto& svc : scenario.gateway->services) {
     const ServiceModelSpec* spec = nullptr;
     for (const auto& m : scenario.services) {
@@ -29,7 +30,9 @@ SimTransport::SimTransport(const Scenario& scenario, const gateway::Random& root
       const auto& ic = svc.instances[i];
       InstanceSpec is = spec ? spec->forInstance(ic.id) : InstanceSpec{};
       byKey_.emplace(instanceKey(svc.name, ic.id), instances_.size());
-      instances_.push_back(Instance{svc.name, ic.id, InstanceModel(std::move(is)), {}, root.stream("instance/" + svc.name + "/" + ic.id)});
+      instances_.push_back(Instance{svc.name, ic.id, InstanceModel(std::move(is)), {}, root.stream("instance/" + svc.name + "/" + ic.id),
+                                    spec && spec->content ? &*spec->content : nullptr,
+                                    stampede_ && stampede_->service == svc.name});
     }
   }
   for (const auto& f : scenario.faults) faults_.add(f);
@@ -78,7 +81,7 @@ std::uint32_t SimTransport::workerLimit(const Instance& inst) const {
   return std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::floor(inst.model.spec().workers * factor)));
 }
 
-void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gateway::TimePoint deadline,
+void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request request, gateway::TimePoint deadline,
                         std::function<void(UpstreamResult)> done) {
   const gateway::TimePoint now = clock_->now();
   const std::uint64_t job = newCall();
@@ -95,6 +98,10 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
   call.instance = &inst;
   call.deadline = deadline;
   ++inst.counters.received;
+  if (inst.stampede && (stampede_->target.empty() || request.target == stampede_->target) && stampede_->during(now)) {
+    ++stampedeFetches_;
+  }
+  if (inst.content) call.request = std::move(request);
 
   const FaultEffect fx = faults_.evaluate(inst.service, inst.id, now, faultRandom_);
   if (fx.down || fx.reset || fx.hang || (fx.abortStatus && *fx.abortStatus >= 500)) ++sentWhileFailing_[inst.service];
@@ -119,7 +126,12 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
     const int status = *fx.abortStatus;
     armDeadline(job);
     scheduler_->schedule(now + 2 * networkLatency_ + fx.extraLatency + bodyTime, [this, job, status] {
+      Call* c = findCall(job);
+      if (!c) return;
       UpstreamResult r;
+      if (c->instance->content) {
+        r.response = gateway::errorResponse(status, "fault_abort", "injected abort with " + std::to_string(status));
+      }
       r.response.status = status;
       r.response.headers.set("X-Fault", "abort");
       answer(job, std::move(r));
@@ -144,7 +156,14 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request, gat
       ++inst.counters.rejected;
       armDeadline(job);
       scheduler_->schedule(now + 2 * networkLatency_ + bodyTime, [this, job] {
+        Call* c = findCall(job);
+        if (!c) return;
         UpstreamResult r;
+        if (c->instance->content) {
+          const Instance& in = *c->instance;
+          r.response = gateway::errorResponse(503, "overloaded", in.id + " is at capacity (" + std::to_string(in.model.spec().workers) +
+                                                                     " workers, queue " + std::to_string(in.model.spec().queue) + ")");
+        }
         r.response.status = 503;
         r.response.headers.set("X-Overload", "queue full");
         answer(job, std::move(r));
@@ -201,21 +220,29 @@ void SimTransport::complete(std::uint64_t job) {
   } else if (c->bodyTime > 0) {
     // The worker is done; the caller has the whole answer only when the body trickled in
     // (a deadline passing first wins, and this timer then finds the call gone).
-    scheduler_->schedule(clock_->now() + c->bodyTime, [this, job, status] {
-      UpstreamResult r;
-      r.response.status = status;
+    scheduler_->schedule(clock_->now() + c->bodyTime, [this, job, r = resultOf(*c, status)]() mutable {
       answer(job, std::move(r));
     });
   } else {
-    UpstreamResult r;
-    r.response.status = status;
-    answer(job, std::move(r));
+    answer(job, resultOf(*c, status));
   }
   // The worker frees whether or not anyone still waits for the answer.
   if (auto next = inst.model.release(inst.random, workerLimit(inst))) {
     inst.counters.maxBusy = std::max(inst.counters.maxBusy, inst.model.busy());
     startWork(next->job, *next);
   }
+}
+
+UpstreamResult SimTransport::resultOf(const Call& call, int status) const {
+  UpstreamResult r;
+  if (const ServiceContent* content = call.instance->content) {
+    // As mock-services answers: the catalog's data, or its error for the modelled error share.
+    r.response = status == 200 ? content_.answer(*content, call.instance->service, call.request)
+                               : gateway::errorResponse(status, "injected_error", call.instance->id + " failed (modelled error rate)");
+  } else {
+    r.response.status = status;
+  }
+  return r;
 }
 
 void SimTransport::answer(std::uint64_t job, UpstreamResult result) {

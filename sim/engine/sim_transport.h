@@ -16,6 +16,7 @@
 #include "libgateway/core/manual_time.h"
 #include "sim/model/fault.h"
 #include "sim/model/instance_model.h"
+#include "sim/model/service_content.h"
 #include "sim/scenario/scenario.h"
 
 namespace gwsim {
@@ -41,6 +42,8 @@ class SimTransport final : public gateway::UpstreamTransport {
   FaultSet& faults() { return faults_; }
   // Tries that reached a service while a failure fault (down, reset, hang, abort >= 500) hit them.
   const std::map<std::string, std::uint64_t>& sentWhileFailing() const { return sentWhileFailing_; }
+  // Tries sent to the scenario's stampede service (and target) during its bursts.
+  std::uint64_t stampedeFetches() const { return stampedeFetches_; }
   struct InstanceView {
     std::string service, instance;
     const InstanceModel* model;
@@ -54,6 +57,8 @@ class SimTransport final : public gateway::UpstreamTransport {
     InstanceModel model;
     InstanceCounters counters;
     gateway::Random random;
+    const ServiceContent* content = nullptr;  // null: answers carry no body
+    bool stampede = false;                     // the scenario's stampede service
   };
   struct Call {
     Instance* instance = nullptr;
@@ -67,6 +72,7 @@ class SimTransport final : public gateway::UpstreamTransport {
     bool queued = false;    // waiting in the instance's queue
     bool working = false;   // a worker holds it; complete() will fire
     int status = 200;       // what the worker will answer
+    gateway::Request request;  // kept only for a service with content
     std::uint64_t job = 0;  // 0: the slot is free
   };
   // Calls live in a slab; a job id is (generation << 32) | slot, so a stale id (a timer for
@@ -85,6 +91,8 @@ class SimTransport final : public gateway::UpstreamTransport {
   void complete(std::uint64_t job);
   void answer(std::uint64_t job, gateway::UpstreamResult result);
   std::uint32_t workerLimit(const Instance& inst) const;
+  // The answer with `status` (and, for a service with content, its body).
+  gateway::UpstreamResult resultOf(const Call& call, int status) const;
 
   std::vector<Instance> instances_;
   std::unordered_map<std::uint64_t, std::size_t> byKey_;  // hash of (service, instance) -> index
@@ -97,10 +105,13 @@ class SimTransport final : public gateway::UpstreamTransport {
   std::uint64_t generation_ = 1;
   FaultSet faults_;
   std::map<std::string, std::uint64_t> sentWhileFailing_;
+  const StampedeSpec* stampede_ = nullptr;
+  std::uint64_t stampedeFetches_ = 0;
   gateway::Random faultRandom_;
   gateway::Duration networkLatency_ = 0;
   gateway::ManualClock* clock_ = nullptr;
   gateway::ManualScheduler* scheduler_ = nullptr;
+  ContentMaker content_;  // the answers of services with content (seeded by the run's seed)
 };
 
 }  // namespace gwsim

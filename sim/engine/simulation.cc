@@ -85,12 +85,27 @@ class Simulation {
       result_.instances.push_back({v.service, v.instance, c.received, c.served, c.rejected, c.errors, c.timedOut,
                                    c.refused, c.resets, c.aborted, c.hung, c.maxBusy, c.maxQueued});
     }
+    if (result_.content.enabled) collectContent();
     checkExpectations(scenario_.expectations, result_);
     if (options_.policyState) *options_.policyState = gateway::policySnapshot(shared_, env_.now());
     return std::move(result_);
   }
 
  private:
+  // The content report's run-wide parts: upstream requests per service, stampede fetches and
+  // the cache's counters (its policy report section, read without the rest of the snapshot).
+  void collectContent() {
+    ContentReport& c = result_.content;
+    for (const auto& v : transport_.instances()) c.upstreamRequests[v.service] += v.counters->received;
+    if (scenario_.stampede) {
+      c.stampedeFetches = transport_.stampedeFetches();
+      c.stampedeBursts = scenario_.stampede->bursts.size();
+    }
+    for (const auto& reporter : shared_.reporters()) {
+      if (reporter->name() == "cache") reporter->snapshot(env_.now(), c.cache);
+    }
+  }
+
   const Scenario& scenario_;
   RunOptions options_;
   std::uint64_t seed_;

@@ -38,6 +38,7 @@ bool RunResult::passed() const {
 }
 
 std::optional<double> RunResult::metric(const std::string& name, const std::map<std::string, std::string>& labels) const {
+  if (isContentMetric(name)) return contentMetric(*this, name, labels);
   const LatencyStats* s = &total;
   if (auto r = labels.find("route"); r != labels.end()) {
     auto it = routes.find(r->second);
@@ -133,6 +134,7 @@ nlohmann::json RunResult::toJson() const {
                               {"aborted", i.aborted}, {"hung", i.hung}, {"max_busy", i.maxBusy},
                               {"max_queued", i.maxQueued}});
   }
+  if (content.enabled) j["content"] = content.toJson();
   for (const auto& e : expectations) {
     j["expectations"].push_back({{"expectation", e.text}, {"passed", e.passed},
                                  {"actual", e.actual ? nlohmann::json(*e.actual) : nlohmann::json(nullptr)}});
@@ -172,6 +174,7 @@ std::string formatRunSummary(const RunResult& r) {
     }
   }
   for (const auto& [name, n] : r.sentWhileFailing) out += fmt::format("tries sent to {} while it was failing: {}\n", name, n);
+  if (r.content.enabled) out += formatContentSummary(r.content);
   out += "instances:\n";
   for (const auto& i : r.instances) {
     out += fmt::format("  {}/{}: received {}, served {}, errors {}, queue-full {}, timed out {}, refused {}, resets {}, "

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libgateway/core/time.h"
+#include "sim/report/content_report.h"
 #include "sim/report/run_stats.h"
 
 namespace gwsim {
@@ -78,6 +79,7 @@ struct RunResult {
   std::map<std::string, BreakerReport> breakers;  // services whose breaker changed state
   std::map<std::string, std::uint64_t> sentWhileFailing;  // tries sent to a service during its failure faults
   std::string failingService;  // the service of the scenario's first failure fault, if any
+  ContentReport content;       // bytes, upstream requests, cache, partial answers (when enabled)
 
   double jainFairness() const;    // over consumers' admitted/offered ratios
   double maxOvershoot() const;    // max over consumers of (most admitted in a window / quota)

@@ -1,9 +1,10 @@
-// An expectation checked against the scenario it belongs to when the scenario loads: the
-// route, client group, consumer or service it names must exist, and its labels must be ones
-// its metric reads. A mistake is reported before anything runs, not as "no such metric"
-// after a run of minutes.
+// An expectation parsed (parseExpectation: its metric and labels) and checked against the
+// scenario it belongs to when the scenario loads: the route, client group, consumer or
+// service it names must exist, and its labels must be ones its metric reads. A mistake is
+// reported before anything runs, not as "no such metric" after a run of minutes.
 #include <algorithm>
 #include <cstdio>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -72,6 +73,84 @@ std::vector<std::string> knownNames(const std::string& label, const Scenario& s)
 
 }  // namespace
 
+std::optional<Expectation> parseExpectation(const std::string& text, std::string& error) {
+  static const std::regex kPattern(R"(^\s*([a-z0-9_]+)\s*(\{([^}]*)\})?\s*(<=|>=|==|!=|<|>)\s*(-?[0-9]+(\.[0-9]+)?)\s*$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, kPattern)) {
+    error = "expected METRIC[{label=value,...}] OP NUMBER, like \"p99_ms{route=users} < 250\"";
+    return std::nullopt;
+  }
+  Expectation e;
+  e.text = text;
+  e.metric = m[1];
+  static const std::vector<std::string> kMetrics = {
+      "requests", "throughput_rps", "rate_limited", "errors", "error_rate", "success_rate", "p50_ms", "p90_ms",
+      "p99_ms", "p999_ms", "max_ms", "mean_ms", "retries", "jain_fairness", "overshoot", "limiter_delay_mean_ms",
+      "offered", "admitted", "breaker_time_to_open_s", "breaker_time_to_recover_s", "breaker_false_trips",
+      "breaker_transitions", "sent_while_failing", "bytes_to_clients", "mean_body_bytes", "upstream_requests",
+      "upstream_saved", "partial_answers", "cache_hit_ratio", "cache_hits", "cache_misses", "cache_coalesced",
+      "cache_stale_served", "fetches_per_stampede"};
+  static const std::regex kStatus(R"(^status_([1-5]xx|[1-5][0-9][0-9])$)");
+  if (std::find(kMetrics.begin(), kMetrics.end(), e.metric) == kMetrics.end() && !std::regex_match(e.metric, kStatus)) {
+    std::string hint;
+    std::size_t best = 4;
+    for (const auto& k : kMetrics) {
+      const auto d = gateway::editDistance(e.metric, k);
+      if (d < best) {
+        best = d;
+        hint = fmt::format(" (did you mean \"{}\"?)", k);
+      }
+    }
+    error = fmt::format("unknown metric \"{}\"{}", e.metric, hint.empty() ? " (requests, p99_ms, status_429, error_rate, ...)" : hint);
+    return std::nullopt;
+  }
+  e.op = m[4];
+  e.value = std::stod(m[5]);
+  const std::string labels = m[3];
+  std::size_t pos = 0;
+  while (pos < labels.size()) {
+    auto comma = labels.find(',', pos);
+    if (comma == std::string::npos) comma = labels.size();
+    const std::string pair = labels.substr(pos, comma - pos);
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
+      error = fmt::format("bad label \"{}\": expected name=value", pair);
+      return std::nullopt;
+    }
+    auto trim = [](std::string x) {
+      x.erase(0, x.find_first_not_of(' '));
+      x.erase(x.find_last_not_of(' ') + 1);
+      return x;
+    };
+    const std::string key = trim(pair.substr(0, eq));
+    if (key != "route" && key != "group" && key != "consumer" && key != "service") {
+      error = fmt::format("unknown label \"{}\" (route, group, consumer or service)", key);
+      return std::nullopt;
+    }
+    e.labels[key] = trim(pair.substr(eq + 1));
+    pos = comma + 1;
+  }
+  const bool serviceMetric =
+      e.metric.rfind("breaker_", 0) == 0 || e.metric == "sent_while_failing" || e.metric == "upstream_requests";
+  if (serviceMetric && e.labels.size() != e.labels.count("service")) {
+    error = fmt::format("{} takes only a service label", e.metric);
+    return std::nullopt;
+  }
+  if (!serviceMetric && e.labels.count("service")) {
+    error = "the service label goes with breaker_*, sent_while_failing and upstream_requests metrics";
+    return std::nullopt;
+  }
+  // Counted over the whole run (or per route, for the cache's): no group or consumer view.
+  const bool runMetric = e.metric == "upstream_saved" || e.metric == "partial_answers" ||
+                         e.metric == "fetches_per_stampede" || e.metric.rfind("cache_", 0) == 0;
+  if (runMetric && (e.labels.count("group") || e.labels.count("consumer") ||
+                    (e.metric.rfind("cache_", 0) != 0 && e.labels.count("route")))) {
+    error = fmt::format("{} takes {}", e.metric, e.metric.rfind("cache_", 0) == 0 ? "only a route label" : "no label");
+    return std::nullopt;
+  }
+  return e;
+}
+
 void checkExpectation(const Expectation& e, const Scenario& s, const std::string& path, gateway::FieldErrors& errors) {
   // RunResult::metric reads one of these labels and ignores the others: two would mislead.
   std::vector<std::string> selectors;
@@ -90,6 +169,10 @@ void checkExpectation(const Expectation& e, const Scenario& s, const std::string
   }
   if (!perConsumer && e.labels.count("consumer")) {
     errors.add(path, fmt::format("\"{}\": the consumer label goes with offered and admitted", e.text));
+    return;
+  }
+  if (e.metric == "fetches_per_stampede" && !s.stampede) {
+    errors.add(path, fmt::format("\"{}\": the scenario has no \"stampede\" measure (its group, service and target)", e.text));
     return;
   }
   if (!s.gateway) return;  // the gateway config has errors of its own

@@ -17,6 +17,8 @@
 #include "libgateway/config/json_reader.h"
 #include "sim/model/fault.h"
 #include "sim/model/instance_model.h"
+#include "sim/model/service_content.h"
+#include "sim/scenario/stampede.h"
 #include "sim/workload/rate_profile.h"
 #include "sim/workload/request_mix.h"
 
@@ -26,6 +28,7 @@ struct ServiceModelSpec {
   std::string name;
   InstanceSpec model;                          // every instance, unless overridden
   std::map<std::string, InstanceSpec> instances;  // by instance id
+  std::optional<ServiceContent> content;          // "kind", "body_bytes": none answers without a body
   const InstanceSpec& forInstance(const std::string& id) const {
     auto it = instances.find(id);
     return it == instances.end() ? model : it->second;
@@ -87,6 +90,7 @@ struct Scenario {
   std::vector<ClientGroup> clients;
   std::vector<FaultSpec> faults;
   std::vector<Expectation> expectations;
+  std::optional<StampedeSpec> stampede;     // "stampede": upstream fetches per burst
 };
 
 struct ScenarioLoad {

@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -37,6 +36,7 @@ void loadServices(const nlohmann::json& v, const std::string& path, const gatewa
     if (const auto* model = sr.any("model", true)) {
       if (auto is = InstanceSpec::parse(*model, sr.pathOf("model"), errors)) m.model = std::move(*is);
     }
+    m.content = ServiceContent::parse(sr, name);
     if (const auto* inst = sr.object("instances")) {
       for (const auto& [id, ispec] : inst->items()) {
         const std::string ip = childPath(sr.pathOf("instances"), id);
@@ -213,73 +213,6 @@ void loadClients(const nlohmann::json& list, const std::string& path, Scenario& 
 
 }  // namespace
 
-std::optional<Expectation> parseExpectation(const std::string& text, std::string& error) {
-  static const std::regex kPattern(R"(^\s*([a-z0-9_]+)\s*(\{([^}]*)\})?\s*(<=|>=|==|!=|<|>)\s*(-?[0-9]+(\.[0-9]+)?)\s*$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, kPattern)) {
-    error = "expected METRIC[{label=value,...}] OP NUMBER, like \"p99_ms{route=users} < 250\"";
-    return std::nullopt;
-  }
-  Expectation e;
-  e.text = text;
-  e.metric = m[1];
-  static const std::vector<std::string> kMetrics = {
-      "requests", "throughput_rps", "rate_limited", "errors", "error_rate", "success_rate", "p50_ms", "p90_ms",
-      "p99_ms", "p999_ms", "max_ms", "mean_ms", "retries", "jain_fairness", "overshoot", "limiter_delay_mean_ms",
-      "offered", "admitted", "breaker_time_to_open_s", "breaker_time_to_recover_s", "breaker_false_trips",
-      "breaker_transitions", "sent_while_failing"};
-  static const std::regex kStatus(R"(^status_([1-5]xx|[1-5][0-9][0-9])$)");
-  if (std::find(kMetrics.begin(), kMetrics.end(), e.metric) == kMetrics.end() && !std::regex_match(e.metric, kStatus)) {
-    std::string hint;
-    std::size_t best = 4;
-    for (const auto& k : kMetrics) {
-      const auto d = gateway::editDistance(e.metric, k);
-      if (d < best) {
-        best = d;
-        hint = fmt::format(" (did you mean \"{}\"?)", k);
-      }
-    }
-    error = fmt::format("unknown metric \"{}\"{}", e.metric, hint.empty() ? " (requests, p99_ms, status_429, error_rate, ...)" : hint);
-    return std::nullopt;
-  }
-  e.op = m[4];
-  e.value = std::stod(m[5]);
-  const std::string labels = m[3];
-  std::size_t pos = 0;
-  while (pos < labels.size()) {
-    auto comma = labels.find(',', pos);
-    if (comma == std::string::npos) comma = labels.size();
-    const std::string pair = labels.substr(pos, comma - pos);
-    const auto eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
-      error = fmt::format("bad label \"{}\": expected name=value", pair);
-      return std::nullopt;
-    }
-    auto trim = [](std::string x) {
-      x.erase(0, x.find_first_not_of(' '));
-      x.erase(x.find_last_not_of(' ') + 1);
-      return x;
-    };
-    const std::string key = trim(pair.substr(0, eq));
-    if (key != "route" && key != "group" && key != "consumer" && key != "service") {
-      error = fmt::format("unknown label \"{}\" (route, group, consumer or service)", key);
-      return std::nullopt;
-    }
-    e.labels[key] = trim(pair.substr(eq + 1));
-    pos = comma + 1;
-  }
-  const bool breakerMetric = e.metric.rfind("breaker_", 0) == 0 || e.metric == "sent_while_failing";
-  if (breakerMetric && e.labels.size() != e.labels.count("service")) {
-    error = fmt::format("{} takes only a service label", e.metric);
-    return std::nullopt;
-  }
-  if (!breakerMetric && e.labels.count("service")) {
-    error = "the service label goes with breaker_* and sent_while_failing metrics";
-    return std::nullopt;
-  }
-  return e;
-}
-
 ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& baseDir) {
   ScenarioLoad out;
   FieldErrors& errors = out.errors;
@@ -338,6 +271,7 @@ ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& base
       s.faults.push_back(std::move(*f));
     }
   }
+  if (const auto* v = r.object("stampede")) s.stampede = StampedeSpec::parse(*v, "/stampede", s, errors);
   if (const auto* v = r.array("expectations")) {
     for (std::size_t i = 0; i < v->size(); ++i) {
       if (!(*v)[i].is_string()) {

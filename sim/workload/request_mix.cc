@@ -18,11 +18,11 @@ ParamDistribution ParamDistribution::uniform(std::int64_t min, std::int64_t max)
   return d;
 }
 
-ParamDistribution ParamDistribution::zipf(std::int64_t n, double s) {
+ParamDistribution ParamDistribution::zipf(std::int64_t n, double s, std::int64_t first) {
   ParamDistribution d;
   d.kind_ = Kind::kZipf;
-  d.min_ = 1;
-  d.max_ = n;
+  d.min_ = first;
+  d.max_ = first + n - 1;
   auto table = std::make_shared<ZipfTable>();
   std::vector<double>& cdf = table->cdf;
   cdf.resize(static_cast<std::size_t>(n));
@@ -55,7 +55,7 @@ std::int64_t ParamDistribution::sampleIndex(gateway::Random& random) const {
       std::size_t k = zipf_->guide[std::min(n - 1, static_cast<std::size_t>(u * static_cast<double>(n)))];
       while (k > 0 && cdf[k - 1] > u) --k;
       while (k < n && cdf[k] <= u) ++k;
-      return std::min<std::int64_t>(max_, 1 + static_cast<std::int64_t>(k));
+      return std::min<std::int64_t>(max_, min_ + static_cast<std::int64_t>(k));
     }
     case Kind::kChoice: return static_cast<std::int64_t>(random.uniform(choices_.size()));
   }
@@ -102,10 +102,39 @@ std::optional<ParamDistribution> ParamDistribution::parse(const nlohmann::json& 
   } else if (kind == "zipf") {
     auto n = r.integer("n", 1, 1'000'000, true);
     auto s = r.number("s", 0.0, 10.0);
-    if (n) out = zipf(*n, s.value_or(1.0));
+    auto first = r.integer("min", 0, INT64_MAX / 2);
+    if (n) out = zipf(*n, s.value_or(1.0), first.value_or(1));
   }
   r.finish();
   return out;
+}
+
+std::optional<ParamDistribution> ParamDistribution::parseInline(std::string_view text, std::string& error) {
+  const bool isZipf = text.starts_with("zipf:");
+  if (!isZipf && !text.starts_with("uniform:")) return std::nullopt;
+  const std::string_view usage = isZipf ? "{zipf:MIN..MAX} or {zipf:MIN..MAX:s=S}" : "{uniform:MIN..MAX}";
+  std::string_view rest = text.substr(isZipf ? 5 : 8);
+  const auto number = [&rest](std::int64_t& v) {
+    const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
+    if (ec != std::errc() || end == rest.data()) return false;
+    rest.remove_prefix(static_cast<std::size_t>(end - rest.data()));
+    return true;
+  };
+  std::int64_t lo = 0, hi = 0;
+  double s = 1.0;
+  bool ok = number(lo) && rest.starts_with("..") && (rest.remove_prefix(2), number(hi));
+  if (ok && isZipf && rest.starts_with(":s=")) {
+    rest.remove_prefix(3);
+    const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), s);
+    ok = ec == std::errc() && end == rest.data() + rest.size() && s >= 0 && s <= 10;
+    rest = {};
+  }
+  if (!ok || !rest.empty() || lo < 0 || hi < lo || hi > INT64_MAX / 2 || (isZipf && hi - lo >= 1'000'000)) {
+    error = fmt::format("\"{{{}}}\": expected {} with 0 <= MIN <= MAX{}", text, usage,
+                        isZipf ? ", at most 1,000,000 values and s in 0-10" : "");
+    return std::nullopt;
+  }
+  return isZipf ? zipf(hi - lo + 1, s, lo) : uniform(lo, hi);
 }
 
 namespace {
@@ -171,6 +200,17 @@ std::optional<RequestMix> RequestMix::parse(const nlohmann::json& value, const s
         break;
       }
       const std::string name = t.path.substr(open + 1, close - open - 1);
+      std::string why;
+      if (auto inline_ = ParamDistribution::parseInline(name, why)) {
+        if (std::none_of(t.params.begin(), t.params.end(), [&](const auto& p) { return p.first == name; })) {
+          t.params.emplace_back(name, std::move(*inline_));
+        }
+        continue;
+      }
+      if (!why.empty()) {
+        errors.add(r.pathOf("path"), why);
+        continue;
+      }
       if (std::none_of(t.params.begin(), t.params.end(), [&](const auto& p) { return p.first == name; }) &&
           !(r.has("params") && (*r.any("params")).contains(name))) {
         errors.add(r.pathOf("path"), fmt::format("\"{{{}}}\" has no entry in params", name));

@@ -1,12 +1,16 @@
 // A client group's request mix: weighted request templates whose paths have {param}
-// placeholders filled from uniform, Zipf or fixed-choice draws. Zipf uses a precomputed CDF
-// (n up to 10^6), shared between copies. Immutable after parse; draws use the caller's Random.
+// placeholders filled from uniform, Zipf or fixed-choice draws ("params"), or written inline
+// as {zipf:MIN..MAX[:s=S]} or {uniform:MIN..MAX}. Zipf uses a precomputed CDF (n up to 10^6),
+// shared between copies: rank k (1 the most frequent) has probability proportional to 1/k^s
+// and is the value MIN + k - 1. Immutable after parse; draws use the caller's Random (the
+// client group's stream of the run's seed).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,11 +26,15 @@ class ParamDistribution {
   static std::optional<ParamDistribution> parse(const nlohmann::json& value, const std::string& path,
                                                 gateway::FieldErrors& errors);
   static ParamDistribution uniform(std::int64_t min, std::int64_t max);
-  static ParamDistribution zipf(std::int64_t n, double s);
+  // Values first..first+n-1, `first` the most frequent.
+  static ParamDistribution zipf(std::int64_t n, double s, std::int64_t first = 1);
+  // An inline placeholder's law: "zipf:1..500", "zipf:1..500:s=1.1", "uniform:1..100";
+  // nullopt (and `error`) when `text` is not one.
+  static std::optional<ParamDistribution> parseInline(std::string_view text, std::string& error);
 
   // Draws a value and appends its text to `out`.
   void appendSample(gateway::Random& random, std::string& out) const;
-  // For zipf: the index drawn (1..n); tests use it to check the law.
+  // The value drawn (for zipf: first + rank - 1; for choices: the index); tests use it.
   std::int64_t sampleIndex(gateway::Random& random) const;
 
  private:
