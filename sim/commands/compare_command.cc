@@ -130,7 +130,8 @@ Command addCompareCommand(CLI::App& app) {
                   "PATH=V1,V2,... to vary; repeat with other paths for a cartesian product (one path may be "
                   "given once). PATH is a dotted path in the gateway config (rate_limits.tiers.free.algorithm, "
                   "routes.0.timeout_ms) or, prefixed with 'scenario.', in the scenario "
-                  "(scenario.clients.0.arrival.rate). Values are JSON when they parse as JSON.")
+                  "(scenario.clients.0.arrival.rate). Values are JSON when they parse as JSON (commas inside "
+                  "brackets, braces or quotes do not split them); null removes the field.")
       ->take_all();
   cmd->add_option("--format", args->format, "table (default), md, json or csv")
       ->check(CLI::IsMember({"table", "md", "json", "csv"}));

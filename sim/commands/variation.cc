@@ -25,7 +25,32 @@ bool isIndex(const std::string& key) {
   return !key.empty() && key.size() < 10 && std::all_of(key.begin(), key.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-std::string valueText(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+// null removes the field: the row shows it unset, as the scenario as written does.
+std::string valueText(const nlohmann::json& v) {
+  return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string("unset") : v.dump();
+}
+
+// The end of the value starting at `pos`: the next comma outside brackets, braces and quotes.
+std::size_t valueEnd(const std::string& values, std::size_t pos) {
+  int depth = 0;
+  bool quoted = false;
+  for (std::size_t i = pos; i < values.size(); ++i) {
+    const char c = values[i];
+    if (quoted) {
+      if (c == '\\') ++i;
+      else if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      return i;
+    }
+  }
+  return values.size();
+}
 
 std::string leafOf(const std::string& path) { return path.substr(path.rfind('.') + 1); }
 
@@ -42,8 +67,7 @@ std::optional<Variation> parseVariation(const std::string& text, std::string& er
   const std::string values = text.substr(eq + 1);
   std::size_t pos = 0;
   while (pos <= values.size()) {
-    auto comma = values.find(',', pos);
-    if (comma == std::string::npos) comma = values.size();
+    const std::size_t comma = valueEnd(values, pos);
     const std::string item = values.substr(pos, comma - pos);
     if (item.empty()) {
       error = fmt::format("\"{}\": empty value in the list", text);
@@ -85,6 +109,10 @@ bool applyVariation(nlohmann::json& doc, const std::string& path, const nlohmann
       }
       node = &(*node)[std::stoul(key)];
     } else if (node->is_object()) {
+      if (last && value.is_null()) {
+        node->erase(key);  // null: the field is not set
+        return true;
+      }
       if (!node->contains(key) && !last) {
         error = fmt::format("\"{}\": nothing at {}", path, walked);
         return false;

@@ -16,9 +16,11 @@ struct Variation {
   std::vector<nlohmann::json> values;
 };
 
-// Parses "PATH=V1,V2"; values are JSON when they parse as JSON, strings otherwise.
+// Parses "PATH=V1,V2"; values are JSON when they parse as JSON, strings otherwise; the list
+// is split at commas outside brackets, braces and quotes, so a value may be a JSON object.
 std::optional<Variation> parseVariation(const std::string& text, std::string& error);
-// Sets `value` at `path` in a scenario document (gateway inlined). Error text on failure.
+// Sets `value` at `path` in a scenario document (gateway inlined); null removes an object's
+// field instead (the config's default, or no cache on a route). Error text on failure.
 bool applyVariation(nlohmann::json& document, const std::string& path, const nlohmann::json& value, std::string& error);
 // The value at `path` in a scenario document (gateway inlined); nullopt when nothing is there.
 std::optional<nlohmann::json> valueAt(const nlohmann::json& document, const std::string& path);

@@ -86,7 +86,7 @@ void RunRecorder::recordContent(const gateway::Exchange& ex, const gateway::Resp
   const std::uint64_t bytes = response.body.size();
   c.bytesToClients += bytes;
   *routeBytes_[ex.route() ? ex.routeIndex : routeBytes_.size() - 1] += bytes;
-  if (answeredFromCache(response)) ++c.upstreamSaved;
+  if (!ex.upstream() && answeredFromCache(response)) ++c.upstreamSaved;  // not a stale-if-error after its own try
   if (partialAnswer(response)) ++c.partialAnswers;
 }
 
