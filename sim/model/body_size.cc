@@ -125,7 +125,7 @@ std::optional<SizeDistribution> SizeDistribution::parse(const nlohmann::json& va
 
 std::string fitJsonBody(nlohmann::json doc, std::size_t target, std::uint64_t salt) {
   if (!doc.is_object()) return compactDump(doc);
-  doc.erase("_pad");
+  doc.erase("_pad");  // a body fitted before is fitted again from its data
   // Sizes are kept by arithmetic (a member or element and its comma), not by dumping again.
   std::size_t size = compactDump(doc).size();
   const std::size_t overhead = doc.empty() ? 9 : 10;  // "_pad":"" and its comma
@@ -147,9 +147,28 @@ std::string fitJsonBody(nlohmann::json doc, std::size_t target, std::uint64_t sa
       doc.erase(last);
     }
   }
-  const std::size_t room = doc.empty() ? 9 : 10;
-  if (size + room <= target) doc["_pad"] = padText(target - size - room, salt);
-  return compactDump(doc);
+  return padJsonText(compactDump(doc), target, salt);
+}
+
+std::string padJsonText(std::string body, std::size_t target, std::uint64_t salt) {
+  if (body.size() < 2 || body.front() != '{' || body.back() != '}') return body;
+  const bool empty = body.size() == 2;
+  const std::size_t room = empty ? 9 : 10;
+  if (body.size() + room > target) return body;
+  // Spliced in as text (last, after the members): no escaping pass over the padding.
+  body.pop_back();
+  body.reserve(target);
+  body += empty ? "\"_pad\":\"" : ",\"_pad\":\"";
+  body += padText(target - body.size() - 2, salt);
+  body += "\"}";
+  return body;
+}
+
+std::string fitJsonText(std::string body, std::size_t target, std::uint64_t salt) {
+  if (body.size() <= target) return padJsonText(std::move(body), target, salt);
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded()) return body;
+  return fitJsonBody(std::move(doc), target, salt);
 }
 
 }  // namespace gwsim

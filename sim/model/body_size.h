@@ -6,7 +6,7 @@
 //     fits with room for the padding below;
 //   - too short: a member "_pad" is added whose string (words of lower-case letters and
 //     spaces, drawn from `salt`: it compresses about as well as text) brings the body to
-//     exactly the size. A natural body less than 10 bytes short (the smallest member,
+//     exactly the size (the member comes last in the text). A natural body less than 10 bytes short (the smallest member,
 //     ,"_pad":"") stays as it is, as does one trimmed down to {}.
 // A body that is not a JSON object is kept as it is.
 #pragma once
@@ -47,5 +47,10 @@ inline constexpr std::uint64_t kMaxBodyBytes = 64ull << 20;
 // `doc` dumped compactly, fitted to `target` bytes as described above; the padding's words
 // come from `salt`.
 std::string fitJsonBody(nlohmann::json doc, std::size_t target, std::uint64_t salt);
+// The same for a body as text (compact JSON, as the catalog answers): a body that only needs
+// padding is not parsed. Text that is not a JSON object is kept as it is.
+std::string fitJsonText(std::string body, std::size_t target, std::uint64_t salt);
+// Pads a compact JSON object's text with the "_pad" member, spliced in last, when there is room.
+std::string padJsonText(std::string body, std::size_t target, std::uint64_t salt);
 
 }  // namespace gwsim

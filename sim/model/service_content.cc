@@ -33,8 +33,7 @@ gateway::Response ContentMaker::answer(const ServiceContent& content, std::strin
                                        const gateway::Request& request) const {
   gateway::Response r = catalog_.answer(content.kind, request);
   if (const auto size = bodySize(content, service, request.target); size && r.status >= 200 && r.status < 300) {
-    auto doc = nlohmann::json::parse(r.body, nullptr, false);
-    if (!doc.is_discarded()) r.body = fitJsonBody(std::move(doc), *size, ~salt(service, request.target));
+    r.body = fitJsonText(std::move(r.body), *size, ~salt(service, request.target));
   }
   return r;
 }
