@@ -10,7 +10,10 @@
 # access log on, the issue's second target (>= 0.9x plain NGINX).
 #
 # Usage: bench/proxy_bench.sh [--gatewayd PATH] [--rounds N] [--duration S] [--connections C]
-#                             [--threads T] [--no-pin] [--before PATH]
+#                             [--threads T] [--no-pin] [--before PATH] [--cache]
+# --cache measures the cache-hit path instead: gatewayd with a response cache on the route
+# against NGINX with proxy_cache (bench/proxy/nginx-cache.conf), both serving hits of one key,
+# beside the two uncached; the ratios are gatewayd+cache against nginx+cache.
 # --before PATH adds another gatewayd build (plain config) as "gatewayd-before", interleaved in
 # the same rounds, so a change is measured against the build it started from in one run.
 # By default the proxy under test is pinned to CPU 0 and wrk + upstream to the other CPUs
@@ -27,6 +30,7 @@ DURATION=5
 CONNECTIONS=50
 WRK_THREADS=1
 PIN=1
+CACHE=0
 
 while (($#)); do
   case "$1" in
@@ -37,7 +41,8 @@ while (($#)); do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --threads) WRK_THREADS="$2"; shift 2 ;;
     --no-pin) PIN=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --cache) CACHE=1; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "proxy_bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -82,10 +87,11 @@ free_port() {
 UPSTREAM_PORT=$(free_port)
 NGINX_PORT=$(free_port)
 HAPROXY_PORT=$(free_port)
+NGINX_CACHE_PORT=$(free_port)
 
 render() {  # template -> file with the ports and the directory filled in
   sed -e "s|@DIR@|$DIR|g" -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" -e "s|@NGINX_PORT@|$NGINX_PORT|g" \
-      -e "s|@HAPROXY_PORT@|$HAPROXY_PORT|g" "$1" > "$2"
+      -e "s|@HAPROXY_PORT@|$HAPROXY_PORT|g" -e "s|@NGINX_CACHE_PORT@|$NGINX_CACHE_PORT|g" "$1" > "$2"
 }
 
 # Polls a port until it answers, for at most 5 s.
@@ -102,6 +108,8 @@ render "$CONF/haproxy.cfg" "$DIR/haproxy.cfg"
 render "$CONF/gateway-plain.json" "$DIR/gateway-plain.json"
 render "$CONF/gateway-policies.json" "$DIR/gateway-policies.json"
 render "$CONF/gateway-jwt.json" "$DIR/gateway-jwt.json"
+render "$CONF/nginx-cache.conf" "$DIR/nginx-cache.conf"
+render "$CONF/gateway-cache.json" "$DIR/gateway-cache.json"
 # An HS256 token (tests/fixtures/jwt/tokens/sim_buyer.jwt, valid until 2100) for the JWT route;
 # gatewayd verifies it once and then serves it from its verified-token cache, as Envoy does.
 JWT_TOKEN=$(cat "$ROOT/tests/fixtures/jwt/tokens/sim_buyer.jwt")
@@ -131,6 +139,11 @@ start_gatewayd policies "$DIR/gateway-policies.json" --access-log "$DIR/access.l
 GW_POLICIES=$GW_ADDR
 start_gatewayd jwt "$DIR/gateway-jwt.json"
 GW_JWT=$GW_ADDR
+if ((CACHE)); then
+  "${PROXY_CPU[@]}" nginx -p "$DIR" -c "$DIR/nginx-cache.conf" & PIDS+=($!); NGINX_CACHE_MASTER=$!
+  start_gatewayd cache "$DIR/gateway-cache.json"
+  GW_CACHE=$GW_ADDR
+fi
 if [[ -n "$BEFORE" ]]; then
   [[ -x "$BEFORE" ]] || { echo "proxy_bench: --before $BEFORE is not an executable" >&2; exit 2; }
   start_gatewayd before "$DIR/gateway-plain.json"
@@ -170,12 +183,24 @@ declare -A CPU_PIDS=(
   [gatewayd+jwt]="$(pid_of_gatewayd jwt)"
 )
 [[ -n "$BEFORE" ]] && CPU_PIDS[gatewayd-before]="$(pid_of_gatewayd before)"
+if ((CACHE)); then
+  TARGET[nginx+cache]="127.0.0.1:$NGINX_CACHE_PORT"
+  TARGET[gatewayd+cache]="$GW_CACHE"
+  ORDER=(nginx nginx+cache gatewayd gatewayd+cache)
+  wait_http "http://${TARGET[nginx+cache]}/"
+  CPU_PIDS[nginx+cache]="$(pgrep -P "$NGINX_CACHE_MASTER" | tr '\n' ' ')"
+  CPU_PIDS[gatewayd+cache]="$(pid_of_gatewayd cache)"
+fi
 
 wait_http "http://127.0.0.1:$UPSTREAM_PORT/"
 for p in "${ORDER[@]}"; do
   wait_http "http://${TARGET[$p]}/"
   body=$(curl -s -H "${HEADER[$p]:-X-Bench: 1}" "http://${TARGET[$p]}/bench")
   [[ "$body" == *'"proxy benchmark body"'* ]] || { echo "proxy_bench: $p answered: $body" >&2; exit 1; }
+  if [[ "$p" == *+cache ]]; then  # the second answer must be a hit, or this measures the wrong path
+    status=$(curl -s -o /dev/null -D - "http://${TARGET[$p]}/bench" | awk 'tolower($1) == "x-cache:" {print $2}' | tr -d '\r')
+    [[ "$status" == HIT ]] || { echo "proxy_bench: $p answered X-Cache: '$status' to a repeated request" >&2; exit 1; }
+  fi
 done
 
 # wrk prints latencies as 812.00us / 1.23ms / 1.01s: normalise to ms.
@@ -209,7 +234,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   done
 done
 
-python3 - "$RESULTS" <<'EOF'
+python3 - "$RESULTS" "$CACHE" <<'EOF'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 by = {}
@@ -220,13 +245,21 @@ n = med["nginx"]
 print()
 print(f"{'proxy':<20}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>12}"
       f"{'req/s vs nginx':>16}{'p99 vs nginx':>14}{'CPU/req vs nginx':>18}")
-for p in ["nginx", "haproxy", "gatewayd", "gatewayd-before", "gatewayd+policies", "gatewayd+jwt"]:
+for p in ["nginx", "nginx+cache", "haproxy", "gatewayd", "gatewayd-before", "gatewayd+cache", "gatewayd+policies",
+          "gatewayd+jwt"]:
     if p not in med:
         continue
     r, a, b, c = med[p]
     print(f"{p:<20}{r:>10.0f}{a:>9.3f}{b:>9.3f}{c:>12.2f}{r / n[0]:>15.2f}x{b / n[2]:>13.2f}x{c / n[3]:>17.2f}x")
-g, gp = med["gatewayd"], med["gatewayd+policies"]
 print()
+if sys.argv[2] == "1":
+    g, nc, gc = med["gatewayd"], med["nginx+cache"], med["gatewayd+cache"]
+    print(f"gatewayd+cache/nginx+cache: {gc[0] / nc[0]:.2f}x requests/s (target >= 1.0), p99 {gc[2] / nc[2]:.2f}x, "
+          f"CPU per request {gc[3] / nc[3]:.2f}x (target <= 1.0; {gc[3]:.2f} vs {nc[3]:.2f} us)")
+    print(f"gatewayd+cache/gatewayd: CPU per request {gc[3] / g[3]:.2f}x (a hit against a proxied request)")
+    print("(medians over rounds; CPU us/req = user+system time of the proxy's processes per request served)")
+    sys.exit(0)
+g, gp = med["gatewayd"], med["gatewayd+policies"]
 print(f"gatewayd/nginx: {g[0] / n[0]:.2f}x requests/s (target >= 1.0), p99 {g[2] / n[2]:.2f}x (target <= 1.0), "
       f"CPU per request {g[3] / n[3]:.2f}x")
 print(f"gatewayd+policies/nginx: {gp[0] / n[0]:.2f}x requests/s (target >= 0.9), CPU per request {gp[3] / n[3]:.2f}x")

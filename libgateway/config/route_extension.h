@@ -22,12 +22,25 @@ class RouteExtension {
   virtual ~RouteExtension() = default;
 };
 
+struct Config;
+struct RouteConfig;
+
+// What a loader may look at besides its field: the config loaded so far (services, rate
+// limits, consumers and auth come before routes) and the route's other fields.
+struct RouteExtensionContext {
+  const Config& config;
+  const RouteConfig& route;
+};
+
 struct RouteExtensionLoader {
   std::string_view field;  // the route's JSON field the stage owns; empty: none
   // Reads the field's value (at JSON pointer `path`); every problem goes to `errors` with
   // its path. Returns null when the value is unusable.
   std::shared_ptr<const RouteExtension> (*load)(const nlohmann::json& value, const std::string& path,
-                                                FieldErrors& errors) = nullptr;
+                                                const RouteExtensionContext& context, FieldErrors& errors) = nullptr;
+  // The field makes its stage the route's terminal (an aggregation): a route that sets it
+  // has no "service" or "split" of its own.
+  bool terminal = false;
 };
 
 // The loaders of the standard stages, by stage slot (defined in pipeline/stage_list.cc).

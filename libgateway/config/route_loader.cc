@@ -74,7 +74,7 @@ class RouteLoader {
         rc.retry.emplace();
         loadRetry(*rt, r.pathOf("retry"), *rc.retry, errors_);
       }
-      loadExtensions(r, rc);
+      loadExtensions(r, rc, config);
       r.finish();
       if (matchOk) {
         std::string key = fmt::format("{}|{}|{}|{}", toString(rc.pathType), rc.path, fmt::join(rc.hosts, ","),
@@ -177,6 +177,14 @@ class RouteLoader {
   void loadBackends(JsonReader& r, RouteConfig& rc, const Config& config) {
     const bool hasService = r.has("service");
     const bool hasSplit = r.has("split");
+    if (const auto terminal = terminalField(r); !terminal.empty()) {
+      // The stage that owns the field answers the route: no upstream service of its own.
+      if (hasService || hasSplit) {
+        error(r.pathOf(hasService ? "service" : "split"),
+              fmt::format("a route with \"{}\" has no \"{}\"", terminal, hasService ? "service" : "split"));
+      }
+      return;
+    }
     if (hasService && hasSplit) error(r.path(), "give either \"service\" or \"split\", not both");
     if (!hasService && !hasSplit) error(r.path(), "needs a \"service\" or a weighted \"split\"");
     if (auto s = r.string("service")) {
@@ -285,15 +293,25 @@ class RouteLoader {
     r.finish();
   }
 
-  // The fields that stages own (route_extension.h), each read by its stage's loader.
-  void loadExtensions(JsonReader& r, RouteConfig& rc) {
+  // The route field of a terminal stage (an aggregation) that the route sets, if any.
+  static std::string_view terminalField(const JsonReader& r) {
+    for (const RouteExtensionLoader& loader : routeExtensionLoaders()) {
+      if (loader.terminal && !loader.field.empty() && r.has(loader.field)) return loader.field;
+    }
+    return {};
+  }
+
+  // The fields that stages own (route_extension.h), each read by its stage's loader, last:
+  // a loader sees the route's other fields.
+  void loadExtensions(JsonReader& r, RouteConfig& rc, const Config& config) {
     const auto loaders = routeExtensionLoaders();
     rc.extensions.resize(loaders.size());
+    const RouteExtensionContext context{config, rc};
     for (std::size_t slot = 0; slot < loaders.size(); ++slot) {
       const RouteExtensionLoader& loader = loaders[slot];
       if (loader.field.empty() || !loader.load) continue;
       if (const auto* value = r.any(loader.field)) {
-        rc.extensions[slot] = loader.load(*value, r.pathOf(loader.field), errors_);
+        rc.extensions[slot] = loader.load(*value, r.pathOf(loader.field), context, errors_);
       }
     }
   }

@@ -3,7 +3,7 @@
 // Envoy's TimeSource). The real world (libgateway/net) and the simulated world (sim/)
 // implement these; the core never reads a clock, opens a socket or starts a thread.
 // Lifetimes: everything an Env refers to outlives every Gateway built on it. Calls on
-// one Env come from one thread (one Gateway per worker thread).
+// one Env come from one thread (one Gateway per worker thread), except Scheduler::post.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +32,11 @@ class Scheduler {
   virtual TimerId schedule(TimePoint at, Callback callback) = 0;
   // Cancels a pending timer; a no-op if it already ran or was cancelled.
   virtual void cancel(TimerId id) = 0;
+  // Runs `callback` soon on this scheduler's own thread, never inline. Unlike schedule() and
+  // cancel(), callable from any thread: how a cache fill on one worker wakes the requests
+  // waiting for it on the others. The default schedules it now, which is right for a
+  // scheduler that only one thread uses (the simulator's, a test's).
+  virtual void post(Callback callback) { schedule(0, std::move(callback)); }
 };
 
 // One upstream instance, as named in config: views into the config the request runs under,

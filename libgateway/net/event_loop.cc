@@ -49,6 +49,9 @@ class AsioScheduler final : public Scheduler {
     return id;
   }
 
+  // Thread-safe: the io_context queues the handler for this loop's thread.
+  void post(Callback callback) override { asio::post(timer_.get_executor(), std::move(callback)); }
+
   void cancel(TimerId id) override {
     Slot* slot = find(id);
     if (!slot) return;

@@ -10,6 +10,11 @@ BodyCollector::~BodyCollector() {
   if (stream_) stream_->onReadable(nullptr);
 }
 
+std::shared_ptr<BodyStream> BodyCollector::release() {
+  if (stream_) stream_->onReadable(nullptr);
+  return std::move(stream_);
+}
+
 void BodyCollector::start() {
   if (stream_->length() && *stream_->length() > limit_) return settle(Result::kTooLarge);
   stream_->onReadable([this] { drain(); });

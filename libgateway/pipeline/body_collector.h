@@ -28,6 +28,8 @@ class BodyCollector {
   void start();
   // Why the stream failed (for kFailed).
   const std::string& error() const { return error_; }
+  // Hands back the stream (after kTooLarge: what was not read is still in it), and stops.
+  std::shared_ptr<BodyStream> release();
 
  private:
   void drain();

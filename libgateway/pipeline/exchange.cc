@@ -11,6 +11,14 @@ Exchange::~Exchange() {
   if (gateway_) gateway_->live_.remove(this);
 }
 
+void Exchange::setStageState(std::size_t slot, std::unique_ptr<StageState> state) {
+  if (slot >= stageStates_.size()) {
+    if (!state) return;
+    stageStates_.resize(slot + 1);
+  }
+  stageStates_[slot] = std::move(state);
+}
+
 Resumer Exchange::pause() {
   paused_ = true;
   return Resumer(shared_from_this(), ++pauseToken_);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libgateway/core/env.h"
 #include "libgateway/core/intrusive_list.h"
@@ -24,6 +25,14 @@ namespace gateway {
 class BodyCollector;
 class Gateway;
 class Resumer;
+
+// A stage's state for one exchange (the cache's key and fill, an aggregation's part calls):
+// set in onRequest, found again in onResponse or by the stage's callbacks, destroyed with
+// the exchange (before its other members).
+class StageState {
+ public:
+  virtual ~StageState() = default;
+};
 
 struct Exchange : std::enable_shared_from_this<Exchange> {
   // User-provided (defined in exchange.cc), so make_shared does not zero the whole object
@@ -77,6 +86,14 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   // answered (as one whose timers a stopping worker drops).
   Resumer pause();
   bool paused() const { return paused_; }
+
+  // The state the stage at `slot` (StageSetup::slot) keeps for this exchange, or null.
+  template <class T>
+  T* stageState(std::size_t slot) const {
+    return slot < stageStates_.size() ? static_cast<T*>(stageStates_[slot].get()) : nullptr;
+  }
+  // Replaces it (null clears it).
+  void setStageState(std::size_t slot, std::unique_ptr<StageState> state);
   bool finished() const { return finished_; }
 
  private:
@@ -94,6 +111,8 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   std::shared_ptr<Exchange> hold_;            // itself, while the collector reads
   bool paused_ = false;
   bool finished_ = false;
+  // Last, so destroyed first: a stage's state may hold calls that still look at the rest.
+  std::vector<std::unique_ptr<StageState>> stageStates_;  // by stage slot; empty until used
 };
 
 // A paused exchange's way back into the pipeline, held by whatever will wake it (a timer,

@@ -8,6 +8,7 @@
 #include "libgateway/core/block_pool.h"
 #include "libgateway/http/path_normalize.h"
 #include "libgateway/pipeline/body_collector.h"
+#include "libgateway/pipeline/body_splice.h"
 #include "libgateway/pipeline/correlation.h"
 
 namespace gateway {
@@ -143,12 +144,17 @@ void Gateway::onCallAnswer(UpstreamCall& call, Response&& response, std::string_
   respond(ex, std::move(response));
 }
 
-std::size_t Gateway::responseBodyLimit(const Exchange& ex) const {
+std::size_t Gateway::responseBodyLimit(const Exchange& ex, bool& required) const {
   // Only the stages whose onResponse will run (those masked off on the route do not).
   const std::uint64_t mask = standardMasks_ && ex.routed ? ex.runtime->route(ex.routeIndex).stageMask : ~std::uint64_t{0};
   std::size_t limit = 0;
+  required = false;
   for (std::uint32_t i = 0; i < ex.stagesEntered_; ++i) {
-    if (mask >> i & 1) limit = std::max(limit, stages_[i]->responseBodyLimit(ex));
+    if (!(mask >> i & 1)) continue;
+    if (const std::size_t own = stages_[i]->responseBodyLimit(ex); own > 0) {
+      limit = std::max(limit, own);
+      required = required || stages_[i]->responseBodyRequired(ex);
+    }
   }
   return limit;
 }
@@ -157,8 +163,9 @@ void Gateway::respond(Exchange& ex, Response&& response) {
   if (ex.finished_) return;
   if (response.stream && ex.stagesEntered_ > 0) {
     // A stage that rewrites the whole body gets it collected (within the largest limit) first.
-    if (const std::size_t limit = responseBodyLimit(ex); limit > 0) {
-      return collectResponseBody(ex.shared_from_this(), std::move(response), limit);
+    bool required = false;
+    if (const std::size_t limit = responseBodyLimit(ex, required); limit > 0) {
+      return collectResponseBody(ex.shared_from_this(), std::move(response), limit, required);
     }
   }
   runResponseStages(ex, std::move(response));
@@ -193,14 +200,16 @@ void Gateway::collectBody(const std::shared_ptr<Exchange>& ex, std::shared_ptr<B
         std::unique_ptr<BodyCollector> collector = std::move(raw->collector_);  // ends with this call
         if (!raw->gateway_) return;
         if (result == BodyCollector::Result::kFailed) body = collector->error();
-        then(self, static_cast<int>(result), std::move(body));
+        std::shared_ptr<BodyStream> rest = result == BodyCollector::Result::kTooLarge ? collector->release() : nullptr;
+        then(self, static_cast<int>(result), std::move(body), std::move(rest));
       });
   ex->collector_->start();
 }
 
 void Gateway::collectRequestBody(const std::shared_ptr<Exchange>& ex, std::size_t limit) {
   auto stream = std::move(ex->request.stream);
-  collectBody(ex, std::move(stream), limit, [this, limit](const std::shared_ptr<Exchange>& self, int result, std::string body) {
+  collectBody(ex, std::move(stream), limit,
+              [this, limit](const std::shared_ptr<Exchange>& self, int result, std::string body, std::shared_ptr<BodyStream>) {
     switch (static_cast<BodyCollector::Result>(result)) {
       case BodyCollector::Result::kComplete:
         self->request.body = std::move(body);
@@ -216,16 +225,23 @@ void Gateway::collectRequestBody(const std::shared_ptr<Exchange>& ex, std::size_
   });
 }
 
-void Gateway::collectResponseBody(const std::shared_ptr<Exchange>& ex, Response&& response, std::size_t limit) {
+void Gateway::collectResponseBody(const std::shared_ptr<Exchange>& ex, Response&& response, std::size_t limit,
+                                  bool required) {
   auto stream = std::move(response.stream);
   auto head = std::make_shared<Response>(std::move(response));
   collectBody(ex, std::move(stream), limit,
-              [this, head, limit](const std::shared_ptr<Exchange>& self, int result, std::string body) {
+              [this, head, limit, required](const std::shared_ptr<Exchange>& self, int result, std::string body,
+                                            std::shared_ptr<BodyStream> rest) {
                 switch (static_cast<BodyCollector::Result>(result)) {
                   case BodyCollector::Result::kComplete:
                     head->body = std::move(body);
                     return runResponseStages(*self, std::move(*head));
                   case BodyCollector::Result::kTooLarge:
+                    if (!required && rest) {
+                      // Every stage asking can do without it: the body goes on whole, streamed.
+                      head->stream = spliceBody(std::move(body), std::move(rest));
+                      return runResponseStages(*self, std::move(*head));
+                    }
                     self->outcome = "response_too_large";
                     return runResponseStages(
                         *self, errorResponse(502, "response_too_large",

@@ -56,18 +56,22 @@ class Gateway final : private CallListener {
   // Runs the request stages from exchange->stageCursor_ on; then the terminal.
   void runStages(const std::shared_ptr<Exchange>& ex);
   // Collects a streamed body a stage must see whole, then goes on with `then`.
-  using Collected = std::function<void(const std::shared_ptr<Exchange>&, int result, std::string body)>;
+  // `rest`: on kTooLarge, the stream still holding what was not read.
+  using Collected = std::function<void(const std::shared_ptr<Exchange>&, int result, std::string body,
+                                       std::shared_ptr<BodyStream> rest)>;
   void collectBody(const std::shared_ptr<Exchange>& ex, std::shared_ptr<BodyStream> stream, std::size_t limit,
                    Collected then);
   void collectRequestBody(const std::shared_ptr<Exchange>& ex, std::size_t limit);
-  void collectResponseBody(const std::shared_ptr<Exchange>& ex, Response&& response, std::size_t limit);
+  void collectResponseBody(const std::shared_ptr<Exchange>& ex, Response&& response, std::size_t limit, bool required);
   void forward(const std::shared_ptr<Exchange>& ex);
   void onCallAnswer(UpstreamCall& call, Response&& response, std::string_view outcome) override;
   // The response passes back through the stages that saw the request, then goes to the client.
   void respond(Exchange& ex, Response&& response);
   void runResponseStages(Exchange& ex, Response&& response);
   void finish(Exchange& ex, Response&& response);
-  std::size_t responseBodyLimit(const Exchange& ex) const;
+  // The largest response body the stages still to run ask to see whole, and whether one of
+  // them cannot do without it.
+  std::size_t responseBodyLimit(const Exchange& ex, bool& required) const;
 
   SharedState& shared_;
   Env& env_;

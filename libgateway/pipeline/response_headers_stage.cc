@@ -79,6 +79,7 @@ StageSpec ResponseHeadersStage::spec() {
 }
 
 std::shared_ptr<const RouteExtension> ResponseHeadersStage::load(const nlohmann::json& value, const std::string& path,
+                                                                 const RouteExtensionContext& /*context*/,
                                                                  FieldErrors& errors) {
   JsonReader r(value, path, errors);
   if (!r.isObject()) return nullptr;

@@ -36,7 +36,7 @@ class ResponseHeadersStage final : public Stage {
   static StageSpec spec();
   // Reads a route's "response_headers" value (`path` is its JSON pointer).
   static std::shared_ptr<const RouteExtension> load(const nlohmann::json& value, const std::string& path,
-                                                    FieldErrors& errors);
+                                                    const RouteExtensionContext& context, FieldErrors& errors);
 
  private:
   std::size_t slot_;

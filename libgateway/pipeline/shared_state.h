@@ -9,6 +9,9 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "libgateway/config/config.h"
@@ -36,6 +39,30 @@ class SharedState {
   bool addReporter(std::shared_ptr<const PolicyReporter> reporter);
   std::vector<std::shared_ptr<const PolicyReporter>> reporters() const;
 
+  // A stage's process-wide object (a response cache's stores), made by `make` the first
+  // time `key` is asked for and shared by every Gateway after that; kept for the life of
+  // this SharedState. `make` runs under the lock: it must not call back into SharedState.
+  // One type per key.
+  template <class T, class Make>
+  std::shared_ptr<T> stageShared(std::string_view key, Make&& make) {
+    std::lock_guard lock(mutex_);
+    for (const auto& [k, object] : stageShared_) {
+      if (k == key) return std::static_pointer_cast<T>(object);
+    }
+    std::shared_ptr<T> made = make();
+    stageShared_.emplace_back(std::string(key), made);
+    return made;
+  }
+  // The object made under `key`, or null.
+  template <class T>
+  std::shared_ptr<T> findStageShared(std::string_view key) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& [k, object] : stageShared_) {
+      if (k == key) return std::static_pointer_cast<T>(object);
+    }
+    return nullptr;
+  }
+
   // Unix time = Clock::now() + offset (microseconds). The core never reads a wall clock: the
   // outer layer that owns the Clock sets this (gatewayd: system_clock - steady_clock at
   // start). 0 by default, so the simulator's time 0 is the Unix epoch.
@@ -45,9 +72,10 @@ class SharedState {
  private:
   LimiterRegistry limiters_;        // before runtime_: runtimes hold its stores
   ResilienceRegistry resilience_;   // likewise its breakers, detectors, limiters, budgets
-  mutable std::mutex mutex_;  // runtime_ and reporters_
+  mutable std::mutex mutex_;  // runtime_, reporters_ and stageShared_
   std::shared_ptr<const GatewayRuntime> runtime_;
   std::vector<std::shared_ptr<const PolicyReporter>> reporters_;
+  std::vector<std::pair<std::string, std::shared_ptr<void>>> stageShared_;
   std::atomic<std::uint64_t> version_{0};
   std::atomic<Duration> unixOffset_{0};
 };

@@ -13,7 +13,9 @@
 //  - Bodies flow by default: a streamed body (Request/Response::stream) passes through without
 //    being held. A stage that must see a whole body says so (request/responseBodyLimit) and the
 //    Gateway collects it first, within the largest such limit; a longer request body is
-//    answered 413, a longer response body 502.
+//    answered 413, a longer response body 502, unless every stage asking for the response
+//    body can do without it (responseBodyRequired false: a cache that then does not store,
+//    a transformation that then passes it on): then it goes on streamed, every byte intact.
 #pragma once
 
 #include <cstddef>
@@ -44,6 +46,9 @@ class Stage {
   virtual std::size_t requestBodyLimit(const Exchange& /*exchange*/) const { return 0; }
   // Likewise for a streamed response body, before its onResponse.
   virtual std::size_t responseBodyLimit(const Exchange& /*exchange*/) const { return 0; }
+  // Whether a response body longer than responseBodyLimit fails the exchange (502, the
+  // default) or passes this stage still streamed (Response::stream set in onResponse).
+  virtual bool responseBodyRequired(const Exchange& /*exchange*/) const { return true; }
 
  private:
   Directions directions_;
