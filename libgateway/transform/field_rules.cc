@@ -354,6 +354,25 @@ std::optional<std::vector<std::string>> FieldRules::topLevelKeys() const {
   return out;
 }
 
+bool jsonNestingWithin(std::string_view text, std::size_t maxDepth) {
+  std::size_t depth = 0;
+  bool inString = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (inString) {
+      if (c == '\\') ++i;
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > maxDepth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
 FieldRules loadFieldRules(JsonReader& reader) { return compileFieldRules(reader); }
 
 FieldRules loadFieldRules(const nlohmann::json& object, const std::string& path, FieldErrors& errors) {

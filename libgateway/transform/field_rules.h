@@ -85,6 +85,11 @@ class FieldRules {
   bool hasAllow_ = false, hasDeny_ = false, hasRename_ = false;
 };
 
+// True when the arrays and objects of the JSON text nest at most `maxDepth` deep (strings and
+// escapes skipped; the text need not be valid). Check a body before parsing it to rewrite:
+// nlohmann parses deep nesting iteratively but serialises recursively.
+bool jsonNestingWithin(std::string_view text, std::size_t maxDepth);
+
 // Reads the "allow" and "deny" arrays and the "rename" object of `reader`'s object, reporting
 // every error with its JSON path. It does not call reader.finish(): the caller reads its own
 // keys of the same object and finishes. The result is usable (possibly partial) even when
