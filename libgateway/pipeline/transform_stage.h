@@ -25,7 +25,7 @@
 
 namespace gateway {
 
-struct GatewayRuntime;
+class GatewayRuntime;
 
 class TransformStage final : public Stage {
  public:

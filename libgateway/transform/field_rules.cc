@@ -333,10 +333,13 @@ FieldRules::Stats FieldRules::apply(nlohmann::json& document) const {
   Stats stats;
   if (hasAllow_ && !keepAllowed(document, allow_, stats)) {
     // The whole document has another shape than the list expects.
-    if (document.is_object()) document = nlohmann::json::object();
-    else if (document.is_array()) document = nlohmann::json::array();
-    else document = nullptr;
-    ++stats.removed;
+    nlohmann::json emptied = document.is_object()  ? nlohmann::json::object()
+                             : document.is_array() ? nlohmann::json::array()
+                                                   : nlohmann::json();
+    if (document != emptied) {
+      document = std::move(emptied);
+      ++stats.removed;
+    }
   }
   if (hasDeny_) removeDenied(document, deny_, stats);
   if (hasRename_) renameFields(document, rename_, stats);

@@ -181,6 +181,21 @@ TEST(FieldRules, EmptyRulesChangeNothing) {
   EXPECT_EQ(doc, fieldRulesUserDocument());
 }
 
+TEST(FieldRules, NestingDepthIsMeasuredOutsideStrings) {
+  EXPECT_TRUE(jsonNestingWithin(R"({"a": [1, {"b": []}]})", 4));
+  EXPECT_FALSE(jsonNestingWithin(R"({"a": [1, {"b": []}]})", 3));
+  EXPECT_TRUE(jsonNestingWithin(R"({"a": "[[[[{{{{", "b": "\"[[["})", 1)) << "brackets in strings do not count";
+  EXPECT_TRUE(jsonNestingWithin("]]]]", 0)) << "not JSON: no harm";
+  EXPECT_FALSE(jsonNestingWithin(std::string(300, '['), 256));
+}
+
+TEST(FieldRules, AnEmptiedDocumentCountsOnce) {
+  auto rules = mustLoadFieldRules(R"({"allow": ["[].id"]})");
+  auto doc = nlohmann::json::parse(R"({"id": 1})");
+  EXPECT_EQ(rules.apply(doc).removed, 1u);
+  EXPECT_EQ(rules.apply(doc).removed, 0u) << "already empty: nothing more removed";
+}
+
 TEST(FieldRulesLoader, ReportsEachProblemAtItsPath) {
   const std::string text = fieldRulesErrors(R"({"allow": ["id", 5, "a..b", "id"], "deny": "email",
                                                 "rename": {"x[": "y", "z": 3, "w": "a.b", "v": ""}, "extra": 1})");
