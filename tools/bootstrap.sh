@@ -7,7 +7,7 @@ PACKAGES=(
   # toolchain (clang, its libFuzzer runtime and llvm-symbolizer: the fuzz preset, tests/fuzz)
   build-essential cmake ninja-build pkg-config git ca-certificates clang libclang-rt-14-dev llvm
   # core and network libraries
-  libboost1.81-dev libcli11-dev nlohmann-json3-dev libfmt-dev libssl-dev libhiredis-dev
+  libboost1.81-dev libcli11-dev nlohmann-json3-dev libfmt-dev libssl-dev libhiredis-dev zlib1g-dev libbrotli-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # dashboard

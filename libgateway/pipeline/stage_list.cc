@@ -6,6 +6,7 @@
 #include "libgateway/pipeline/gateway.h"
 #include "libgateway/pipeline/rate_limit_stage.h"
 #include "libgateway/pipeline/response_headers_stage.h"
+#include "libgateway/pipeline/transform_stage.h"
 
 namespace gateway {
 
@@ -14,6 +15,7 @@ std::span<const StageSpec> standardStages() {
       ResponseHeadersStage::spec(),  // first in, so last out: its rules see every other stage's fields
       ConsumerStage::spec(),         // identity and authorization: API keys, JWTs, scopes, roles
       RateLimitStage::spec(),        // tiers and named policies; 429, RateLimit headers, leaky delays
+      TransformStage::spec(),        // client profiles (BFF): field rules and compression on the way out
   };
   return stages;
 }

@@ -16,7 +16,7 @@
 namespace gateway {
 namespace {
 
-struct Request {
+struct TraceRequest {
   TimePoint at;
   std::int64_t cost;
 };
@@ -27,9 +27,9 @@ struct Admission {
 };
 
 // Gaps mix simultaneous arrivals, bursts well above the rate and idle periods around `scale`.
-std::vector<Request> randomTrace(std::uint64_t seed, Duration scale, std::int64_t maxCost, int n = 1500) {
+std::vector<TraceRequest> randomTrace(std::uint64_t seed, Duration scale, std::int64_t maxCost, int n = 1500) {
   Random rng(seed);
-  std::vector<Request> trace;
+  std::vector<TraceRequest> trace;
   TimePoint t = static_cast<TimePoint>(rng.uniform(1'000'000));
   for (int i = 0; i < n; ++i) {
     switch (rng.uniform(4)) {
@@ -47,14 +47,14 @@ std::vector<Request> randomTrace(std::uint64_t seed, Duration scale, std::int64_
 
 // Replays `trace`, checking every decision; returns the admissions.
 template <class Algorithm>
-std::vector<Admission> checkTrace(const Algorithm& limiter, const std::vector<Request>& trace,
+std::vector<Admission> checkTrace(const Algorithm& limiter, const std::vector<TraceRequest>& trace,
                                   std::int64_t capacity) {
   const auto* result = ::testing::UnitTest::GetInstance()->current_test_info()->result();
   const int failuresBefore = result->total_part_count();
   auto state = limiter.fresh(trace.front().at);
   auto undisturbed = state;  // sees only the admitted requests
   std::vector<Admission> admitted;
-  for (const Request& r : trace) {
+  for (const TraceRequest& r : trace) {
     const LimitDecision d = limiter.acquire(state, r.at, r.cost);
     auto shadow = undisturbed;
     EXPECT_EQ(limiter.acquire(shadow, r.at, r.cost), d) << "at " << r.at << ": a denial changed the state";
@@ -127,7 +127,7 @@ TEST(RateLimitPropertyTest, TokenBucketAndGcraAgreeOnEveryDecision) {
       const auto trace = randomTrace(seed, intervalOf(c), c.burst + 1);
       auto b = bucket.fresh(trace.front().at);
       auto g = gcra.fresh(trace.front().at);
-      for (const Request& r : trace) {
+      for (const TraceRequest& r : trace) {
         ASSERT_EQ(bucket.acquire(b, r.at, r.cost), gcra.acquire(g, r.at, r.cost))
             << "rate " << c.rateMilli << " burst " << c.burst << " seed " << seed << " at " << r.at;
       }
@@ -170,7 +170,7 @@ TEST(RateLimitPropertyTest, LeakyBucketForwardsAtTheRateWithBoundedDelay) {
       const LeakyBucket limiter(c.rateMilli, c.burst);
       const auto trace = randomTrace(seed, intervalOf(c), c.burst + 2);
       auto state = limiter.fresh(trace.front().at);
-      for (const Request& r : trace) {
+      for (const TraceRequest& r : trace) {
         const LimitDecision d = limiter.acquire(state, r.at, r.cost);
         if (d.allowed) {
           // Its last slot starts within the queue: delay + (cost - 1) * T <= burst * T.
@@ -245,7 +245,7 @@ TEST(RateLimitPropertyTest, SlidingCounterIsExactToItsOwnRule) {
 TEST(RateLimitPropertyTest, FixedWindowShowsTheBoundaryOvershoot) {
   // limit per window at the end of one window and again at the start of the next.
   const FixedWindow limiter(50, 1'000'000);
-  std::vector<Request> trace;
+  std::vector<TraceRequest> trace;
   for (int i = 0; i < 50; ++i) trace.push_back({950'000 + i * 1'000, 1});
   for (int i = 0; i < 50; ++i) trace.push_back({1'000'000 + i * 1'000, 1});
   const auto admitted = checkTrace(limiter, trace, 50);
