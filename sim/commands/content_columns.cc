@@ -40,8 +40,8 @@ std::vector<std::pair<std::string, std::string>> contentColumnsHelp() {
       {"up:SERVICE", kUpstreamMeaning},
       {"saved", "client requests answered from the cache (a hit, a stale copy, or a waiter answered from another "
                 "request's fill) without an upstream call of their own"},
-      {"partial", "aggregation answers missing a part (X-KrakenD-Completed: false); \"-\" when the row has no "
-                  "aggregation route"},
+      {"partial", "2xx aggregation answers missing a part (X-KrakenD-Completed: false; the fail policy's errors "
+                  "are 5xx instead); \"-\" when the row has no aggregation route"},
       {"hit ratio", "the cache's hits / (hits + misses + expired), all cached routes; \"-\" when the row has no cache "
                     "or it was never asked"},
       {"coalesced", "requests that waited for another request's fill of the same key instead of fetching (the "

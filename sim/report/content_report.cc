@@ -91,7 +91,9 @@ bool answeredFromCache(const gateway::Response& response) {
   return kong == "Hit" || kong == "Stale";
 }
 
-bool partialAnswer(const gateway::Response& response) { return response.headers.get("X-KrakenD-Completed") == "false"; }
+bool partialAnswer(const gateway::Response& response) {
+  return response.status >= 200 && response.status < 300 && response.headers.get("X-KrakenD-Completed") == "false";
+}
 
 std::string formatContentSummary(const ContentReport& c) {
   std::string out = fmt::format("bytes to clients: {}", c.bytesToClients);

@@ -35,7 +35,7 @@ struct ContentReport {
   std::map<std::string, std::uint64_t> groupBytes;        // by client group: the answers its clients kept
   std::map<std::string, std::uint64_t> upstreamRequests;  // by service: tries that reached it
   std::uint64_t upstreamSaved = 0;   // answered from the cache, without an upstream call of their own
-  std::uint64_t partialAnswers = 0;  // answers with X-KrakenD-Completed: false
+  std::uint64_t partialAnswers = 0;  // 2xx answers with X-KrakenD-Completed: false
   nlohmann::json cache;              // the policy snapshot's "cache" section; null: no cache
   bool stampede = false;             // the scenario has a stampede measure
   std::uint64_t stampedeFetches = 0, stampedeBursts = 0;
@@ -53,7 +53,8 @@ bool hasRouteField(const Scenario& s, const char* field);  // a route of its gat
 
 // An answer the cache gave (X-Cache HIT or STALE; X-Cache-Status Hit or Stale).
 bool answeredFromCache(const gateway::Response& response);
-// An aggregation's answer that lacks a part (X-KrakenD-Completed: false).
+// An aggregation's 2xx answer that lacks a part (X-KrakenD-Completed: false; a failed
+// aggregation's error says false too, but it is an error, not a partial answer).
 bool partialAnswer(const gateway::Response& response);
 
 // The run summary's lines about it.
