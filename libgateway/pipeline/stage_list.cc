@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "libgateway/aggregate/aggregate_stage.h"
 #include "libgateway/pipeline/consumer_stage.h"
 #include "libgateway/pipeline/gateway.h"
 #include "libgateway/pipeline/rate_limit_stage.h"
@@ -14,6 +15,7 @@ std::span<const StageSpec> standardStages() {
       ResponseHeadersStage::spec(),  // first in, so last out: its rules see every other stage's fields
       ConsumerStage::spec(),         // identity and authorization: API keys, JWTs, scopes, roles
       RateLimitStage::spec(),        // tiers and named policies; 429, RateLimit headers, leaky delays
+      AggregateStage::spec(),        // last: the terminal of an aggregation route (its parts' calls)
   };
   return stages;
 }
