@@ -121,6 +121,7 @@ class AggregateLoader {
       part.group = part.name;  // nested under its own name by default
     }
     part.rules = loadFieldRules(r);
+    part.optional = r.boolean("optional").value_or(false);
     if (auto t = millisField(r, "timeout_ms")) {
       part.timeout = *t;
       if (*t > spec.timeout) {

@@ -43,6 +43,7 @@ struct AggregatePart {
   bool merge = false;            // into the top level; else nested under `group`
   std::string group;
   FieldRules rules;              // allow / deny / rename on its answer
+  bool optional = false;         // its failure leaves the answer complete (still reported)
   std::optional<Duration> timeout;     // the part's own call deadline (never beyond the route's)
   std::vector<std::size_t> dependsOn;  // parts whose answers its path reads (sorted, unique)
   std::vector<std::size_t> dependents; // parts that read its answer

@@ -165,16 +165,18 @@ nlohmann::json mergeParts(const AggregateSpec& spec, std::vector<PartResult>& re
 AggregateAnswer buildAggregateAnswer(const AggregateSpec& spec, std::vector<PartResult>& results, bool deadlinePassed) {
   AggregateAnswer answer;
   std::size_t okCount = 0;
-  std::string failed;
+  std::string failed, optionalFailed;  // the parts whose failure counts, and the others
   for (std::size_t i = 0; i < results.size() && i < spec.parts.size(); ++i) {
     if (results[i].status == PartStatus::kOk) {
       ++okCount;
       continue;
     }
-    if (!failed.empty()) failed += ", ";
-    failed += fmt::format("{} ({})", spec.parts[i].name, toString(results[i].status));
+    std::string& list = spec.parts[i].optional ? optionalFailed : failed;
+    if (!list.empty()) list += ", ";
+    list += fmt::format("{} ({})", spec.parts[i].name, toString(results[i].status));
   }
-  const bool complete = failed.empty();
+  const bool complete = failed.empty() && okCount > 0;
+  if (failed.empty()) failed = std::move(optionalFailed);  // every part optional, and none ok
   Response& response = answer.response;
   response.headers.set("Content-Type", "application/json");
   if (complete || (okCount > 0 && spec.partial == PartialPolicy::kAllow)) {

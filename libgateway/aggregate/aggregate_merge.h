@@ -10,7 +10,8 @@
 //    key are reserved: a merged key equal to one is dropped; between merged parts the earlier
 //    part's key is kept. Every dropped key is listed under that part's "collisions" in the
 //    status block (collisions knowable from allow lists are load errors instead).
-//  - The answer: every part ok -> 200, X-KrakenD-Completed: true. Some failed -> with
+//  - The answer: every part ok -> 200, X-KrakenD-Completed: true (an "optional" part's
+//    failure does not count, though the status block shows it). Some failed -> with
 //    "partial": "allow", 200 with the parts that succeeded, X-KrakenD-Completed: false; with
 //    "fail", the failure answer. Every part failed -> the failure answer in both policies:
 //    the 4xx every part that answered gave, when they agree (a dashboard of an unknown user is

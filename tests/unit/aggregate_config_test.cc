@@ -42,7 +42,8 @@ json dashboard() {
     "parts": [
       {"name": "user", "service": "users", "path": "/users/{id}", "merge": true, "deny": ["email"]},
       {"name": "orders", "service": "orders", "path": "/orders?userId={id}", "allow": ["orders[].id"], "timeout_ms": 500},
-      {"name": "recs", "service": "recs", "path": "/recs?userId={user.id}", "group": "recommended"}]})");
+      {"name": "recs", "service": "recs", "path": "/recs?userId={user.id}", "group": "recommended",
+       "optional": true}]})");
 }
 
 std::string aggregateErrors(const json& route) {
@@ -79,6 +80,8 @@ TEST(AggregateConfig, CompilesPartsTargetsAndDependencies) {
   EXPECT_EQ(orders.target.timeout, millis(500));
   EXPECT_TRUE(orders.rules.hasAllow());
   EXPECT_EQ(spec->parts[2].group, "recommended");
+  EXPECT_TRUE(spec->parts[2].optional);
+  EXPECT_FALSE(user.optional);
   EXPECT_EQ(spec->parts[2].target.backends, std::vector<std::size_t>{2});
   EXPECT_EQ(spec->parts[2].dependsOn, std::vector<std::size_t>{0});
 }

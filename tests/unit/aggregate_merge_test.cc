@@ -175,6 +175,26 @@ TEST(AggregateMerge, PartialFailAnswersTheFailureWithTheStatusBlock) {
   EXPECT_FALSE(body.contains("name"));  // no part's data in a failure
 }
 
+TEST(AggregateMerge, AnOptionalPartsFailureLeavesTheAnswerComplete) {
+  AggregateSpec spec = dashboardSpec(PartialPolicy::kFail);
+  spec.parts[2].optional = true;
+  auto results = dashboardResults();
+  results[2] = failedPart(PartStatus::kSkipped, 0, "{query.userId}: the request has no query parameter \"userId\"");
+  const AggregateAnswer a = buildAggregateAnswer(spec, results, false);
+  EXPECT_EQ(a.kind, AggregateKind::kComplete);
+  EXPECT_EQ(a.response.status, 200);
+  EXPECT_EQ(a.response.headers.get("X-KrakenD-Completed"), "true");
+  EXPECT_EQ(json::parse(a.response.body)["_parts"]["recs"]["status"], "skipped");
+  // Only optional parts, all failed: still the failure answer.
+  AggregateSpec lone;
+  lone.parts.push_back(mergePart("only", true));
+  lone.parts[0].optional = true;
+  std::vector<PartResult> one{failedPart(PartStatus::k5xx, 500)};
+  const AggregateAnswer f = buildAggregateAnswer(lone, one, false);
+  EXPECT_EQ(f.response.status, 502);
+  EXPECT_EQ(json::parse(f.response.body)["error"]["message"], "every part failed: only (5xx)");
+}
+
 TEST(AggregateMerge, FailureStatuses) {
   AggregateSpec spec = dashboardSpec(PartialPolicy::kAllow);
   auto statusOf = [&](std::vector<PartResult> results, bool deadline) {
