@@ -21,7 +21,7 @@ bool aggregatePartName(std::string_view name) {
 }
 
 // What the loader keeps per part beyond the spec: where its fields are, for messages.
-struct PartPaths {
+struct AggregatePartPaths {
   std::string self, path, allow, timeout;
 };
 
@@ -72,6 +72,7 @@ class AggregateLoader {
  private:
   // Parts are GETs and the answer is one JSON document: the route answers GET (and HEAD).
   void checkMethods(const std::string& path) {
+    if (context_.route.path.empty()) return;  // no usable match: its error is reported already
     const std::string routePath = path.substr(0, path.rfind('/'));
     const auto& methods = context_.route.methods;
     const bool onlyReads = !methods.empty() && std::all_of(methods.begin(), methods.end(), [](const std::string& m) {
@@ -87,7 +88,7 @@ class AggregateLoader {
     JsonReader r(value, path, errors_);
     if (!r.isObject()) return;
     AggregatePart part;
-    PartPaths where{path, r.pathOf("path"), r.pathOf("allow"), r.pathOf("timeout_ms")};
+    AggregatePartPaths where{path, r.pathOf("path"), r.pathOf("allow"), r.pathOf("timeout_ms")};
     if (auto n = r.string("name", true)) {
       part.name = *n;
       if (!aggregatePartName(*n)) {
@@ -256,7 +257,7 @@ class AggregateLoader {
 
   const RouteExtensionContext& context_;
   FieldErrors& errors_;
-  std::vector<PartPaths> paths_;  // by part index
+  std::vector<AggregatePartPaths> paths_;  // by part index
   std::string hiddenKeyField_;
 };
 

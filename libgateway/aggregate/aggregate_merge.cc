@@ -10,9 +10,9 @@ namespace gateway {
 
 namespace {
 
-constexpr std::string_view kCompletedHeader = "X-KrakenD-Completed";
+constexpr std::string_view kAggregateCompletedHeader = "X-KrakenD-Completed";
 
-bool reservedKey(const AggregateSpec& spec, std::string_view key) {
+bool mergeReservedKey(const AggregateSpec& spec, std::string_view key) {
   if (key == spec.statusKey) return true;
   return std::any_of(spec.parts.begin(), spec.parts.end(),
                      [&](const AggregatePart& p) { return !p.merge && p.group == key; });
@@ -150,7 +150,7 @@ nlohmann::json mergeParts(const AggregateSpec& spec, std::vector<PartResult>& re
     PartResult& r = results[i];
     if (r.status != PartStatus::kOk || !spec.parts[i].merge || !r.document.is_object()) continue;
     for (auto& [key, value] : r.document.get_ref<nlohmann::json::object_t&>()) {
-      if (reservedKey(spec, key) || out.contains(key)) {
+      if (mergeReservedKey(spec, key) || out.contains(key)) {
         r.collisions.push_back(key);
         continue;
       }
@@ -184,7 +184,7 @@ AggregateAnswer buildAggregateAnswer(const AggregateSpec& spec, std::vector<Part
     answer.outcome = complete ? "aggregate" : "aggregate_partial";
     response.status = 200;
     response.body = mergeParts(spec, results).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    response.headers.set(kCompletedHeader, complete ? "true" : "false");
+    response.headers.set(kAggregateCompletedHeader, complete ? "true" : "false");
     return answer;
   }
   answer.kind = AggregateKind::kFailed;
@@ -197,7 +197,7 @@ AggregateAnswer buildAggregateAnswer(const AggregateSpec& spec, std::vector<Part
   nlohmann::json body = {{"error", {{"status", response.status}, {"code", "aggregate_failed"}, {"message", message}}}};
   body[spec.statusKey] = statusBlock(spec, results);
   response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  response.headers.set(kCompletedHeader, "false");
+  response.headers.set(kAggregateCompletedHeader, "false");
   return answer;
 }
 

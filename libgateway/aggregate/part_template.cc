@@ -10,28 +10,28 @@ namespace gateway {
 
 namespace {
 
-bool partNameChar(char c) {
+bool partNameCharOk(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-bool unreservedChar(char c) { return partNameChar(c) || c == '.' || c == '~'; }
+bool partUnreservedChar(char c) { return partNameCharOk(c) || c == '.' || c == '~'; }
 
 // Literal text of a part path: visible ASCII, without what would break the request line or
 // the template itself.
-bool literalChar(char c) {
+bool partLiteralChar(char c) {
   const auto u = static_cast<unsigned char>(c);
   if (u <= 0x20 || u >= 0x7f) return false;
   return c != '#' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '`' && c != '^' && c != '|';
 }
 
-int hexValue(char c) {
+int partHexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
-std::vector<std::string> splitDots(std::string_view text) {
+std::vector<std::string> partSplitDots(std::string_view text) {
   std::vector<std::string> out;
   std::size_t start = 0;
   while (true) {
@@ -43,7 +43,7 @@ std::vector<std::string> splitDots(std::string_view text) {
 }
 
 // Reads the placeholder between braces; `at` is the position of its '{' for messages.
-bool readPlaceholder(std::string_view inner, std::size_t at, PartPlaceholder& p, std::string& error) {
+bool readPartPlaceholder(std::string_view inner, std::size_t at, PartPlaceholder& p, std::string& error) {
   p.text = fmt::format("{{{}}}", inner);
   if (inner.empty()) {
     error = fmt::format("at character {}: empty placeholder \"{{}}\"", at + 1);
@@ -51,7 +51,7 @@ bool readPlaceholder(std::string_view inner, std::size_t at, PartPlaceholder& p,
   }
   const auto dot = inner.find('.');
   const std::string_view head = inner.substr(0, dot);
-  if (head.empty() || !std::all_of(head.begin(), head.end(), partNameChar)) {
+  if (head.empty() || !std::all_of(head.begin(), head.end(), partNameCharOk)) {
     error = fmt::format("at character {}: \"{}\" is not a placeholder (a name of letters, digits, '_' and '-', "
                         "\"consumer\", \"query.NAME\" or \"PART.field\")",
                         at + 1, p.text);
@@ -75,7 +75,7 @@ bool readPlaceholder(std::string_view inner, std::size_t at, PartPlaceholder& p,
   }
   p.kind = PartPlaceholder::Kind::kPart;
   p.name = head;
-  p.field = splitDots(rest);
+  p.field = partSplitDots(rest);
   for (const auto& step : p.field) {
     if (step.empty()) {
       error = fmt::format("at character {}: \"{}\" has an empty field name", at + 1, p.text);
@@ -109,14 +109,14 @@ std::optional<PartTemplate> PartTemplate::parse(std::string_view text, std::stri
         return std::nullopt;
       }
       PartPlaceholder p;
-      if (!readPlaceholder(text.substr(i + 1, close - i - 1), i, p, error)) return std::nullopt;
+      if (!readPartPlaceholder(text.substr(i + 1, close - i - 1), i, p, error)) return std::nullopt;
       t.pieces_.push_back({std::move(literal), t.placeholders_.size()});
       t.placeholders_.push_back(std::move(p));
       literal.clear();
       i = close;
       continue;
     }
-    if (!literalChar(c)) {
+    if (!partLiteralChar(c)) {
       error = fmt::format("at character {}: {} is not allowed in a path (encode it as %XX)", i + 1,
                           c == ' ' ? std::string("a space") : fmt::format("byte 0x{:02X}", static_cast<unsigned char>(c)));
       return std::nullopt;
@@ -187,7 +187,7 @@ bool PartTemplate::expand(const PartInputs& in, std::string& out, std::string& w
 void appendPercentEncoded(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (const char c : value) {
-    if (unreservedChar(c)) {
+    if (partUnreservedChar(c)) {
       out += c;
     } else {
       const auto u = static_cast<unsigned char>(c);
@@ -204,7 +204,7 @@ std::string percentDecode(std::string_view value, bool plusIsSpace) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
     if (c == '%' && i + 2 < value.size()) {
-      const int hi = hexValue(value[i + 1]), lo = hexValue(value[i + 2]);
+      const int hi = partHexValue(value[i + 1]), lo = partHexValue(value[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out += static_cast<char>(hi << 4 | lo);
         i += 2;

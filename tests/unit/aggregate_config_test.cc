@@ -37,7 +37,7 @@ json aggregateConfigDoc(const json& route) {
           {"routes", json::array({route})}};
 }
 
-json dashboard() {
+json aggregateDashboardJson() {
   return json::parse(R"({"timeout_ms": 2000, "partial": "fail", "status_key": "_status", "max_part_bytes": 4096,
     "parts": [
       {"name": "user", "service": "users", "path": "/users/{id}", "merge": true, "deny": ["email"]},
@@ -53,7 +53,7 @@ std::string aggregateErrors(const json& route) {
 }
 
 TEST(AggregateConfig, CompilesPartsTargetsAndDependencies) {
-  json route = aggregateRoute(dashboard());
+  json route = aggregateRoute(aggregateDashboardJson());
   route["retry"] = {{"max_retries", 2}};
   ConfigLoad load = loadConfigJson(aggregateConfigDoc(route));
   ASSERT_TRUE(load.ok()) << load.errors.text();

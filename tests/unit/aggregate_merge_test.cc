@@ -24,7 +24,7 @@ AggregatePart mergePart(std::string name, bool merge, const json& rules = json::
   return p;
 }
 
-PartResult okPart(const json& document, Duration elapsed = millis(12)) {
+PartResult okPartResult(const json& document, Duration elapsed = millis(12)) {
   PartResult r;
   r.status = PartStatus::kOk;
   r.httpStatus = 200;
@@ -34,7 +34,7 @@ PartResult okPart(const json& document, Duration elapsed = millis(12)) {
   return r;
 }
 
-PartResult failedPart(PartStatus status, int http, std::string error = "failed") {
+PartResult failedPartResult(PartStatus status, int http, std::string error = "failed") {
   PartResult r;
   r.status = status;
   r.httpStatus = http;
@@ -43,7 +43,7 @@ PartResult failedPart(PartStatus status, int http, std::string error = "failed")
   return r;
 }
 
-AggregateSpec dashboardSpec(PartialPolicy policy = PartialPolicy::kAllow) {
+AggregateSpec mergeDashboardSpec(PartialPolicy policy = PartialPolicy::kAllow) {
   AggregateSpec spec;
   spec.route = "dash";
   spec.partial = policy;
@@ -54,11 +54,11 @@ AggregateSpec dashboardSpec(PartialPolicy policy = PartialPolicy::kAllow) {
   return spec;
 }
 
-std::vector<PartResult> dashboardResults() {
+std::vector<PartResult> mergeDashboardResults() {
   std::vector<PartResult> results;
-  results.push_back(okPart({{"id", 7}, {"name", "Ada"}, {"email", "ada@example.com"}}));
-  results.push_back(okPart(json::parse(R"({"user_id": 7, "orders": [{"id": 70, "total_cents": 5}, {"id": 71, "total_cents": 6}]})")));
-  results.push_back(okPart({{"products", {1, 2, 3}}}, millis(30)));
+  results.push_back(okPartResult({{"id", 7}, {"name", "Ada"}, {"email", "ada@example.com"}}));
+  results.push_back(okPartResult(json::parse(R"({"user_id": 7, "orders": [{"id": 70, "total_cents": 5}, {"id": 71, "total_cents": 6}]})")));
+  results.push_back(okPartResult({{"products", {1, 2, 3}}}, millis(30)));
   return results;
 }
 
@@ -99,8 +99,8 @@ TEST(AggregateMerge, BodiesThatAreNotAJsonObjectWithinTheLimitAreBadResponses) {
 }
 
 TEST(AggregateMerge, MergesNestsAndFiltersEachPart) {
-  AggregateSpec spec = dashboardSpec();
-  auto results = dashboardResults();
+  AggregateSpec spec = mergeDashboardSpec();
+  auto results = mergeDashboardResults();
   const json out = mergeParts(spec, results);
   EXPECT_EQ(out["id"], 7);
   EXPECT_EQ(out["name"], "Ada");
@@ -118,9 +118,9 @@ TEST(AggregateMerge, CollisionsKeepTheEarlierPartsKeyAndAreReported) {
   spec.parts.push_back(mergePart("b", true));
   spec.parts.push_back(mergePart("g", false));
   std::vector<PartResult> results;
-  results.push_back(okPart({{"id", 1}, {"g", "a's g"}}));
-  results.push_back(okPart({{"id", 2}, {"_parts", "b's"}, {"extra", true}}));
-  results.push_back(failedPart(PartStatus::k5xx, 503));  // its group name stays reserved
+  results.push_back(okPartResult({{"id", 1}, {"g", "a's g"}}));
+  results.push_back(okPartResult({{"id", 2}, {"_parts", "b's"}, {"extra", true}}));
+  results.push_back(failedPartResult(PartStatus::k5xx, 503));  // its group name stays reserved
   const json out = mergeParts(spec, results);
   EXPECT_EQ(out["id"], 1);
   EXPECT_FALSE(out.contains("g"));
@@ -131,8 +131,8 @@ TEST(AggregateMerge, CollisionsKeepTheEarlierPartsKeyAndAreReported) {
 }
 
 TEST(AggregateMerge, EveryPartOkIsCompleteWithTheFlag) {
-  AggregateSpec spec = dashboardSpec();
-  auto results = dashboardResults();
+  AggregateSpec spec = mergeDashboardSpec();
+  auto results = mergeDashboardResults();
   const AggregateAnswer a = buildAggregateAnswer(spec, results, false);
   EXPECT_EQ(a.kind, AggregateKind::kComplete);
   EXPECT_EQ(a.outcome, "aggregate");
@@ -143,10 +143,10 @@ TEST(AggregateMerge, EveryPartOkIsCompleteWithTheFlag) {
 }
 
 TEST(AggregateMerge, PartialAllowAnswersWhatSucceededWithStatuses) {
-  AggregateSpec spec = dashboardSpec(PartialPolicy::kAllow);
-  auto results = dashboardResults();
-  results[1] = failedPart(PartStatus::k5xx, 503, "the service answered 503");
-  results[2] = failedPart(PartStatus::kSkipped, 0, "part \"orders\" failed (5xx)");
+  AggregateSpec spec = mergeDashboardSpec(PartialPolicy::kAllow);
+  auto results = mergeDashboardResults();
+  results[1] = failedPartResult(PartStatus::k5xx, 503, "the service answered 503");
+  results[2] = failedPartResult(PartStatus::kSkipped, 0, "part \"orders\" failed (5xx)");
   const AggregateAnswer a = buildAggregateAnswer(spec, results, false);
   EXPECT_EQ(a.kind, AggregateKind::kPartial);
   EXPECT_EQ(a.outcome, "aggregate_partial");
@@ -160,9 +160,9 @@ TEST(AggregateMerge, PartialAllowAnswersWhatSucceededWithStatuses) {
 }
 
 TEST(AggregateMerge, PartialFailAnswersTheFailureWithTheStatusBlock) {
-  AggregateSpec spec = dashboardSpec(PartialPolicy::kFail);
-  auto results = dashboardResults();
-  results[1] = failedPart(PartStatus::k5xx, 503);
+  AggregateSpec spec = mergeDashboardSpec(PartialPolicy::kFail);
+  auto results = mergeDashboardResults();
+  results[1] = failedPartResult(PartStatus::k5xx, 503);
   const AggregateAnswer a = buildAggregateAnswer(spec, results, false);
   EXPECT_EQ(a.kind, AggregateKind::kFailed);
   EXPECT_EQ(a.outcome, "aggregate_failed");
@@ -176,10 +176,10 @@ TEST(AggregateMerge, PartialFailAnswersTheFailureWithTheStatusBlock) {
 }
 
 TEST(AggregateMerge, AnOptionalPartsFailureLeavesTheAnswerComplete) {
-  AggregateSpec spec = dashboardSpec(PartialPolicy::kFail);
+  AggregateSpec spec = mergeDashboardSpec(PartialPolicy::kFail);
   spec.parts[2].optional = true;
-  auto results = dashboardResults();
-  results[2] = failedPart(PartStatus::kSkipped, 0, "{query.userId}: the request has no query parameter \"userId\"");
+  auto results = mergeDashboardResults();
+  results[2] = failedPartResult(PartStatus::kSkipped, 0, "{query.userId}: the request has no query parameter \"userId\"");
   const AggregateAnswer a = buildAggregateAnswer(spec, results, false);
   EXPECT_EQ(a.kind, AggregateKind::kComplete);
   EXPECT_EQ(a.response.status, 200);
@@ -189,41 +189,41 @@ TEST(AggregateMerge, AnOptionalPartsFailureLeavesTheAnswerComplete) {
   AggregateSpec lone;
   lone.parts.push_back(mergePart("only", true));
   lone.parts[0].optional = true;
-  std::vector<PartResult> one{failedPart(PartStatus::k5xx, 500)};
+  std::vector<PartResult> one{failedPartResult(PartStatus::k5xx, 500)};
   const AggregateAnswer f = buildAggregateAnswer(lone, one, false);
   EXPECT_EQ(f.response.status, 502);
   EXPECT_EQ(json::parse(f.response.body)["error"]["message"], "every part failed: only (5xx)");
 }
 
 TEST(AggregateMerge, FailureStatuses) {
-  AggregateSpec spec = dashboardSpec(PartialPolicy::kAllow);
+  AggregateSpec spec = mergeDashboardSpec(PartialPolicy::kAllow);
   auto statusOf = [&](std::vector<PartResult> results, bool deadline) {
     return buildAggregateAnswer(spec, results, deadline).response.status;
   };
   // Every part failed: the failure answer even under "allow".
-  EXPECT_EQ(statusOf({failedPart(PartStatus::k5xx, 500), failedPart(PartStatus::kCircuitOpen, 503),
-                      failedPart(PartStatus::kSkipped, 0)}, false),
+  EXPECT_EQ(statusOf({failedPartResult(PartStatus::k5xx, 500), failedPartResult(PartStatus::kCircuitOpen, 503),
+                      failedPartResult(PartStatus::kSkipped, 0)}, false),
             502);
   // Every part that answered gave the same 4xx: that status (an unknown user).
-  EXPECT_EQ(statusOf({failedPart(PartStatus::k4xx, 404), failedPart(PartStatus::k4xx, 404),
-                      failedPart(PartStatus::kSkipped, 0)}, false),
+  EXPECT_EQ(statusOf({failedPartResult(PartStatus::k4xx, 404), failedPartResult(PartStatus::k4xx, 404),
+                      failedPartResult(PartStatus::kSkipped, 0)}, false),
             404);
-  EXPECT_EQ(statusOf({failedPart(PartStatus::k4xx, 404), failedPart(PartStatus::k4xx, 400),
-                      failedPart(PartStatus::kSkipped, 0)}, false),
+  EXPECT_EQ(statusOf({failedPartResult(PartStatus::k4xx, 404), failedPartResult(PartStatus::k4xx, 400),
+                      failedPartResult(PartStatus::kSkipped, 0)}, false),
             502);
-  EXPECT_EQ(statusOf({failedPart(PartStatus::kRateLimited, 429), failedPart(PartStatus::kRateLimited, 429),
-                      failedPart(PartStatus::kRateLimited, 429)}, false),
+  EXPECT_EQ(statusOf({failedPartResult(PartStatus::kRateLimited, 429), failedPartResult(PartStatus::kRateLimited, 429),
+                      failedPartResult(PartStatus::kRateLimited, 429)}, false),
             429);
   // Timeouts: the route's deadline, or every failure a timeout.
-  EXPECT_EQ(statusOf({failedPart(PartStatus::kTimeout, 0), failedPart(PartStatus::k5xx, 500),
-                      failedPart(PartStatus::kSkipped, 0)}, true),
+  EXPECT_EQ(statusOf({failedPartResult(PartStatus::kTimeout, 0), failedPartResult(PartStatus::k5xx, 500),
+                      failedPartResult(PartStatus::kSkipped, 0)}, true),
             504);
-  EXPECT_EQ(statusOf({failedPart(PartStatus::kTimeout, 504), failedPart(PartStatus::kTimeout, 504),
-                      failedPart(PartStatus::kSkipped, 0)}, false),
+  EXPECT_EQ(statusOf({failedPartResult(PartStatus::kTimeout, 504), failedPartResult(PartStatus::kTimeout, 504),
+                      failedPartResult(PartStatus::kSkipped, 0)}, false),
             504);
-  AggregateSpec failSpec = dashboardSpec(PartialPolicy::kFail);
-  auto some = dashboardResults();
-  some[2] = failedPart(PartStatus::kTimeout, 0);
+  AggregateSpec failSpec = mergeDashboardSpec(PartialPolicy::kFail);
+  auto some = mergeDashboardResults();
+  some[2] = failedPartResult(PartStatus::kTimeout, 0);
   const AggregateAnswer a = buildAggregateAnswer(failSpec, some, true);
   EXPECT_EQ(a.response.status, 504);
   EXPECT_EQ(json::parse(a.response.body)["error"]["message"], "the route's deadline of 2000 ms passed; failed: recs (timeout)");

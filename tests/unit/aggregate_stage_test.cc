@@ -70,8 +70,8 @@ struct AggregateHarness : GatewayHarness {
   json snapshot() { return policySnapshot(shared, clock.now())["aggregate"]; }
 };
 
-const char* const kUserBody = R"({"id": 7, "name": "Ada", "email": "ada@example.com"})";
-const char* const kOrdersBody = R"({"user_id": 7, "orders": [{"id": 70, "total_cents": 5}]})";
+const char* const kAggUserBody = R"({"id": 7, "name": "Ada", "email": "ada@example.com"})";
+const char* const kAggOrdersBody = R"({"user_id": 7, "orders": [{"id": 70, "total_cents": 5}]})";
 
 TEST(AggregateStage, RunsIndependentPartsAtOnceThenTheDependentOne) {
   AggregateHarness h;
@@ -86,10 +86,10 @@ TEST(AggregateStage, RunsIndependentPartsAtOnceThenTheDependentOne) {
   EXPECT_FALSE(user->request.headers.has("Range"));
   EXPECT_EQ(user->request.headers.get("Accept-Encoding"), "identity");
   EXPECT_EQ(h.sendTo("orders")->request.target, "/orders?userId=7");
-  h.answer("orders", 200, kOrdersBody);
+  h.answer("orders", 200, kAggOrdersBody);
   EXPECT_FALSE(res->has_value());
   h.clock.advance(millis(5));
-  h.answer("users", 200, kUserBody);
+  h.answer("users", 200, kAggUserBody);
   const auto* recs = h.sendTo("recs");
   ASSERT_NE(recs, nullptr);
   EXPECT_EQ(recs->request.target, "/recs?userId=7&n=3");
@@ -118,7 +118,7 @@ TEST(AggregateStage, AFailedPartGivesAPartialAnswerAndSkipsItsDependents) {
   auto res = h.start(makeRequest("GET", "/dash/7"));  // no ?n=: recs cannot be filled either
   h.runDue();
   h.answer("orders", 503, R"({"error": "down"})");
-  h.answer("users", 200, kUserBody);
+  h.answer("users", 200, kAggUserBody);
   ASSERT_TRUE(res->has_value());
   EXPECT_EQ((*res)->status, 200);
   EXPECT_EQ((*res)->headers.get("X-KrakenD-Completed"), "false");
@@ -137,7 +137,7 @@ TEST(AggregateStage, UserFailureSkipsItsDependentAndFailPolicyFails) {
   auto res = h.start(makeRequest("GET", "/dash/7?n=1"));
   h.runDue();
   h.answer("users", 500, "oops");
-  h.answer("orders", 200, kOrdersBody);
+  h.answer("orders", 200, kAggOrdersBody);
   ASSERT_TRUE(res->has_value());
   EXPECT_EQ((*res)->status, 502);
   const json body = json::parse((*res)->body);
@@ -151,7 +151,7 @@ TEST(AggregateStage, ThePartsOwnTimeoutAndTheRoutesDeadline) {
   AggregateHarness h;
   auto res = h.start(makeRequest("GET", "/dash/7?n=1"));
   h.runDue();
-  h.answer("users", 200, kUserBody);  // recs starts
+  h.answer("users", 200, kAggUserBody);  // recs starts
   h.scheduler.runUntil(h.clock.now() + millis(300));  // orders' own 300 ms
   EXPECT_FALSE(res->has_value());
   h.scheduler.runUntil(h.clock.now() + millis(500));  // the route's 800 ms
@@ -183,7 +183,7 @@ TEST(AggregateStage, OpenBreakerAndRateLimitedParts) {
   auto first = h.start(makeRequest("GET", "/dash/7?n=1"));
   h.runDue();
   h.answer("orders", 500, "{}");  // opens the orders breaker (more than 0 errors)
-  h.answer("users", 200, kUserBody);
+  h.answer("users", 200, kAggUserBody);
   h.answer("recs", 429, R"({"error": "slow down"})");
   ASSERT_TRUE(first->has_value());
   EXPECT_EQ(json::parse((*first)->body)["_parts"]["recs"]["status"], "rate_limited");
