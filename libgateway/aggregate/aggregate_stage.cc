@@ -31,6 +31,7 @@ std::optional<Response> AggregateStage::onRequest(Exchange& exchange) {
   const RouteConfig* route = exchange.route();
   const AggregateSpec* spec = route ? route->extension<AggregateSpec>(slot_) : nullptr;
   if (!spec) return std::nullopt;
+  caller_.setObserver(exchange.observer());  // the parts' breaker transitions and ejections
   auto run = std::make_unique<AggregateRun>(*this, exchange, *spec);
   AggregateRun& started = *run;
   exchange.setStageState(slot_, std::move(run));

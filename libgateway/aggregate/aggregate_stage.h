@@ -5,8 +5,8 @@
 // answers (aggregate_merge.h) and answers through the Resumer. The route's deadline is one
 // timer: when it fires, the parts still running are cancelled (`timeout`) and those still
 // waiting are `skipped`. Counters go to the "aggregate" section of the policy report
-// (aggregate_stats.h). One per Gateway, with its own UpstreamCaller; the part calls'
-// breaker transitions are not reported to the Gateway's observer.
+// (aggregate_stats.h). One per Gateway, with its own UpstreamCaller, which reports the part
+// calls' breaker transitions and outlier events to the Gateway's observer.
 #pragma once
 
 #include <memory>

@@ -178,8 +178,19 @@ TEST(AggregateStage, EveryPartTimingOutFailsWith504) {
   EXPECT_EQ(body["_parts"]["recs"]["error"], "the route's deadline passed before the parts it reads answered");
 }
 
+// What the Gateway's observer hears.
+struct AggregateObserverLog final : ExchangeObserver {
+  void onComplete(const Exchange& ex, const Response&) override { outcomes.emplace_back(ex.outcome); }
+  void onBreakerTransition(const Exchange&, const ServiceConfig& service, const BreakerTransition&) override {
+    transitions.push_back(service.name);
+  }
+  std::vector<std::string> outcomes, transitions;
+};
+
 TEST(AggregateStage, OpenBreakerAndRateLimitedParts) {
   AggregateHarness h;
+  AggregateObserverLog log;
+  h.gateway.setObserver(&log);
   auto first = h.start(makeRequest("GET", "/dash/7?n=1"));
   h.runDue();
   h.answer("orders", 500, "{}");  // opens the orders breaker (more than 0 errors)
@@ -199,6 +210,8 @@ TEST(AggregateStage, OpenBreakerAndRateLimitedParts) {
   const json stats = h.snapshot()["routes"]["dash"]["parts"]["orders"];
   EXPECT_EQ(stats["5xx"], 1);
   EXPECT_EQ(stats["circuit_open"], 1);
+  EXPECT_EQ(log.transitions, std::vector<std::string>{"orders"});  // the part's call opened it
+  EXPECT_EQ(log.outcomes, (std::vector<std::string>{"aggregate_partial", "aggregate_partial"}));
 }
 
 TEST(AggregateStage, StreamedBodiesAreReadAndOversizedOnesAreBadResponses) {
@@ -234,6 +247,34 @@ TEST(AggregateStage, StreamedBodiesAreReadAndOversizedOnesAreBadResponses) {
   EXPECT_EQ(body["_parts"]["orders"]["status"], "bad_response");
   EXPECT_EQ(body["_parts"]["orders"]["error"], "the answer is over max_part_bytes (256)");
   EXPECT_EQ(body["_parts"]["recs"]["error"], "the answer is not JSON (at byte 2)");
+}
+
+TEST(AggregateStage, AReloadMidAggregationLeavesTheRequestOnItsOwnConfig) {
+  AggregateHarness h;
+  auto old = h.start(makeRequest("GET", "/dash/7?n=1"));
+  h.runDue();
+  json next = aggregateStageConfig();
+  next["routes"][0]["aggregate"]["parts"] =
+      json::parse(R"([{"name": "only", "service": "recs", "path": "/only/{id}", "merge": true}])");
+  h.gateway.reload(testing::mustLoad(next));
+  auto fresh = h.start(makeRequest("GET", "/dash/9"));
+  h.runDue();
+  ASSERT_NE(h.sendTo("recs"), nullptr);
+  EXPECT_EQ(h.sendTo("recs")->request.target, "/only/9");
+  h.answer("recs", 200, R"({"fresh": true})");
+  ASSERT_TRUE(fresh->has_value());
+  EXPECT_EQ(json::parse((*fresh)->body)["_parts"].size(), 1u);
+  // The request that started before the reload goes on with its three parts.
+  h.answer("orders", 200, kAggOrdersBody);
+  h.answer("users", 200, kAggUserBody);
+  ASSERT_NE(h.sendTo("recs"), nullptr);
+  EXPECT_EQ(h.sendTo("recs")->request.target, "/recs?userId=7&n=1");
+  h.answer("recs", 200, R"({"products": []})");
+  ASSERT_TRUE(old->has_value());
+  const json body = json::parse((*old)->body);
+  EXPECT_EQ(body["_parts"].size(), 3u);
+  EXPECT_EQ(body["name"], "Ada");
+  EXPECT_EQ((*old)->headers.get("X-KrakenD-Completed"), "true");
 }
 
 TEST(AggregateStage, WithoutTheStageAnAggregationRouteIsA500NotACrash) {
