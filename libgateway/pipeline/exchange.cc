@@ -19,6 +19,8 @@ void Exchange::setStageState(std::size_t slot, std::unique_ptr<StageState> state
   stageStates_[slot] = std::move(state);
 }
 
+ExchangeObserver* Exchange::observer() const { return gateway_ ? gateway_->observer_ : nullptr; }
+
 Resumer Exchange::pause() {
   paused_ = true;
   return Resumer(shared_from_this(), ++pauseToken_);

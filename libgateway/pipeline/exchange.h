@@ -23,6 +23,7 @@
 namespace gateway {
 
 class BodyCollector;
+class ExchangeObserver;
 class Gateway;
 class Resumer;
 
@@ -95,6 +96,9 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   // Replaces it (null clears it).
   void setStageState(std::size_t slot, std::unique_ptr<StageState> state);
   bool finished() const { return finished_; }
+  // The observer of the Gateway running this exchange (null: none, or the Gateway is gone),
+  // for a stage that makes upstream calls of its own (an aggregation's parts).
+  ExchangeObserver* observer() const;
 
  private:
   friend class Gateway;

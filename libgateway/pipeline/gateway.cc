@@ -125,6 +125,12 @@ void Gateway::runStages(const std::shared_ptr<Exchange>& ex) {
 void Gateway::forward(const std::shared_ptr<Exchange>& ex) {
   const RouteTable& routes = ex->runtime->routes();
   const CallTarget& target = ex->runtime->route(ex->routeIndex).target;
+  if (target.backends.empty()) [[unlikely]] {
+    // A terminal route (an aggregation) whose stage is not installed on this Gateway.
+    ex->outcome = "no_upstream";
+    return respond(*ex, errorResponse(500, "no_upstream",
+                                      fmt::format("route \"{}\" has no upstream service of its own", ex->route()->name)));
+  }
   if (routes.keepsPath(ex->match)) {
     // The path as normalised, and its query as it came.
     ex->call.start(caller_, *ex, target, nullptr, true, *this);

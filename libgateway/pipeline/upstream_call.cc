@@ -24,6 +24,17 @@ std::size_t chooseBackend(const CallTarget& target, Random& random) {
   return target.backends.back();
 }
 
+// Fields of the client's request that do not carry over to a request of the gateway's own
+// (CallTarget::method): its body's, its conditions and ranges, what it accepts.
+bool ownRequestField(std::string_view name) {
+  for (std::string_view n : {"content-type", "content-length", "content-encoding", "expect", "range", "if-range",
+                             "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "accept",
+                             "accept-encoding"}) {
+    if (iequals(name, n)) return true;
+  }
+  return false;
+}
+
 std::string_view failureOutcome(UpstreamOutcome outcome) {
   switch (outcome) {
     case UpstreamOutcome::kConnectError: return "upstream_connect_error";
@@ -79,6 +90,12 @@ void UpstreamCall::buildRequest(Request& up) {
                              target_->hostRewrite, target_->hiddenKeyField, target_->hideBearer};
   buildUpstreamRequest(exchange_->request, clientTarget_ ? nullptr : &upstreamTarget_, parts, up, caller_->forwardedFor_,
                        caller_->hopNames_);
+  if (!target_->method.empty()) {
+    up.method = target_->method;
+    up.headers.removeIf([](const Headers::Field& f) { return ownRequestField(f.name); });
+    up.headers.set("Accept", "application/json");
+    up.headers.set("Accept-Encoding", "identity");
+  }
   if (forwardBody_) {
     // The body moves: nothing after forwarding reads it (the client's fields stay for logs
     // and hash keys).
@@ -267,7 +284,8 @@ void UpstreamCall::onTryResult(UpstreamResult&& result) {
 
   const CallTarget& target = *target_;
   if (replayable_ && record_.tries <= target.retry->config().maxRetries &&
-      target.retry->retriable(result.outcome, status) && target.retry->allowsMethod(exchange_->request.method)) {
+      target.retry->retriable(result.outcome, status) &&
+      target.retry->allowsMethod(target.method.empty() ? std::string_view(exchange_->request.method) : target.method)) {
     const Duration wait = target.retry->backoff(record_.tries - 1, env.random);
     if (now + wait < deadline_) {
       RetryBudget::RetryGuard slot = RetryBudget::tryRetry(service.retryBudget);

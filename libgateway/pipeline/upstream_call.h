@@ -44,6 +44,10 @@ struct CallTarget {
   const std::string* hostRewrite = nullptr;  // a fixed upstream Host, when set
   std::string_view hiddenKeyField;     // an API-key field not to send upstream (hide_credentials)
   bool hideBearer = false;             // nor a bearer Authorization
+  // Set: the method sent instead of the client's, without a body and with the client's
+  // conditional, range and content fields left out: an aggregation part's plain GET, which
+  // asks for JSON, uncompressed (Accept-Encoding: identity).
+  std::string_view method;
 };
 
 // What a call did, for observers (access log, metrics, traces) and the caller.
