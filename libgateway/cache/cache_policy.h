@@ -18,10 +18,25 @@
 
 namespace gateway {
 
+// An answer's fields packed in one string (each name and value after its 4-byte length): an
+// entry costs its fields' text, not a Headers block sized for a message being built.
+class PackedFields {
+ public:
+  void add(std::string_view name, std::string_view value);
+  void appendTo(Headers& out) const;
+  std::size_t count() const { return count_; }
+  std::size_t textBytes() const { return text_.size(); }
+  void shrink() { text_.shrink_to_fit(); }
+
+ private:
+  std::string text_;
+  std::size_t count_ = 0;
+};
+
 // A stored answer: immutable once stored, shared by every worker.
 struct CachedResponse {
   int status = 200;
-  Headers headers;        // the upstream's, without framing fields and Age
+  PackedFields headers;   // the upstream's, without framing fields and Age
   std::string body;
   std::string path;       // the normalised request path (purge by path or prefix)
   VaryCapture vary;
