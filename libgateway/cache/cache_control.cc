@@ -77,6 +77,8 @@ std::optional<std::int64_t> toUnix(int year, int month, int day, int h, int mi, 
   if (month < 1 || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (day > kDays[month - 1]) return std::nullopt;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month == 2 && day == 29 && !leap) return std::nullopt;
   return daysFromCivil(year, month, day) * 86400 + h * 3600 + mi * 60 + s;
 }
 
