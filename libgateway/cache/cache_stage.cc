@@ -60,6 +60,7 @@ void releaseWaiter(CacheWaiter& w, bool upstreamFailed) {
   if (upstreamFailed) {
     if (auto entry = w.cache->store().find(w.key, ex.request.headers); entry && entry->usableOnError(now)) {
       state->mode = CacheMode::kAnswered;
+      ex.outcome = "cache_stale";
       w.cache->count(CacheResult::kStale);
       w.resumer.answer(cachedAnswer(*entry, now, w.head, w.cache->settings().headerStyle, CacheResult::kStale));
       return;
@@ -80,6 +81,7 @@ void wakeWaiter(const std::shared_ptr<CacheWaiter>& w, const FillOutcome& outcom
   Exchange& ex = *w->resumer.exchange();
   if (outcome.entry && varyMatches(outcome.entry->vary, ex.request.headers)) {
     ex.stageState<CacheExchangeState>(w->slot)->mode = CacheMode::kAnswered;
+    ex.outcome = "cache_coalesced";
     w->cache->countCoalesced();
     w->resumer.answer(
         cachedAnswer(*outcome.entry, w->clock->now(), w->head, w->cache->settings().headerStyle, CacheResult::kHit));
@@ -165,6 +167,7 @@ std::optional<Response> CacheStage::onRequest(Exchange& ex) {
     if (!rc.noCache && !tooOld) {
       if (entry->fresh(now)) {
         state.mode = CacheMode::kAnswered;
+        ex.outcome = "cache_hit";
         cache->count(CacheResult::kHit);
         return cachedAnswer(*entry, now, head, s.headerStyle, CacheResult::kHit);
       }
@@ -174,6 +177,7 @@ std::optional<Response> CacheStage::onRequest(Exchange& ex) {
           refresher_.start(ex, cache, key, FillLease(cache->fills(), key, cache->store().epoch()));
         }
         state.mode = CacheMode::kAnswered;
+        ex.outcome = "cache_stale";
         cache->count(CacheResult::kStale);
         return cachedAnswer(*entry, now, head, s.headerStyle, CacheResult::kStale);
       }
@@ -237,6 +241,7 @@ void CacheStage::onResponse(Exchange& ex, Response& response) {
     if (auto entry = cache.store().find(state->key, ex.request.headers); entry && entry->usableOnError(now)) {
       state->lease.finish({nullptr, true});  // the waiters look for the stale copy themselves
       state->mode = CacheMode::kAnswered;
+      ex.outcome = "cache_stale";  // the upstream's failure stays in its record (upstream())
       cache.count(CacheResult::kStale);
       response = cachedAnswer(*entry, now, ex.request.method == "HEAD", s.headerStyle, CacheResult::kStale);
       return;

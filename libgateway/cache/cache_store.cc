@@ -20,8 +20,9 @@ bool sameVariant(const VaryCapture& a, const VaryCapture& b) { return a.any == b
 
 CacheStore::CacheStore(const Limits& limits) : limits_(limits) {
   const std::size_t n = chooseShards(limits);
-  shardBytes_ = (limits.maxBytes + n - 1) / n;
-  shardEntries_ = std::max<std::size_t>((limits.maxEntries + n - 1) / n, 1);
+  // Rounded down: the shards together never hold more than the bounds.
+  shardBytes_ = limits.maxBytes / n;
+  shardEntries_ = std::max<std::size_t>(limits.maxEntries / n, 1);
   for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 

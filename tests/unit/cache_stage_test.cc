@@ -203,6 +203,25 @@ TEST(CacheStage, KongHeaderNames) {
   EXPECT_EQ((*post)->headers.get("x-cache-status"), "Bypass");
 }
 
+struct CacheOutcomeObserver final : ExchangeObserver {
+  void onComplete(const Exchange& ex, const Response&) override { outcomes.emplace_back(ex.outcome); }
+  std::vector<std::string> outcomes;
+};
+
+TEST(CacheStage, OutcomesSayWhatTheCacheDid) {
+  CacheHarness h({{"ttl_s", 10}, {"stale_while_revalidate_s", 10}});
+  CacheOutcomeObserver observer;
+  h.gateway.setObserver(&observer);
+  h.start(makeRequest("GET", "/items/o"));
+  h.start(makeRequest("GET", "/items/o"));
+  h.respondJson("o");
+  h.runDue();
+  h.start(makeRequest("GET", "/items/o"));
+  h.clock.advance(seconds(15));
+  h.start(makeRequest("GET", "/items/o"));
+  EXPECT_EQ(observer.outcomes, (std::vector<std::string>{"upstream", "cache_coalesced", "cache_hit", "cache_stale"}));
+}
+
 TEST(CacheStage, OtherRoutesAreUntouched) {
   CacheHarness h;
   Slot r = h.start(makeRequest("GET", "/open/1"));
