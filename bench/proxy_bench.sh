@@ -68,6 +68,8 @@ else
 fi
 
 DIR="$(mktemp -d -t proxy-bench-XXXXXX)"
+# Started as root, NGINX runs its workers as another user: they must reach nginx-cache/ here.
+chmod 755 "$DIR"
 PIDS=()
 cleanup() {
   local pid deadline=$((SECONDS + 5))
@@ -154,6 +156,7 @@ pid_of_gatewayd() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[
 cpu_ticks() {
   local total=0 pid
   for pid in $1; do
+    [[ -r "/proc/$pid/stat" ]] || continue  # gone: NGINX's cache loader exits after its first minute
     total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
   done
   echo "$total"

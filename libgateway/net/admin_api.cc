@@ -1,6 +1,8 @@
 #include "libgateway/net/admin_api.h"
 
+#include "libgateway/cache/cache_registry.h"
 #include "libgateway/net/admin_token.h"
+#include "libgateway/pipeline/shared_state.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -81,10 +83,14 @@ void AdminApi::handle(Request request, ResponseSink sink) {
   }
   if (path == "/cache/purge") {
     if (method != "POST") return sink.respond(methodNotAllowed(path, "POST"));
-    return sink.respond(errorResponse(501, "not_implemented", "there is no response cache yet"));
+    SharedState* shared = control_.sharedState();
+    if (!shared) return sink.respond(errorResponse(501, "not_implemented", "this server has no response caches"));
+    if (request.stream) return sink.respond(errorResponse(413, "body_too_large", "a purge request is a small JSON object"));
+    const PurgeResult result = purgeResponseCache(*shared, request.body);
+    return sink.respond(adminJson(result.status, result.body));
   }
   sink.respond(errorResponse(404, "not_found",
-                             fmt::format("no admin endpoint {}; try /health, /ready, /metrics, /stats, POST /reload", path)));
+                             fmt::format("no admin endpoint {}; try /health, /ready, /metrics, /stats, POST /reload, POST /cache/purge", path)));
 }
 
 }  // namespace gateway::net

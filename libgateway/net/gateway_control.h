@@ -1,5 +1,6 @@
 // What the admin API may ask of a running gateway: reload its config, say whether it is ready,
-// render metrics and a JSON snapshot. Implemented by GatewayServer; every method is
+// render metrics and a JSON snapshot, and reach the policy state its workers share (to purge
+// response caches). Implemented by GatewayServer; every method is
 // thread-safe (the admin API runs on its own thread).
 #pragma once
 
@@ -9,6 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "libgateway/config/json_reader.h"
+
+namespace gateway {
+class SharedState;
+}
 
 namespace gateway::net {
 
@@ -28,6 +33,8 @@ class GatewayControl {
   virtual bool ready() const = 0;
   virtual void renderMetrics(std::string& out) const = 0;
   virtual nlohmann::json stats() const = 0;
+  // The state every worker shares (thread-safe itself); null when there is none.
+  virtual SharedState* sharedState() { return nullptr; }
 };
 
 }  // namespace gateway::net

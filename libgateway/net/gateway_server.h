@@ -50,6 +50,7 @@ class GatewayServer final : public GatewayControl {
   bool ready() const override;
   void renderMetrics(std::string& out) const override;
   nlohmann::json stats() const override;
+  SharedState* sharedState() override { return shared_.get(); }
 
   struct Worker;
 

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "libgateway/aggregate/aggregate_stage.h"
+#include "libgateway/cache/cache_stage.h"
 #include "libgateway/pipeline/consumer_stage.h"
 #include "libgateway/pipeline/gateway.h"
 #include "libgateway/pipeline/rate_limit_stage.h"
@@ -17,6 +18,7 @@ std::span<const StageSpec> standardStages() {
       ConsumerStage::spec(),         // identity and authorization: API keys, JWTs, scopes, roles
       RateLimitStage::spec(),        // tiers and named policies; 429, RateLimit headers, leaky delays
       TransformStage::spec(),        // client profiles (BFF): field rules and compression on the way out
+      CacheStage::spec(),            // response cache: hits, coalesced fills, stale answers (after limits: hits count)
       AggregateStage::spec(),        // last: the terminal of an aggregation route (its parts' calls)
   };
   return stages;
