@@ -218,12 +218,17 @@ has_line() {
   while IFS= read -r line; do [[ $line == "$1" ]] && return; done <<< "$OUT"
   problem "output: expected a line '$1'"
 }
-# Waits up to 10 s for process $1 to exit; checks its exit code and a line of its stderr
-# (none when $3 is empty).
+# Waits up to 20 s for process $1 to exit (a drain may take its 5 s and the workers their 3 s
+# grace; a sanitizer build on a loaded machine is several times slower); checks its exit code
+# and a line of its stderr (none when $3 is empty). A process still running is reported with
+# what it wrote to stderr, to tell a slow drain from a hang.
 exits() {
   local pid=$1 code=$2 line=$3 file=$4 rc
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null && ! zombie "$pid" || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null && ! zombie "$pid"; then problem "still running 10 s after the signal"; return; fi
+  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null && ! zombie "$pid" || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null && ! zombie "$pid"; then
+    problem "still running 20 s after the signal; its stderr so far: $(tail -n 5 "$file" | tr '\n' '|')"
+    return
+  fi
   wait "$pid"; rc=$?
   [[ $rc == "$code" ]] || problem "exit code: expected $code, got $rc"
   [[ -z $line ]] || grep -qxF -- "$line" "$file" || problem "stderr: expected a line '$line', got: $(tr '\n' '|' < "$file")"
