@@ -171,7 +171,9 @@ std::optional<Response> CacheStage::onRequest(Exchange& ex) {
         cache->count(CacheResult::kHit);
         return cachedAnswer(*entry, now, head, s.headerStyle, CacheResult::kHit);
       }
-      if (entry->revalidatable(now)) {
+      // A background refresh is one upstream call on the route's target; an aggregation
+      // route has none (its stage runs the parts), so its stale copies are refilled in line.
+      if (entry->revalidatable(now) && !ex.runtime->route(ex.routeIndex).target.backends.empty()) {
         // Stale within stale-while-revalidate: answered now; one refresh per key runs.
         if (cache->fills()->tryLead(key)) {
           refresher_.start(ex, cache, key, FillLease(cache->fills(), key, cache->store().epoch()));
@@ -236,7 +238,9 @@ void CacheStage::onResponse(Exchange& ex, Response& response) {
   if (state->mode != CacheMode::kFetch) return;  // answered from the cache, status set
 
   const TimePoint now = env_.clock.now();
-  const bool fromUpstream = ex.outcome == "upstream";
+  // An aggregation's complete answer is stored like an upstream's; a partial or failed one is
+  // the gateway's own (never stored; stale-if-error may answer instead).
+  const bool fromUpstream = ex.outcome == "upstream" || ex.outcome == "aggregate";
   if (errorForStaleIfError(response.status, fromUpstream)) {
     if (auto entry = cache.store().find(state->key, ex.request.headers); entry && entry->usableOnError(now)) {
       state->lease.finish({nullptr, true});  // the waiters look for the stale copy themselves
