@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "libgateway/http/percent_encoding.h"
+
 namespace gateway {
 
 namespace {
@@ -14,21 +16,12 @@ bool partNameCharOk(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-bool partUnreservedChar(char c) { return partNameCharOk(c) || c == '.' || c == '~'; }
-
 // Literal text of a part path: visible ASCII, without what would break the request line or
 // the template itself.
 bool partLiteralChar(char c) {
   const auto u = static_cast<unsigned char>(c);
   if (u <= 0x20 || u >= 0x7f) return false;
   return c != '#' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '`' && c != '^' && c != '|';
-}
-
-int partHexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 std::vector<std::string> partSplitDots(std::string_view text) {
@@ -182,38 +175,6 @@ bool PartTemplate::expand(const PartInputs& in, std::string& out, std::string& w
     }
   }
   return true;
-}
-
-void appendPercentEncoded(std::string& out, std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (const char c : value) {
-    if (partUnreservedChar(c)) {
-      out += c;
-    } else {
-      const auto u = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    }
-  }
-}
-
-std::string percentDecode(std::string_view value, bool plusIsSpace) {
-  std::string out;
-  out.reserve(value.size());
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (c == '%' && i + 2 < value.size()) {
-      const int hi = partHexValue(value[i + 1]), lo = partHexValue(value[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi << 4 | lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += plusIsSpace && c == '+' ? ' ' : c;
-  }
-  return out;
 }
 
 std::optional<std::string> queryValue(std::string_view query, std::string_view name) {

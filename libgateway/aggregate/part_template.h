@@ -69,10 +69,6 @@ class PartTemplate {
   std::vector<PartPlaceholder> placeholders_;
 };
 
-// Appends `value` percent-encoded: every byte but A-Z a-z 0-9 - . _ ~ as %XX.
-void appendPercentEncoded(std::string& out, std::string_view value);
-// Decodes %XX (a malformed escape stays as it is); with `plusIsSpace`, '+' is a space (a query).
-std::string percentDecode(std::string_view value, bool plusIsSpace);
 // The first value of query parameter `name` (compared decoded), decoded; nullopt when absent.
 std::optional<std::string> queryValue(std::string_view query, std::string_view name);
 // The value at `field` (dotted steps) of `document` as text: a string as it is, a number or

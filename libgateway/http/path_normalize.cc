@@ -6,22 +6,11 @@
 
 #include <fmt/format.h>
 
+#include "libgateway/http/percent_encoding.h"
+
 namespace gateway {
 
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-// RFC 3986 2.3: ALPHA / DIGIT / "-" / "." / "_" / "~".
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
-}
 
 constexpr bool control(unsigned char c) { return c <= 0x20 || c == 0x7F; }
 
@@ -48,8 +37,8 @@ std::string decode(std::string_view path, std::string& out) {
   for (std::size_t i = 0; i < path.size(); ++i) {
     const auto c = static_cast<unsigned char>(path[i]);
     if (c == '%') {
-      const int h = i + 1 < path.size() ? hexValue(path[i + 1]) : -1;
-      const int l = i + 2 < path.size() ? hexValue(path[i + 2]) : -1;
+      const int h = i + 1 < path.size() ? hexDigitValue(path[i + 1]) : -1;
+      const int l = i + 2 < path.size() ? hexDigitValue(path[i + 2]) : -1;
       if (h < 0 || l < 0) return fmt::format("malformed percent-encoding at byte {} of the path", i);
       const auto v = static_cast<unsigned char>(h * 16 + l);
       if (v == '/' || v == '\\') {
@@ -57,7 +46,7 @@ std::string decode(std::string_view path, std::string& out) {
                            v == '/' ? "slash" : "backslash", v, i);
       }
       if (v == ';') return fmt::format("an encoded ';' (%3B) at byte {} of the path; path parameters are refused", i);
-      if (unreserved(v)) {
+      if (unreservedChar(v)) {
         out.push_back(static_cast<char>(v));
       } else {
         out += fmt::format("%{:02X}", v);

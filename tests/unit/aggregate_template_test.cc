@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libgateway/aggregate/part_template.h"
+#include "libgateway/http/percent_encoding.h"
 
 namespace gateway {
 namespace {
