@@ -76,6 +76,17 @@ struct Expectation {
   double value = 0;
 };
 
+// A change to the gateway config at a point of the run (a policy switched live in gwdash, or
+// written in the file): "changes": [{"at_s": 30, "set": {"/rate_limits/tiers/free/algorithm":
+// "gcra"}, "note": "..."}]. Each JSON pointer is set (a null value removes it) on the config
+// running then, which is reloaded; the loader checks that every change gives a valid config.
+struct ConfigChange {
+  gateway::TimePoint at = 0;
+  std::vector<std::pair<std::string, nlohmann::json>> set;  // JSON pointer -> value
+  std::string note;
+  std::string describe() const;  // "/rate_limits/tiers/free/algorithm = \"gcra\""
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -89,6 +100,7 @@ struct Scenario {
   std::vector<ServiceModelSpec> services;
   std::vector<ClientGroup> clients;
   std::vector<FaultSpec> faults;
+  std::vector<ConfigChange> changes;        // in time order
   std::vector<Expectation> expectations;
   std::optional<StampedeSpec> stampede;     // "stampede": upstream fetches per burst
 };
