@@ -22,7 +22,7 @@ struct PanelRect {
 
 struct Layout {
   Rect controls;                  // w = h = 0: no control bar
-  std::vector<PanelRect> panels;  // in the order of the names given
+  std::vector<PanelRect> panels;  // the lesson column first, then the grid row by row
   // {"width", "height", "controls": {x, y, w, h}, "panels": [{name, x, y, w, h}, ...]}:
   // the screenshot's sidecar, so a test can find each panel's pixels.
   nlohmann::json toJson(int width, int height) const;
