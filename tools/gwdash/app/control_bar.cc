@@ -16,7 +16,7 @@ void barPause(ControlState& state) {
   state.player.clearCarry();
 }
 
-void drawPlayback(SimSession& session, ControlState& state) {
+void barDrawPlayback(SimSession& session, ControlState& state) {
   Player& player = state.player;
   if (ImGui::Button(player.playing ? "Pause" : "Play", ImVec2(64, 0))) {
     player.playing = !player.playing && !session.done();
@@ -57,7 +57,7 @@ void drawPlayback(SimSession& session, ControlState& state) {
   }
 }
 
-void drawJumpRow(SimSession& session, ControlState& state) {
+void barDrawJumpRow(SimSession& session, ControlState& state) {
   const float duration = static_cast<float>(static_cast<double>(session.duration()) / 1e6);
   ImGui::TextUnformatted("Jump to");
   ImGui::SameLine();
@@ -98,7 +98,7 @@ void drawJumpRow(SimSession& session, ControlState& state) {
 }
 
 // The run from 0 to its duration: played so far, the timeline's live entries, the jump target.
-void drawRunTimeline(SimSession& session, ControlState& state) {
+void barDrawRunTimeline(SimSession& session, ControlState& state) {
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const float width = std::max(50.0f, ImGui::GetContentRegionAvail().x);
@@ -147,11 +147,11 @@ void drawControlBar(Source& source, ControlState& state) {
     ImGui::TextDisabled("Attached to a live gatewayd: the panels follow its admin API; play, step and jump are for simulated runs.");
     return;
   }
-  drawPlayback(*session, state);
+  barDrawPlayback(*session, state);
   ImGui::SameLine();
   ImGui::TextUnformatted(("  " + source.status()).c_str());
-  drawJumpRow(*session, state);
-  drawRunTimeline(*session, state);
+  barDrawJumpRow(*session, state);
+  barDrawRunTimeline(*session, state);
 }
 
 void handleShortcuts(Source& source, ControlState& state) {

@@ -10,11 +10,11 @@ namespace gwdash {
 
 namespace {
 
-constexpr ImGuiWindowFlags kFixedWindow = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+constexpr ImGuiWindowFlags kDashFixedWindow = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
                                           ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
                                           ImGuiWindowFlags_NoBringToFrontOnFocus;
 
-void placeNext(const Rect& r) {
+void dashPlaceNext(const Rect& r) {
   ImGui::SetNextWindowPos(ImVec2(r.x, r.y), ImGuiCond_Always);
   ImGui::SetNextWindowSize(ImVec2(r.w, r.h), ImGuiCond_Always);
 }
@@ -54,8 +54,8 @@ void Dashboard::frame(double wallSeconds, float width, float height) {
   layout_ = computeLayout(width, height, names, !single);
 
   if (layout_.controls.w > 0) {
-    placeNext(layout_.controls);
-    ImGui::Begin("gwdash controls", nullptr, kFixedWindow | ImGuiWindowFlags_NoTitleBar);
+    dashPlaceNext(layout_.controls);
+    ImGui::Begin("gwdash controls", nullptr, kDashFixedWindow | ImGuiWindowFlags_NoTitleBar);
     drawControlBar(*source_, controls_);
     ImGui::End();
   }
@@ -66,11 +66,11 @@ void Dashboard::frame(double wallSeconds, float width, float height) {
       if (p->name() == placed.name) panel = p.get();
     }
     if (panel == nullptr) continue;
-    placeNext(placed.rect);
+    dashPlaceNext(placed.rect);
     std::string title(panel->title());
     if (single) title += " - " + caption();
     title += "###" + placed.name;
-    ImGui::Begin(title.c_str(), nullptr, kFixedWindow);
+    ImGui::Begin(title.c_str(), nullptr, kDashFixedWindow);
     panel->draw(now);
     ImGui::End();
   }

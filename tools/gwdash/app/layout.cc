@@ -7,12 +7,12 @@ namespace gwdash {
 
 namespace {
 
-nlohmann::json rectJson(const Rect& r) {
+nlohmann::json layoutRectJson(const Rect& r) {
   return {{"x", std::lround(r.x)}, {"y", std::lround(r.y)}, {"w", std::lround(r.w)}, {"h", std::lround(r.h)}};
 }
 
 // Columns for `n` panels: one row up to 3, then rows of 3 (4 from 9 on).
-int gridColumns(std::size_t n) {
+int layoutGridColumns(std::size_t n) {
   if (n <= 3) return static_cast<int>(n);
   if (n == 4) return 2;
   if (n <= 8) return 3;
@@ -23,9 +23,9 @@ int gridColumns(std::size_t n) {
 
 nlohmann::json Layout::toJson(int width, int height) const {
   nlohmann::json out = {{"width", width}, {"height", height}, {"panels", nlohmann::json::array()}};
-  if (controls.w > 0) out["controls"] = rectJson(controls);
+  if (controls.w > 0) out["controls"] = layoutRectJson(controls);
   for (const auto& p : panels) {
-    nlohmann::json item = rectJson(p.rect);
+    nlohmann::json item = layoutRectJson(p.rect);
     item["name"] = p.name;
     out["panels"].push_back(std::move(item));
   }
@@ -58,7 +58,7 @@ Layout computeLayout(float width, float height, const std::vector<std::string>& 
   }
   if (grid.empty()) return layout;
   const float areaW = std::max(0.0f, width - left);
-  const int columns = gridColumns(grid.size());
+  const int columns = layoutGridColumns(grid.size());
   const int rows = static_cast<int>((grid.size() + columns - 1) / columns);
   const float cellH = std::floor(areaH / static_cast<float>(rows));
   for (int row = 0; row < rows; ++row) {

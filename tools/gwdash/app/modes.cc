@@ -15,7 +15,7 @@ namespace gwdash {
 
 namespace {
 
-std::unique_ptr<Window> openFor(const RunSettings& settings, bool visible, bool vsync, const std::string& title) {
+std::unique_ptr<Window> modesOpenWindow(const RunSettings& settings, bool visible, bool vsync, const std::string& title) {
   WindowOptions options;
   options.width = settings.width;
   options.height = settings.height;
@@ -29,14 +29,14 @@ std::unique_ptr<Window> openFor(const RunSettings& settings, bool visible, bool 
 }
 
 // Plays the session to the chosen time before the first frame.
-void startAt(Dashboard& dashboard, const RunSettings& settings) {
+void modesStartAt(Dashboard& dashboard, const RunSettings& settings) {
   SimSession* session = dashboard.source().session();
   if (session == nullptr || !settings.at) return;
   if (*settings.at > session->now()) session->advance(*settings.at - session->now());
   dashboard.controls().jumpSeconds = static_cast<float>(static_cast<double>(session->now()) / 1e6);
 }
 
-double percentile(std::vector<double> values, double p) {
+double modesPercentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
@@ -46,9 +46,9 @@ double percentile(std::vector<double> values, double p) {
 }  // namespace
 
 int runInteractive(Dashboard& dashboard, const RunSettings& settings) {
-  auto window = openFor(settings, true, true, "gwdash - " + dashboard.source().context().title);
+  auto window = modesOpenWindow(settings, true, true, "gwdash - " + dashboard.source().context().title);
   if (!window) return gateway::kExitRuntime;
-  startAt(dashboard, settings);
+  modesStartAt(dashboard, settings);
   dashboard.controls().player.speed = settings.speed;
   double last = window->clock();
   while (!window->shouldClose()) {
@@ -63,9 +63,9 @@ int runInteractive(Dashboard& dashboard, const RunSettings& settings) {
 }
 
 int runScreenshot(Dashboard& dashboard, const RunSettings& settings) {
-  auto window = openFor(settings, false, false, "gwdash screenshot");
+  auto window = modesOpenWindow(settings, false, false, "gwdash screenshot");
   if (!window) return gateway::kExitRuntime;
-  startAt(dashboard, settings);
+  modesStartAt(dashboard, settings);
   Image image;
   // ImGui sizes its windows on the first frame and settles on the next ones.
   constexpr int kScreenshotFrames = 3;
@@ -87,9 +87,9 @@ int runScreenshot(Dashboard& dashboard, const RunSettings& settings) {
 }
 
 int runFpsReport(Dashboard& dashboard, const RunSettings& settings) {
-  auto window = openFor(settings, false, false, "gwdash fps report");
+  auto window = modesOpenWindow(settings, false, false, "gwdash fps report");
   if (!window) return gateway::kExitRuntime;
-  startAt(dashboard, settings);
+  modesStartAt(dashboard, settings);
   Player& player = dashboard.controls().player;
   player.speed = settings.speed;
   player.playing = true;
@@ -123,9 +123,9 @@ int runFpsReport(Dashboard& dashboard, const RunSettings& settings) {
       {"events_played", session ? session->events() - eventsStart : 0},
       {"wall_s", seconds},
       {"fps_mean", seconds > 0 ? settings.fpsFrames / seconds : 0},
-      {"frame_ms_p50", percentile(frameMs, 0.50)},
-      {"frame_ms_p99", percentile(frameMs, 0.99)},
-      {"frame_ms_max", percentile(frameMs, 1.0)},
+      {"frame_ms_p50", modesPercentile(frameMs, 0.50)},
+      {"frame_ms_p99", modesPercentile(frameMs, 0.99)},
+      {"frame_ms_max", modesPercentile(frameMs, 1.0)},
   };
   std::printf("%s\n", report.dump().c_str());
   return gateway::kExitOk;

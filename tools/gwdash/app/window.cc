@@ -12,7 +12,7 @@ namespace gwdash {
 
 namespace {
 
-std::string glfwLastError() {
+std::string windowGlfwError() {
   const char* description = nullptr;
   glfwGetError(&description);
   return description ? description : "unknown GLFW error";
@@ -28,7 +28,7 @@ std::unique_ptr<Window> Window::open(const WindowOptions& options, std::string& 
     return nullptr;
   }
   if (!glfwInit()) {
-    error = "cannot open a window on display \"" + std::string(display ? display : wayland) + "\": " + glfwLastError();
+    error = "cannot open a window on display \"" + std::string(display ? display : wayland) + "\": " + windowGlfwError();
     return nullptr;
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
@@ -38,7 +38,7 @@ std::unique_ptr<Window> Window::open(const WindowOptions& options, std::string& 
   GLFWwindow* handle = glfwCreateWindow(options.width, options.height, options.title.c_str(), nullptr, nullptr);
   if (handle == nullptr) {
     error = "cannot create a " + std::to_string(options.width) + "x" + std::to_string(options.height) +
-            " window with an OpenGL 3.0 context: " + glfwLastError();
+            " window with an OpenGL 3.0 context: " + windowGlfwError();
     glfwTerminate();
     return nullptr;
   }
