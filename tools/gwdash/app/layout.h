@@ -28,7 +28,7 @@ struct Layout {
   nlohmann::json toJson(int width, int height) const;
 };
 
-inline constexpr float kControlBarHeight = 96.0f;
+inline constexpr float kControlBarHeight = 80.0f;
 
 // `names` in display order; "lesson" (when present with others) becomes the left column.
 Layout computeLayout(float width, float height, const std::vector<std::string>& names, bool withControls);
