@@ -124,6 +124,10 @@ int runMain(const RunArgs& args) {
                  static_cast<double>(scenario.duration) / 1e6);
     // Every fault parameter is printed up front, as FoundationDB's simulator does.
     for (const auto& f : scenario.faults) std::fprintf(stderr, "  fault: %s\n", f.describe().c_str());
+    for (const auto& c : scenario.changes) {
+      std::fprintf(stderr, "  change at %.6fs: %s%s%s\n", static_cast<double>(c.at) / 1e6, c.describe().c_str(),
+                   c.note.empty() ? "" : " -- ", c.note.c_str());
+    }
     for (const auto& m : scenario.services) {
       if (m.content) std::fprintf(stderr, "  content: %s answers with %s\n", m.name.c_str(), m.content->describe().c_str());
     }

@@ -161,6 +161,7 @@ void ClientTraffic::sendAttempt(std::uint32_t id) {
   const ClientGroup& cg = *groups_[call.group].group;
   ++gatewayRequests_;
   recorder_.enterGateway(call.group, call.client);
+  if (arrivals_ && *arrivals_) (*arrivals_)(Arrival{env_.now(), call.group, call.client, &call.request});
   // A client that may retry keeps its request; otherwise it moves.
   gateway_.handle(cg.retry.maxRetries > 0 ? gateway::Request(call.request) : std::move(call.request),
                   [this, id](gateway::Response r) { onClientResponse(id, r); });

@@ -10,6 +10,7 @@
 #include "libgateway/core/random.h"
 #include "libgateway/http/message.h"
 #include "libgateway/pipeline/gateway.h"
+#include "sim/engine/arrival.h"
 #include "sim/engine/run_recorder.h"
 #include "sim/engine/sim_env.h"
 #include "sim/scenario/scenario.h"
@@ -26,6 +27,8 @@ class ClientTraffic {
 
   // Schedules every group's first requests.
   void start();
+  // Told of every request before the gateway handles it (null or empty: nobody).
+  void setArrivalListener(const ArrivalListener* listener) { arrivals_ = listener; }
 
   std::uint64_t clientRequests() const { return clientRequests_; }    // first attempts
   std::uint64_t gatewayRequests() const { return gatewayRequests_; }  // every attempt
@@ -67,6 +70,7 @@ class ClientTraffic {
   std::uint64_t clientRequests_ = 0;
   std::uint64_t gatewayRequests_ = 0;
   std::uint64_t retries_ = 0;
+  const ArrivalListener* arrivals_ = nullptr;
 };
 
 }  // namespace gwsim

@@ -54,6 +54,7 @@ void RunRecorder::onBreakerTransition(const gateway::Exchange&, const gateway::S
 
 void RunRecorder::onComplete(const gateway::Exchange& ex, const gateway::Response& response) {
   const gateway::Duration latency = ex.end - ex.start;
+  ++completedCount_;
   LatencyStats& rs = ex.route() ? *routeStats_[ex.routeIndex] : result_.routes[kUnrouted];
   record(rs, response.status, latency, ex);
   record(result_.total, response.status, latency, ex);

@@ -58,6 +58,9 @@ class RunRecorder final : public gateway::ExchangeObserver {
 
   // After the last event: closes the per-second series and stores the trace hash.
   void finish();
+  // So far: the trace hash of the exchanges completed (finish() stores the last one), and how many.
+  std::uint64_t traceHash() const { return hash_; }
+  std::uint64_t completed() const { return completedCount_; }
 
  private:
   using ConsumerEntry = std::unordered_map<std::string, ConsumerStats>::value_type;
@@ -97,6 +100,7 @@ class RunRecorder final : public gateway::ExchangeObserver {
   SecondRow second_{};
   std::int64_t secondIndex_ = 0;
   std::uint64_t hash_ = 0x5eed;
+  std::uint64_t completedCount_ = 0;
   std::uint32_t handlingGroup_ = kNoGroup;  // the client whose call is inside Gateway::handle
   std::uint32_t handlingClient_ = 0;
   const gateway::Exchange* completed_ = nullptr;  // completed, its client not yet told

@@ -20,6 +20,7 @@
 #include "libgateway/http/message.h"
 #include "libgateway/pipeline/exchange.h"
 #include "libgateway/pipeline/shared_state.h"
+#include "sim/engine/arrival.h"
 #include "sim/engine/simulation.h"
 #include "sim/engine/sim_transport.h"
 #include "sim/report/run_result.h"
@@ -27,15 +28,6 @@
 
 namespace gwsim {
 
-// A request that a client hands to the gateway (every attempt, retries included), seen in time
-// order before the gateway handles it: the limiter lab feeds the same traffic to other policies.
-struct Arrival {
-  gateway::TimePoint at = 0;
-  std::uint32_t group = 0;   // index into Scenario::clients
-  std::uint32_t client = 0;  // index of the client in its group
-  const gateway::Request* request = nullptr;  // valid during the call only
-};
-using ArrivalListener = std::function<void(const Arrival&)>;
 
 class SimulationRun {
  public:
@@ -49,9 +41,12 @@ class SimulationRun {
   // Fires every event due at or before min(t, end()), then stands the clock at that time
   // (never backwards). Returns the events fired.
   std::uint64_t advanceTo(gateway::TimePoint t);
-  // Fires events until `wallBudgetEvents` have fired or the next one is after `t`: a frame's
-  // share of work at "as fast as possible". Returns the events fired.
+  // advanceTo(t), but stops after `maxEvents` events (a frame's share of work at "as fast as
+  // possible"); the clock then stands at the last event fired. Returns the events fired.
   std::uint64_t advanceBounded(gateway::TimePoint t, std::uint64_t maxEvents);
+  // Fires up to `maxEvents` events due by end(), leaving the clock at the last one (runScenario:
+  // a finished run's clock is the last event's time, not end()).
+  std::uint64_t runEvents(std::uint64_t maxEvents = UINT64_MAX);
 
   gateway::TimePoint now() const;
   gateway::TimePoint end() const;            // duration + drain limit
@@ -87,6 +82,7 @@ class SimulationRun {
 
  private:
   struct World;
+  std::uint64_t fire(gateway::TimePoint until, std::uint64_t maxEvents);
   std::uint64_t seed_;
   std::unique_ptr<World> world_;
 };

@@ -89,6 +89,33 @@ std::optional<FaultSpec> FaultSpec::parse(const nlohmann::json& value, const std
   return f;
 }
 
+nlohmann::json FaultSpec::toJson() const {
+  const auto s = [](Duration d) { return static_cast<double>(d) / 1e6; };
+  nlohmann::json j = {{"kind", toString(kind)}, {"at_s", s(at)}};
+  if (!service.empty()) j["service"] = service;
+  if (!instance.empty()) j["instance"] = instance;
+  if (duration != gateway::kNever) j["for_s"] = s(duration);
+  const bool perRequest = kind == Kind::kLatency || kind == Kind::kAbort || kind == Kind::kReset ||
+                          kind == Kind::kHang || kind == Kind::kSlowBody;
+  if (perRequest && probability != 1.0) j["probability"] = probability;
+  switch (kind) {
+    case Kind::kLatency:
+      j["latency_ms"] = static_cast<double>(latency) / 1e3;
+      if (jitter) j["jitter_ms"] = static_cast<double>(jitter) / 1e3;
+      break;
+    case Kind::kAbort: j["status"] = status; break;
+    case Kind::kFlapping: j["period_s"] = s(period); break;
+    case Kind::kCapacity: j["capacity"] = capacityFactor; break;
+    case Kind::kSlowBody:
+      j["bytes_per_s"] = bytesPerSecond;
+      if (sliceBytes) j["slice_bytes"] = sliceBytes;
+      j["body_bytes"] = bodyBytes;
+      break;
+    default: break;
+  }
+  return j;
+}
+
 std::uint32_t SlowBody::defaultSliceBytes(std::uint64_t bytesPerSecond) {
   return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(bytesPerSecond / 10, 1, 16 * 1024));
 }

@@ -56,6 +56,8 @@ struct FaultSpec {
   //  fields of its kind are accepted.
   static std::optional<FaultSpec> parse(const nlohmann::json& value, const std::string& path,
                                         gateway::FieldErrors& errors);
+  // The inverse of parse(): the fields of its kind (a dashboard exports live faults).
+  nlohmann::json toJson() const;
 };
 
 std::string_view toString(FaultSpec::Kind kind);

@@ -96,6 +96,7 @@ struct Scenario {
   // The Unix time of simulated t = 0, for JWT exp/nbf checks (default 2026-01-01T00:00:00Z).
   std::int64_t startUnixSeconds = 1767225600;
   nlohmann::json gatewayJson;               // the config as loaded (for --vary)
+  std::string configDir;                    // resolves relative paths in it (config changes reload it)
   std::shared_ptr<const gateway::Config> gateway;
   std::vector<ServiceModelSpec> services;
   std::vector<ClientGroup> clients;

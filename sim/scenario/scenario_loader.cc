@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "libgateway/config/config_loader.h"
+#include "sim/scenario/config_change.h"
 #include "sim/scenario/scenario.h"
 
 namespace gwsim {
@@ -271,6 +272,13 @@ ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& base
       s.faults.push_back(std::move(*f));
     }
   }
+  if (const auto* v = r.array("changes")) {
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      if (auto c = parseConfigChange((*v)[i], childPath("/changes", i), errors)) s.changes.push_back(std::move(*c));
+    }
+    if (errors.empty() && !s.gatewayJson.is_null()) checkConfigChanges(s, baseDir, errors);
+  }
+  s.configDir = baseDir;
   if (const auto* v = r.object("stampede")) s.stampede = StampedeSpec::parse(*v, "/stampede", s, errors);
   if (const auto* v = r.array("expectations")) {
     for (std::size_t i = 0; i < v->size(); ++i) {

@@ -23,7 +23,7 @@
 
 namespace gwdash {
 
-inline constexpr gateway::Duration kSnapshotTick = gateway::milliseconds(100);
+inline constexpr gateway::Duration kSnapshotTick = gateway::millis(100);
 
 // A live change, as it sits on the timeline.
 struct TimelineEntry {
@@ -94,7 +94,8 @@ class SimSession {
 
  private:
   void startRun();
-  void emitTicksBefore(gateway::TimePoint limit, bool inclusive);
+  void emitTick();
+  void forgetCheckpointsAfterNow();
   class Relay;
 
   nlohmann::json document_;
@@ -109,7 +110,9 @@ class SimSession {
   std::vector<TimelineEntry> timeline_;
   std::vector<gwsim::FaultSpec> liveFaults_;
   std::vector<gwsim::ConfigChange> liveChanges_;
-  std::vector<Checkpoint> checkpoints_;
+  std::vector<Checkpoint> checkpoints_;  // by second - 1
+  std::size_t compared_ = 0, matched_ = 0;  // checkpoints met again since the last jump
+  std::uint64_t configVersion_ = 0;
 };
 
 }  // namespace gwdash
