@@ -10,6 +10,7 @@
 
 #include "libgateway/config/config_loader.h"
 #include "sim/scenario/scenario.h"
+#include "tools/gwdash/model/sim_session.h"
 
 namespace gwdash {
 namespace {
@@ -104,6 +105,36 @@ TEST(PolicySwitchTest, ARateAndBurstLimitSwitchedToAWindowGetsLimitAndWindow) {
   EXPECT_EQ(tier["window_ms"], 1000);
   EXPECT_FALSE(tier.contains("rate"));
   EXPECT_FALSE(tier.contains("burst"));
+}
+
+// Applied live to a running session, against the config it runs (SimulationRun::configJson):
+// every switch is accepted, goes on the timeline, and the run's config shows it.
+TEST(PolicySwitchTest, EverySwitchAppliesLiveToARunningSession) {
+  for (const std::string name : {"boundary_burst.json", "outage_with_breaker.json", "cache_stampede.json", "flash_crowd.json"}) {
+    SCOPED_TRACE(name);
+    const std::string path = std::string(GATEWAY_SOURCE_DIR) + "/scenarios/" + name;
+    auto load = gwsim::loadScenarioFile(path);
+    ASSERT_TRUE(load.ok()) << load.errors.text();
+    gateway::FieldErrors errors;
+    auto document = gwsim::readScenarioDocument(path, errors);
+    ASSERT_TRUE(document.has_value()) << errors.text();
+    SimSession session(std::move(*document), std::move(*load.scenario));
+    session.advance(gateway::seconds(1));
+    const nlohmann::json initial = session.scenario().gatewayJson;
+    const auto switches = policySwitches(session.run().configJson(), initial);
+    ASSERT_FALSE(switches.empty());
+    for (std::size_t i = 0; i < switches.size(); ++i) {
+      // Looked up again: each change alters the running config.
+      const auto target = policySwitches(session.run().configJson(), initial)[i];
+      const std::string choice = target.choices[0] == target.current ? target.choices[1] : target.choices[0];
+      const auto before = session.timeline().size();
+      const auto problems = session.changeConfig(switchPolicy(target, choice, session.run().configJson(), initial));
+      EXPECT_TRUE(problems.empty()) << target.label << " -> " << choice << ": " << problems.front();
+      EXPECT_EQ(session.timeline().size(), before + 1);
+      session.advance(gateway::millis(500));  // the change takes effect 1 us after it was made
+      EXPECT_EQ(policySwitches(session.run().configJson(), initial)[i].current, choice) << target.label;
+    }
+  }
 }
 
 }  // namespace

@@ -69,6 +69,16 @@ void barDrawJumpRow(SimSession& session, ControlState& state) {
     state.lastJump = session.jumpTo(static_cast<gateway::TimePoint>(static_cast<double>(state.jumpSeconds) * 1e6));
     state.message.clear();
   }
+  const auto& timeline = session.timeline();
+  const bool later = std::any_of(timeline.begin(), timeline.end(),
+                                 [&](const TimelineEntry& e) { return e.at > session.now(); });
+  if (later) {
+    ImGui::SameLine();
+    if (ImGui::Button("Forget later changes")) {
+      session.dropTimelineAfterNow();
+      state.message = "live changes after now dropped: the next jump will not replay them";
+    }
+  }
   if (state.lastJump) {
     ImGui::SameLine();
     const ImVec4 colour = state.lastJump->exact() ? ImVec4(0.5f, 0.9f, 0.5f, 1) : ImVec4(1.0f, 0.4f, 0.3f, 1);

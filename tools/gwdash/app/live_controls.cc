@@ -129,6 +129,11 @@ void LiveControls::drawPolicyPopup(SimSession& session, std::string& message) {
   const auto switches = policySwitches(running, initial);
   std::optional<std::pair<std::size_t, std::string>> picked;
   if (switches.empty()) ImGui::TextDisabled("This config has no rate limits, services or cacheable routes.");
+  const auto& timeline = session.timeline();
+  if (std::any_of(timeline.begin(), timeline.end(),
+                  [&](const TimelineEntry& e) { return e.kind == "change" && e.at > session.now(); })) {
+    ImGui::TextColored(ImVec4(0.95f, 0.8f, 0.4f, 1), "A change made now takes effect 1 us later: play or step to see it.");
+  }
   for (std::size_t i = 0; i < switches.size(); ++i) {
     const auto& target = switches[i];
     ImGui::PushID(static_cast<int>(i));
