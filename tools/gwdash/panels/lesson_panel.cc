@@ -22,6 +22,13 @@ std::string lessonSeconds(gateway::TimePoint t) {
   return text;
 }
 
+// A greyed note, wrapped to the column.
+void lessonNote(const char* text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%s", text);
+  ImGui::PopStyleColor();
+}
+
 }  // namespace
 
 std::vector<TimelineEntry> scheduledEntries(const gwsim::Scenario& scenario) {
@@ -95,7 +102,7 @@ void LessonPanel::draw(gateway::TimePoint now) {
   ImGui::TextColored(kLessonPast, "%s", title_.c_str());
   ImGui::Separator();
   if (lesson_.empty()) {
-    ImGui::TextDisabled("(the scenario has no description)");
+    lessonNote("(the scenario has no description)");
   } else {
     ImGui::TextWrapped("%s", lesson_.c_str());
   }
@@ -105,8 +112,8 @@ void LessonPanel::draw(gateway::TimePoint now) {
   ImGui::Text("Timeline (t = %s)", lessonSeconds(now).c_str());
   drawTimelineBar(now, all);
   if (all.empty()) {
-    ImGui::TextDisabled(duration_ > 0 ? "No faults or config changes: inject one with the Faults or Policies buttons."
-                                      : "No config reloads seen yet.");
+    lessonNote(duration_ > 0 ? "No faults or config changes: inject one with the Faults or Policies buttons."
+                             : "No config reloads seen yet.");
     return;
   }
   const bool liveMode = live_ != nullptr;
@@ -126,7 +133,7 @@ void LessonPanel::draw(gateway::TimePoint now) {
     }
     ImGui::EndTable();
   }
-  if (liveMode && live_->empty()) ImGui::TextDisabled("Live changes you make are added here and replayed by a jump.");
+  if (liveMode && live_->empty()) lessonNote("Live changes you make are added here and replayed by a jump.");
 }
 
 }  // namespace gwdash
