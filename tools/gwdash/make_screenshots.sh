@@ -37,16 +37,16 @@ shot overview            outage_with_breaker.json 25   1920x1080
 shot limiter_boundary    boundary_burst.json      60.5 1280x720 limiter
 # One tenant's burst meets its own limit; the quiet tenants' traffic passes.
 shot limiter_noisy       noisy_neighbour.json     17   1280x720 limiter
-# The breaker opens on the outage, answers at once, and closes after a half-open trial.
-shot breaker_outage      outage_with_breaker.json 42   1280x720 breaker
+# The breaker opened on the outage and answered at once; a half-open trial has just closed it.
+shot breaker_outage      outage_with_breaker.json 40.4 1280x720 breaker
 # Outlier detection ejects the bad canary instance; the plain service keeps using it.
 shot topology_canary     canary_bad_instance.json 40   1280x720 topology
 # A flash crowd every ten seconds: one upstream fetch per burst with coalescing.
-shot cache_stampede      cache_stampede.json      11   1280x720 cache
+shot cache_stampede      cache_stampede.json      22.5 1280x720 cache
 # Ten times the traffic: the limit turns the excess into 429s, latency stays flat.
 shot latency_flash_crowd flash_crowd.json         30   1280x720 latency
 # Why did this request end so? Partial dashboard answers while recommendations fail.
 shot inspector_partial   user_dashboard.json      25   1280x720 inspector
-# The lesson text and the run's timeline of faults and changes.
-shot lesson_retry_storm  retry_storm.json         40   1280x720 lesson
+# Retries without a budget keep a service overloaded after its fault has ended.
+shot topology_retry_storm retry_storm.json        45   1280x720 topology
 echo "make_screenshots.sh: wrote $(ls "$out"/*.png | wc -l) pictures to $out"
