@@ -81,12 +81,13 @@ struct Picture {
   }
 };
 
-// A panel's content (inside its border, below its title bar) shows something: several
-// colours, and at least 0.3% of it drawn on (a line of text in a large panel).
+// A panel's content (inside its border, below its title bar) shows something: not one
+// uniform colour, and at least 0.3% of it drawn on (a line of text in a large panel; ImGui's
+// default font is not anti-aliased, so a panel of grey text alone has two colours).
 void expectDrawn(const Picture& picture, int x, int y, int w, int h, const std::string& what) {
   constexpr int kTitleBar = 22;
   const auto r = picture.region(x + 3, y + kTitleBar, w - 6, h - kTitleBar - 3);
-  EXPECT_GE(r.colours, 3u) << what << " looks empty";
+  EXPECT_GE(r.colours, 2u) << what << " looks empty";
   EXPECT_GT(r.drawn * 1000, r.samples * 3) << what << " looks empty: " << r.drawn << " of " << r.samples << " samples drawn";
 }
 
@@ -199,7 +200,8 @@ TEST(GwdashScreenshotTest, BadFlagsAndScenariosAreBadInput) {
     std::string says;
   };
   const std::vector<Case> cases = {
-      {{scenario, "--panel", "nope"}, "--panel nope is not a panel (lesson"},
+      {{scenario, "--panel", "nope"}, "--panel nope is not a panel ("},
+      {{scenario, "--panel", "nope"}, "lesson"},
       {{scenario, "--screenshot", dir.file("x.png")}, "--screenshot needs --at"},
       {{scenario, "--screenshot", dir.file("x.png"), "--at", "500"}, "after the scenario's end"},
       {{scenario, "--size", "12x9000"}, "--size 12x9000 is not WxH"},
