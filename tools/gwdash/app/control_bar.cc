@@ -58,6 +58,7 @@ void barDrawPlayback(SimSession& session, ControlState& state) {
 }
 
 void barDrawJumpRow(SimSession& session, ControlState& state) {
+  // Widgets first, texts that change length last, so no button moves under the pointer.
   const float duration = static_cast<float>(static_cast<double>(session.duration()) / 1e6);
   ImGui::TextUnformatted("Jump to");
   ImGui::SameLine();
@@ -68,21 +69,6 @@ void barDrawJumpRow(SimSession& session, ControlState& state) {
     barPause(state);
     state.lastJump = session.jumpTo(static_cast<gateway::TimePoint>(static_cast<double>(state.jumpSeconds) * 1e6));
     state.message.clear();
-  }
-  const auto& timeline = session.timeline();
-  const bool later = std::any_of(timeline.begin(), timeline.end(),
-                                 [&](const TimelineEntry& e) { return e.at > session.now(); });
-  if (later) {
-    ImGui::SameLine();
-    if (ImGui::Button("Forget later changes")) {
-      session.dropTimelineAfterNow();
-      state.message = "live changes after now dropped: the next jump will not replay them";
-    }
-  }
-  if (state.lastJump) {
-    ImGui::SameLine();
-    const ImVec4 colour = state.lastJump->exact() ? ImVec4(0.5f, 0.9f, 0.5f, 1) : ImVec4(1.0f, 0.4f, 0.3f, 1);
-    ImGui::TextColored(colour, "%s", describeJump(*state.lastJump).c_str());
   }
   ImGui::SameLine();
   ImGui::TextUnformatted("   Seed");
@@ -101,9 +87,24 @@ void barDrawJumpRow(SimSession& session, ControlState& state) {
   ImGui::TextUnformatted("  ");
   ImGui::SameLine();
   state.live.drawButtons(session, state.message);
+  const auto& timeline = session.timeline();
+  const bool later = std::any_of(timeline.begin(), timeline.end(),
+                                 [&](const TimelineEntry& e) { return e.at > session.now(); });
+  if (later) {
+    ImGui::SameLine();
+    if (ImGui::Button("Forget later changes")) {
+      session.dropTimelineAfterNow();
+      state.message = "live changes after now dropped: the next jump will not replay them";
+    }
+  }
+  if (state.lastJump) {
+    ImGui::SameLine();
+    const ImVec4 colour = state.lastJump->exact() ? ImVec4(0.5f, 0.9f, 0.5f, 1) : ImVec4(1.0f, 0.4f, 0.3f, 1);
+    ImGui::TextColored(colour, "  %s", describeJump(*state.lastJump).c_str());
+  }
   if (!state.message.empty()) {
     ImGui::SameLine();
-    ImGui::TextColored(ImVec4(0.95f, 0.8f, 0.4f, 1), "%s", state.message.c_str());
+    ImGui::TextColored(ImVec4(0.95f, 0.8f, 0.4f, 1), "  %s", state.message.c_str());
   }
 }
 
