@@ -52,6 +52,9 @@ int runInteractive(Dashboard& dashboard, const RunSettings& settings) {
   dashboard.controls().player.speed = settings.speed;
   double last = window->clock();
   while (!window->shouldClose()) {
+    // Paused, or attached (gatewayd's snapshots come a few times a second): about 20 frames a
+    // second, and at once on input.
+    if (!dashboard.controls().player.playing) window->waitEvents(0.05);
     window->beginFrame();
     const double now = window->clock();
     dashboard.frame(now - last, static_cast<float>(window->width()), static_cast<float>(window->height()));

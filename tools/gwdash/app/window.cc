@@ -78,6 +78,8 @@ void Window::beginFrame() {
   ImGui::NewFrame();
 }
 
+void Window::waitEvents(double seconds) { glfwWaitEventsTimeout(seconds); }
+
 void Window::render() {
   ImGui::Render();
   int w = 0, h = 0;

@@ -39,6 +39,9 @@ class Window {
   void setTitle(const std::string& title);
   // Polls input and starts an ImGui frame.
   void beginFrame();
+  // Waits until an input event arrives or `seconds` pass (an idle window need not redraw at
+  // the display's rate; without vsync, as under Xvfb, it would spin a core).
+  void waitEvents(double seconds);
   // Renders the ImGui frame into the back buffer (not yet shown).
   void render();
   // Shows the back buffer.
