@@ -153,6 +153,25 @@ TEST_F(TopologyModelTest, RatesAndErrorSharesOverTheLastSimulatedSecond) {
   EXPECT_EQ(second1->errors, 2u);
 }
 
+TEST_F(TopologyModelTest, CircuitOpenAnswersAreTheCircuitsTrafficButNoInstancesOne) {
+  TopologyModel m;
+  m.reset(context);
+  RequestRecord open = topologyRecord(1500, "pay", "", "", 503, 0);  // as gwsim's trace has it
+  open.outcome = "circuit_open";
+  m.onRequest(open);
+  RequestRecord fromCore = topologyRecord(1600, "pay", "payments", "payments-1", 503, 0);  // service set, no try
+  fromCore.outcome = "circuit_open";
+  fromCore.circuitOpen = true;
+  fromCore.tries = 0;
+  m.onRequest(fromCore);
+  m.onSnapshot(gateway::millis(2000), topologySnapshot(2000, 0, 0));
+  const TopologyService* payments = m.findService("payments");
+  EXPECT_EQ(payments->flow.requests, 2u);
+  EXPECT_DOUBLE_EQ(payments->flow.errorShare(), 1.0);
+  EXPECT_EQ(payments->instances[0].flow.requests, 0u);
+  EXPECT_DOUBLE_EQ(payments->p99Ms, 0.0);  // nothing reached it
+}
+
 TEST_F(TopologyModelTest, AggregationPartsTrafficComesFromTheSnapshotCounters) {
   TopologyModel m;
   m.reset(context);
@@ -165,6 +184,33 @@ TEST_F(TopologyModelTest, AggregationPartsTrafficComesFromTheSnapshotCounters) {
   const TopologyService* payments = m.findService("payments");
   EXPECT_EQ(payments->flow.requests, 300u);
   EXPECT_DOUBLE_EQ(payments->flow.errorShare(), 0.1);
+  EXPECT_DOUBLE_EQ(users->partMeanMs, 1.5);  // the parts' latency_ms_sum grew 1.5 ms per call
+  EXPECT_DOUBLE_EQ(payments->partMeanMs, 3.0);
+}
+
+TEST_F(TopologyModelTest, AConfigChangeKeepsTheRecentRequests) {
+  TopologyModel m;
+  m.reset(context);
+  for (int i = 0; i < 5; ++i) m.onRequest(topologyRecord(1100 + 100 * i, "products", "catalog", "catalog-1", 200));
+  m.onSnapshot(gateway::millis(1600), topologySnapshot(1600, 0, 0));
+  // The same routes behind a new first service: indices move, names stay.
+  json doc = json::parse(R"({
+    "services": [{"name": "search", "instances": [{"id": "search-1", "address": "127.0.0.1:9001"}]},
+                 {"name": "catalog", "instances": [{"id": "catalog-1", "address": "127.0.0.1:9101"}]}],
+    "routes": [{"name": "find", "match": {"prefix": "/find"}, "service": "search"},
+               {"name": "products", "match": {"prefix": "/api/products"}, "service": "catalog"}]
+  })");
+  const gateway::ConfigLoad load = gateway::loadConfigJson(doc);
+  ASSERT_TRUE(load.ok()) << load.errors.text();
+  DashboardContext changed = context;
+  changed.config = load.config;
+  m.onConfig(changed);
+  ASSERT_EQ(m.services().size(), 2u);
+  EXPECT_EQ(m.findService("catalog")->flow.requests, 5u);
+  EXPECT_EQ(m.findService("catalog")->instances[0].flow.requests, 5u);
+  EXPECT_EQ(m.findRoute("products")->flow.requests, 5u);
+  EXPECT_EQ(m.findService("search")->flow.requests, 0u);
+  EXPECT_EQ(m.findRoute("find")->stages, std::vector<std::string>());
 }
 
 TEST_F(TopologyModelTest, SameFeedSameDigest) {

@@ -76,8 +76,28 @@ void TopologyModel::build(const DashboardContext& context) {
   edges_.clear();
   serviceByName_.clear();
   routeByName_.clear();
+  edgeByPair_.clear();
   parts_.clear();
-  if (!config_) return;
+  if (config_) buildFromConfig();
+  for (std::size_t e = 0; e < edges_.size(); ++e) edgeByPair_[{edges_[e].route, edges_[e].service}] = e;
+  for (Seen& seen : seen_) resolve(seen);
+}
+
+void TopologyModel::resolve(Seen& s) const {
+  const auto route = routeByName_.find(s.route);
+  s.routeIx = route == routeByName_.end() ? Seen::kNone : route->second;
+  s.serviceIx = s.service.empty() ? Seen::kNone : serviceIndex(s.service);
+  s.instanceIx = s.edgeIx = Seen::kNone;
+  if (s.serviceIx == Seen::kNone) return;
+  const auto& instances = services_[s.serviceIx].instances;
+  for (std::size_t i = 0; i < instances.size() && !s.instance.empty(); ++i) {
+    if (instances[i].id == s.instance) s.instanceIx = i;
+  }
+  const auto edge = edgeByPair_.find({s.routeIx, s.serviceIx});
+  if (edge != edgeByPair_.end()) s.edgeIx = edge->second;
+}
+
+void TopologyModel::buildFromConfig() {
   for (const auto& svc : config_->services) {
     TopologyService& s = services_.emplace_back();
     s.name = svc.name;
@@ -125,16 +145,26 @@ void TopologyModel::onRequest(const RequestRecord& r) {
   s.service = r.service;
   s.instance = r.instance;
   s.error = topologyFailed(r);
+  // A request its circuit answered never reached an instance, but it is the circuit's traffic
+  // (Hystrix counts it as short-circuited): with no service on the record, the route's only
+  // backend is the one whose breaker refused it.
+  if (s.service.empty() && (r.circuitOpen || r.outcome == "circuit_open") && config_) {
+    for (const auto& route : config_->routes) {
+      if (route.name == r.route && route.backends.size() == 1) s.service = route.backends.front().service;
+    }
+  }
   s.reached = !r.service.empty() && r.tries > 0 && !r.circuitOpen;
+  if (!s.reached) s.instance.clear();
   s.latencyMs = static_cast<double>(r.latency()) / gateway::kMillisecond;
+  resolve(s);
   seen_.push_back(std::move(s));
   const std::int64_t second = simSecondOf(r.end);
   if (TopologySecond* g = gatewaySeconds_.at(second)) {
     ++g->requests;
     g->errors += seen_.back().error;
   }
-  if (!r.service.empty()) {
-    auto [it, added] = serviceSeconds_.try_emplace(r.service);
+  if (!seen_.back().service.empty()) {
+    auto [it, added] = serviceSeconds_.try_emplace(seen_.back().service);
     if (TopologySecond* sec = it->second.at(second)) {
       ++sec->requests;
       sec->errors += seen_.back().error;
@@ -163,25 +193,20 @@ void TopologyModel::computeFlows(gateway::TimePoint now) {
   for (auto& r : routes_) r.flow = {};
   for (auto& e : edges_) e.flow = {};
   std::vector<std::vector<double>> latencies(services_.size());
-  std::map<std::pair<std::size_t, std::size_t>, std::size_t> edgeIndex;
-  for (std::size_t e = 0; e < edges_.size(); ++e) edgeIndex[{edges_[e].route, edges_[e].service}] = e;
-  std::vector<std::map<std::string, TrafficFlow>> instanceFlows(services_.size());
+  std::vector<std::vector<TrafficFlow>> instanceFlows(services_.size());
+  for (std::size_t i = 0; i < services_.size(); ++i) instanceFlows[i].resize(services_[i].instances.size());
   for (const Seen& s : seen_) {
     if (s.end > now) continue;
-    const std::size_t service = s.service.empty() ? kTopoNoIndex : serviceIndex(s.service);
-    if (service != kTopoNoIndex && s.reached) latencies[service].push_back(s.latencyMs);
+    if (s.serviceIx != Seen::kNone && s.reached) latencies[s.serviceIx].push_back(s.latencyMs);
     if (s.end <= now - kRateWindow) continue;
     topoCount(gateway_, s.error);
-    const auto route = routeByName_.find(s.route);
-    if (route == routeByName_.end()) {
+    if (s.routeIx == Seen::kNone) {
       if (s.route.empty()) topoCount(unrouted_, s.error);
       continue;
     }
-    topoCount(routes_[route->second].flow, s.error);
-    if (service == kTopoNoIndex) continue;
-    const auto edge = edgeIndex.find({route->second, service});
-    if (edge != edgeIndex.end()) topoCount(edges_[edge->second].flow, s.error);
-    if (!s.instance.empty()) topoCount(instanceFlows[service][s.instance], s.error);
+    topoCount(routes_[s.routeIx].flow, s.error);
+    if (s.edgeIx != Seen::kNone) topoCount(edges_[s.edgeIx].flow, s.error);
+    if (s.instanceIx != Seen::kNone) topoCount(instanceFlows[s.serviceIx][s.instanceIx], s.error);
   }
   topoFinish(gateway_);
   topoFinish(unrouted_);
@@ -198,10 +223,9 @@ void TopologyModel::computeFlows(gateway::TimePoint now) {
     topoFinish(svc.flow);
     svc.p50Ms = quantileOf(latencies[i], 0.50);
     svc.p99Ms = quantileOf(latencies[i], 0.99);
-    for (auto& inst : svc.instances) {
-      const auto it = instanceFlows[i].find(inst.id);
-      inst.flow = it == instanceFlows[i].end() ? TrafficFlow{} : it->second;
-      topoFinish(inst.flow);
+    for (std::size_t k = 0; k < svc.instances.size(); ++k) {
+      svc.instances[k].flow = instanceFlows[i][k];
+      topoFinish(svc.instances[k].flow);
     }
   }
 }
@@ -220,7 +244,7 @@ void TopologyModel::addPartFlows(gateway::TimePoint now, const nlohmann::json& a
       const nlohmann::json& p = jsonMember(partsJson, part);
       const std::uint64_t failed = jsonCount(p, "5xx") + jsonCount(p, "timeout") + jsonCount(p, "bad_response") +
                                    jsonCount(p, "circuit_open");
-      current.parts[routes_[route].name + "/" + part] = {jsonCount(p, "calls"), failed};
+      current.parts[routes_[route].name + "/" + part] = {jsonCount(p, "calls"), failed, jsonNumber(p, "latency_ms_sum")};
     }
   }
   partHistory_.push_back(current);
@@ -228,26 +252,35 @@ void TopologyModel::addPartFlows(gateway::TimePoint now, const nlohmann::json& a
   while (partHistory_.size() > 1 && partHistory_[1].at <= now - kRateWindow) partHistory_.pop_front();
   const PartCounters& base = partHistory_.front();
   const gateway::Duration span = base.at <= now - kRateWindow ? kRateWindow : now - base.at;
+  std::vector<PartCount> perService(services_.size());
   for (const auto& [route, parts] : parts_) {
     for (const auto& [part, service] : parts) {
       const std::string key = routes_[route].name + "/" + part;
       const auto then = base.parts.find(key);
-      const auto [calls, failed] = current.parts[key];
-      const std::uint64_t calls0 = then == base.parts.end() ? 0 : then->second.first;
-      const std::uint64_t failed0 = then == base.parts.end() ? 0 : then->second.second;
-      const std::uint64_t dc = calls >= calls0 ? calls - calls0 : 0;
-      const std::uint64_t df = failed >= failed0 ? failed - failed0 : 0;
+      const PartCount count = current.parts[key];
+      const PartCount was = then == base.parts.end() ? PartCount{} : then->second;
+      // A counter that went back belongs to a new runtime (a config change): all of it is new.
+      const bool restarted = count.calls < was.calls;
+      const std::uint64_t dc = restarted ? count.calls : count.calls - was.calls;
+      const std::uint64_t df = restarted || count.failures < was.failures ? count.failures : count.failures - was.failures;
+      perService[service].calls += dc;
+      perService[service].failures += df;
+      perService[service].latencyMs += restarted ? count.latencyMs : count.latencyMs - was.latencyMs;
       for (auto& e : edges_) {
         if (e.route != route || e.service != service) continue;
         e.flow.requests += dc;
         e.flow.errors += df;
         e.flow.rate = span > 0 ? static_cast<double>(e.flow.requests) * gateway::kSecond / static_cast<double>(span) : 0;
-        TopologyService& svc = services_[service];
-        svc.flow.requests += dc;
-        svc.flow.errors += df;
-        svc.flow.rate += span > 0 ? static_cast<double>(dc) * gateway::kSecond / static_cast<double>(span) : 0;
       }
     }
+  }
+  for (std::size_t i = 0; i < services_.size(); ++i) {
+    TopologyService& svc = services_[i];
+    const PartCount& pc = perService[i];
+    svc.flow.requests += pc.calls;
+    svc.flow.errors += pc.failures;
+    svc.flow.rate += span > 0 ? static_cast<double>(pc.calls) * gateway::kSecond / static_cast<double>(span) : 0;
+    svc.partMeanMs = pc.calls ? pc.latencyMs / static_cast<double>(pc.calls) : 0;
   }
 }
 
@@ -290,8 +323,8 @@ std::string TopologyModel::digest() const {
   }
   for (const auto& e : edges_) text += fmt::format("edge {}->{} {}/{} {:.3f}\n", e.route, e.service, e.flow.requests, e.flow.errors, e.flow.rate);
   for (const auto& s : services_) {
-    text += fmt::format("svc {} {} {}/{} {:.3f} p50={:.3f} p99={:.3f}\n", s.name, s.breakerState, s.flow.requests,
-                        s.flow.errors, s.flow.rate, s.p50Ms, s.p99Ms);
+    text += fmt::format("svc {} {} {}/{} {:.3f} p50={:.3f} p99={:.3f} parts={:.3f}\n", s.name, s.breakerState, s.flow.requests,
+                        s.flow.errors, s.flow.rate, s.p50Ms, s.p99Ms, s.partMeanMs);
     for (const auto& i : s.instances) {
       text += fmt::format(" inst {} {}/{} ej={} x{} if={}\n", i.id, i.flow.requests, i.flow.errors, i.ejected,
                           i.timesEjected, i.inFlight);

@@ -40,6 +40,7 @@ struct TopologyService {
   bool hasOutlierDetection = false;
   TrafficFlow flow;              // every edge into it (requests and aggregation parts)
   double p50Ms = 0, p99Ms = 0;   // latency of its requests over the last 10 simulated seconds
+  double partMeanMs = 0;         // aggregation parts' mean call time over the last second (no records)
   std::vector<TopologyInstance> instances;
 };
 
@@ -86,23 +87,32 @@ class TopologyModel : public DashboardListener {
 
  private:
   struct Seen {
+    static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
     gateway::TimePoint end = 0;
     std::string route, service, instance;
+    // Resolved against the current config (again after a config change).
+    std::size_t routeIx = kNone, serviceIx = kNone, instanceIx = kNone, edgeIx = kNone;
     bool error = false;
     bool reached = false;  // a try reached the service (its latency counts)
     double latencyMs = 0;
   };
-  // Aggregation parts' cumulative counters at one snapshot: "route/part" -> {calls, failures}.
+  // Aggregation parts' cumulative counters at one snapshot, by "route/part".
+  struct PartCount {
+    std::uint64_t calls = 0, failures = 0;
+    double latencyMs = 0;
+  };
   struct PartCounters {
     gateway::TimePoint at = 0;
-    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> parts;
+    std::map<std::string, PartCount> parts;
   };
 
   void build(const DashboardContext& context);
+  void buildFromConfig();
   void computeFlows(gateway::TimePoint now);
   void addPartFlows(gateway::TimePoint now, const nlohmann::json& aggregate);
   void readPolicies(const nlohmann::json& policies);
   std::size_t serviceIndex(const std::string& name) const;
+  void resolve(Seen& seen) const;
 
   std::shared_ptr<const gateway::Config> config_;
   bool simulated_ = false;
@@ -112,6 +122,7 @@ class TopologyModel : public DashboardListener {
   std::vector<TopologyService> services_;
   std::vector<TopologyEdge> edges_;
   std::map<std::string, std::size_t> serviceByName_, routeByName_;
+  std::map<std::pair<std::size_t, std::size_t>, std::size_t> edgeByPair_;  // (route, service) -> edge
   // Aggregation parts: route index -> (part name, service index).
   std::map<std::size_t, std::vector<std::pair<std::string, std::size_t>>> parts_;
   std::deque<Seen> seen_;  // the last kLatencyWindow of completed requests, in arrival order

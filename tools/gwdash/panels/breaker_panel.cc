@@ -38,7 +38,10 @@ void breakerLink(ImDrawList* draw, ImVec2 a, ImVec2 b, float r, float offset, co
   const ImVec2 to(b.x - ux * (r + 3) + side.x, b.y - uy * (r + 3) + side.y);
   const ImU32 colour = taken ? IM_COL32(240, 240, 240, 255) : pd::grey(120);
   pd::arrow(draw, from, to, colour, taken ? 2.0f : 1.2f);
-  const ImVec2 mid((from.x + to.x) / 2 + side.x * 0.8f, (from.y + to.y) / 2 + side.y * 0.8f);
+  const ImVec2 textSize = ImGui::CalcTextSize(text.c_str());
+  const ImVec2 normal(side.x / std::abs(offset), side.y / std::abs(offset));
+  const float away = 0.5f * (std::abs(normal.x) * textSize.x + std::abs(normal.y) * textSize.y) + 3.0f;
+  const ImVec2 mid((from.x + to.x) / 2 + normal.x * away, (from.y + to.y) / 2 + normal.y * away);
   pd::label(draw, mid, text, taken ? IM_COL32(240, 240, 240, 255) : pd::grey(170));
 }
 
@@ -69,11 +72,11 @@ void BreakerPanel::draw(gateway::TimePoint /*now*/) {
 void BreakerPanel::drawBreaker(const BreakerView& v) {
   // The state machine; the last transition's arrow is drawn bright.
   const float lineH = ImGui::GetTextLineHeight();
-  const ImVec2 size(300, 150);
+  const ImVec2 size(280, 165);
   const ImVec2 o = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("##machine", size);
   ImDrawList* draw = ImGui::GetWindowDrawList();
-  const float r = 30;
+  const float r = 29;
   const ImVec2 closed(o.x + 45, o.y + 40), open(o.x + size.x - 45, o.y + 40), half(o.x + size.x / 2, o.y + size.y - 36);
   const BreakerTransitionMark* last = v.history.empty() ? nullptr : &v.history.back();
   auto taken = [&](const char* from, const char* to) { return last && last->from == from && last->to == to; };
@@ -84,30 +87,32 @@ void BreakerPanel::drawBreaker(const BreakerView& v) {
   breakerLink(draw, half, closed, r, -6, "trials pass", taken("half_open", "closed"));
   breakerNode(draw, closed, r, "CLOSED", "closed", v.state == "closed");
   breakerNode(draw, open, r, "OPEN", "open", v.state == "open");
-  breakerNode(draw, half, r, "HALF", "half_open", v.state == "half_open");
+  breakerNode(draw, half, r, "HALF-\nOPEN", "half_open", v.state == "half_open");
 
   ImGui::SameLine();
   ImGui::BeginGroup();
+  ImGui::PushTextWrapPos(0.0f);
   ImGui::Text("mode %s", v.mode.c_str());
   ImGui::TextColored(ImColor(pd::breakerColour(v.state)), "%s since %.2f s", breakerUpper(v.state).c_str(), breakerSeconds(v.since));
   if (v.openUntil) ImGui::Text("open until %.2f s", breakerSeconds(*v.openUntil));
   if (!v.samples.empty()) {
     const BreakerSample& s = v.samples.back().value;
     if (v.consecutive()) {
-      ImGui::Text("%llu failure(s) in a row (opens above %llu)", static_cast<unsigned long long>(s.failures),
+      ImGui::TextWrapped("%llu failure(s) in a row (opens above %llu)", static_cast<unsigned long long>(s.failures),
                   static_cast<unsigned long long>(v.maxErrors));
     } else {
-      ImGui::Text("window: %llu calls, %llu failed, %llu slow", static_cast<unsigned long long>(s.calls),
+      ImGui::TextWrapped("window: %llu calls, %llu failed, %llu slow", static_cast<unsigned long long>(s.calls),
                   static_cast<unsigned long long>(s.failures), static_cast<unsigned long long>(s.slow));
-      ImGui::Text("failure rate %s (threshold %g%%, judged from %llu calls)",
+      ImGui::TextWrapped("failure rate %s (threshold %g%%, judged from %llu calls)",
                   s.failureRate ? fmt::format("{:.1f}%", *s.failureRate).c_str() : "-", v.failureRateThreshold,
                   static_cast<unsigned long long>(v.minimumCalls));
     }
-    ImGui::Text("rejected %llu, trials in flight %llu, transitions %llu", static_cast<unsigned long long>(s.rejected),
+    ImGui::TextWrapped("rejected %llu, trials in flight %llu, transitions %llu", static_cast<unsigned long long>(s.rejected),
                 static_cast<unsigned long long>(v.trialsInFlight), static_cast<unsigned long long>(v.transitions));
   }
+  ImGui::PopTextWrapPos();
   ImGui::EndGroup();
-  ImGui::SetCursorScreenPos(ImVec2(o.x, o.y + size.y + 4));
+  ImGui::SetCursorScreenPos(ImVec2(o.x, std::max(o.y + size.y, ImGui::GetItemRectMax().y) + 4));
 
   if (v.samples.empty()) {
     ImGui::TextDisabled("no snapshot yet");

@@ -59,17 +59,17 @@ void CachePanel::drawCache() {
     };
     const std::vector<float> hits = series(kCacheHits), misses = series(kCacheMisses), stale = series(kCacheStale),
                              coalesced = series(kCacheCoalesced);
-    const float peak = cachePeak({&hits, &misses, &stale, &coalesced});
+    // Each on its own scale: hits dwarf the misses a stampede is about.
     auto last = [&](std::size_t counter) {
       return cacheLastWhole(v.seconds, [counter](const CacheSecond& s) { return s.counts[counter]; });
     };
     static const float kNone = 0;
     const std::string hitText = fmt::format("hits/s: {:.0f}", last(kCacheHits));
     ImGui::PlotHistogram("##hits", hits.empty() ? &kNone : hits.data(), hits.empty() ? 1 : static_cast<int>(hits.size()), 0,
-                         hitText.c_str(), 0.0f, peak, ImVec2(std::max(ImGui::GetContentRegionAvail().x, 40.0f), 50.0f));
-    pd::plotWithLine("##misses", misses, 0.0f, peak, 32.0f, fmt::format("misses/s: {:.0f}", last(kCacheMisses)));
-    pd::plotWithLine("##stale", stale, 0.0f, peak, 32.0f, fmt::format("stale answers/s: {:.0f}", last(kCacheStale)));
-    pd::plotWithLine("##coalesced", coalesced, 0.0f, peak, 32.0f,
+                         hitText.c_str(), 0.0f, cachePeak({&hits}), ImVec2(std::max(ImGui::GetContentRegionAvail().x, 40.0f), 50.0f));
+    pd::plotWithLine("##misses", misses, 0.0f, cachePeak({&misses}), 32.0f, fmt::format("misses/s: {:.0f}", last(kCacheMisses)));
+    pd::plotWithLine("##stale", stale, 0.0f, cachePeak({&stale}), 32.0f, fmt::format("stale answers/s: {:.0f}", last(kCacheStale)));
+    pd::plotWithLine("##coalesced", coalesced, 0.0f, cachePeak({&coalesced}), 32.0f,
                      fmt::format("coalesced waiters/s: {:.0f}", last(kCacheCoalesced)));
 
     const float entryShare = v.maxEntries ? static_cast<float>(v.entries) / static_cast<float>(v.maxEntries) : 0.0f;
@@ -97,7 +97,7 @@ void CachePanel::drawAggregation() {
   }
   for (const auto& [name, r] : routes) {
     ImGui::PushID(name.c_str());
-    ImGui::Text("%s: %llu complete, %llu partial, %llu failed; p50 %.0f ms, p99 %.0f ms (last 10 s)", name.c_str(),
+    ImGui::TextWrapped("%s: %llu complete, %llu partial, %llu failed; p50 %.0f ms, p99 %.0f ms (last 10 s)", name.c_str(),
                 static_cast<unsigned long long>(r.answers[0]), static_cast<unsigned long long>(r.answers[1]),
                 static_cast<unsigned long long>(r.answers[2]), r.p50Ms, r.p99Ms);
     const auto complete = r.seconds.values([](const AggregateSecond& s) { return static_cast<double>(s.answers[0]); });
@@ -108,11 +108,10 @@ void CachePanel::drawAggregation() {
     pd::plotWithLine("##partial", partial, 0.0f, peak, 28.0f, "partial answers/s");
     pd::plotWithLine("##failed", failed, 0.0f, peak, 28.0f, "failed answers/s");
 
-    constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+    constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
     if (ImGui::BeginTable("##parts", 9, kFlags)) {
-      for (const char* h : {"part", "service", "calls", "ok", "4xx", "5xx", "timeout", "other", "mean ms (per second)"}) {
-        ImGui::TableSetupColumn(h);
-      }
+      for (const char* h : {"part", "service", "calls", "ok", "4xx", "5xx", "timeout", "other"}) ImGui::TableSetupColumn(h);
+      ImGui::TableSetupColumn("mean ms per second", ImGuiTableColumnFlags_WidthStretch);
       ImGui::TableHeadersRow();
       for (const auto& p : r.parts) {
         const auto& s = p.total.statuses;
@@ -124,6 +123,11 @@ void CachePanel::drawAggregation() {
         for (std::uint64_t n : {p.total.calls, s[0], s[1], s[2], s[3], s[4] + s[5] + s[6] + s[7]}) {
           ImGui::TableNextColumn();
           ImGui::Text("%llu", static_cast<unsigned long long>(n));
+        }
+        if (ImGui::IsItemHovered()) {
+          ImGui::SetTooltip("bad_response %llu\ncircuit_open %llu\nrate_limited %llu\nskipped %llu",
+                            static_cast<unsigned long long>(s[4]), static_cast<unsigned long long>(s[5]),
+                            static_cast<unsigned long long>(s[6]), static_cast<unsigned long long>(s[7]));
         }
         ImGui::TableNextColumn();
         const auto latency = p.seconds.values([](const PartSecond& v) { return v.meanLatencyMs(); });

@@ -37,8 +37,11 @@ void topoEdge(ImDrawList* draw, ImVec2 from, ImVec2 to, const TrafficFlow& flow,
   const float bend = (to.x - from.x) * 0.45f;
   draw->AddBezierCubic(from, ImVec2(from.x + bend, from.y), ImVec2(to.x - bend, to.y), to, colour, thickness);
   if (withLabel && !idle) {
-    pd::label(draw, ImVec2((from.x + to.x) / 2, (from.y + to.y) / 2), pd::rateText(flow.rate, flow.errorShare()),
-              pd::errorColour(flow.errorShare()));
+    // On the curve, nearer the target, so labels of edges fanning out of one route part.
+    const float t = 0.7f, u = 1 - t;
+    const float x = u * u * u * from.x + 3 * u * u * t * (from.x + bend) + 3 * u * t * t * (to.x - bend) + t * t * t * to.x;
+    const float y = u * u * u * from.y + 3 * u * u * t * from.y + 3 * u * t * t * to.y + t * t * t * to.y;
+    pd::label(draw, ImVec2(x, y), pd::rateText(flow.rate, flow.errorShare()), pd::errorColour(flow.errorShare()));
   }
 }
 
@@ -63,37 +66,44 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
   draw->PushClipRect(o, ImVec2(o.x + w, o.y + h), true);
 
   // Columns: clients | gateway (routes and stages) | services | instances.
-  const float clientsX = o.x + w * 0.01f, clientsW = w * 0.08f;
-  const float gwL = o.x + w * 0.13f, gwR = o.x + w * 0.44f;
-  const float svcX = o.x + w * 0.58f;
-  const float instL = o.x + w * 0.80f, instR = o.x + w * 0.995f;
+  const float clientsX = o.x + 2, clientsW = std::max(w * 0.07f, ImGui::CalcTextSize("clients").x + 12);
+  const float gwL = o.x + w * 0.12f, gwR = o.x + w * 0.42f;
+  const float svcX = o.x + w * 0.54f;
+  const float instL = o.x + w * 0.70f, instR = o.x + w - 2;
   const float top = o.y + lineH + 8, bottom = o.y + h - 4;
 
-  // The gateway: one row per route.
+  // The gateway: one row per route, its name and rate, then the stages it has as boxes.
   const auto& routes = m.routes();
   const std::size_t rows = std::max<std::size_t>(routes.size(), 1);
-  const float rowH = std::min(56.0f, (bottom - top - 8) / static_cast<float>(rows));
+  const float rowH = std::min(lineH * 3.2f, (bottom - top - 8) / static_cast<float>(rows));
   const float gwTop = top, gwBottom = top + rowH * static_cast<float>(rows) + 8;
   draw->AddRectFilled(ImVec2(gwL, gwTop - lineH - 6), ImVec2(gwR, gwBottom), IM_COL32(40, 46, 60, 255), 6.0f);
   draw->AddRect(ImVec2(gwL, gwTop - lineH - 6), ImVec2(gwR, gwBottom), IM_COL32(110, 130, 170, 255), 6.0f);
   draw->AddText(ImVec2(gwL + 6, gwTop - lineH - 3), IM_COL32(200, 210, 240, 255), "gateway");
+  draw->PushClipRect(ImVec2(gwL, gwTop - lineH - 6), ImVec2(gwR, gwBottom), true);
   std::vector<float> rowY(routes.size());
-  const float boxW = std::min(40.0f, (gwR - gwL) * 0.55f / 5.0f);
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const TopologyRoute& r = routes[i];
-    const float y0 = gwTop + rowH * static_cast<float>(i) + 4;
+    const float y0 = gwTop + rowH * static_cast<float>(i) + 2;
     rowY[i] = y0 + rowH / 2;
-    draw->AddText(ImVec2(gwL + 6, rowY[i] - lineH), IM_COL32(230, 230, 230, 255), r.name.c_str());
-    draw->AddText(ImVec2(gwL + 6, rowY[i]), pd::errorColour(r.flow.errorShare()), pd::rateText(r.flow.rate, r.flow.errorShare()).c_str());
-    float x = gwR - 6 - boxW * 5;
+    if (i > 0) draw->AddLine(ImVec2(gwL + 4, y0 - 2), ImVec2(gwR - 4, y0 - 2), IM_COL32(70, 80, 100, 255));
+    draw->AddText(ImVec2(gwL + 6, y0), IM_COL32(235, 235, 235, 255), r.name.c_str());
+    const std::string rate = pd::rateText(r.flow.rate, r.flow.errorShare());
+    draw->AddText(ImVec2(gwR - 6 - ImGui::CalcTextSize(rate.c_str()).x, y0),
+                  r.flow.requests ? pd::errorColour(r.flow.errorShare()) : pd::grey(120), rate.c_str());
+    float x = gwL + 6;
+    const float by = y0 + lineH + 2;
+    if (r.stages.empty()) draw->AddText(ImVec2(x, by), pd::grey(120), "proxy");
     for (const auto& stage : kTopoStages) {
-      const bool has = std::find(r.stages.begin(), r.stages.end(), stage.stage) != r.stages.end();
-      const ImVec2 bmin(x + 1, rowY[i] - lineH * 0.7f), bmax(x + boxW - 1, rowY[i] + lineH * 0.7f);
-      draw->AddRectFilled(bmin, bmax, has ? IM_COL32(70, 110, 170, 255) : IM_COL32(50, 55, 65, 255), 3.0f);
-      pd::centredText(draw, ImVec2((bmin.x + bmax.x) / 2, rowY[i]), stage.text, has ? IM_COL32(255, 255, 255, 255) : pd::grey(100));
-      x += boxW;
+      if (std::find(r.stages.begin(), r.stages.end(), stage.stage) == r.stages.end()) continue;
+      const float bw = ImGui::CalcTextSize(stage.text).x + 8;
+      const ImVec2 bmin(x, by - 1), bmax(x + bw, by + lineH + 1);
+      draw->AddRectFilled(bmin, bmax, IM_COL32(70, 110, 170, 255), 3.0f);
+      pd::centredText(draw, ImVec2((bmin.x + bmax.x) / 2, (bmin.y + bmax.y) / 2), stage.text, IM_COL32(255, 255, 255, 255));
+      x += bw + 4;
     }
   }
+  draw->PopClipRect();
 
   // Clients -> gateway.
   const float midY = (gwTop + gwBottom) / 2;
@@ -101,7 +111,10 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
   pd::centredText(draw, ImVec2(clientsX + clientsW / 2, midY), "clients", IM_COL32(230, 230, 230, 255));
   pd::arrow(draw, ImVec2(clientsX + clientsW, midY), ImVec2(gwL, midY),
             m.gateway().requests ? pd::errorColour(m.gateway().errorShare()) : pd::grey(100), 2.0f);
-  pd::label(draw, ImVec2((clientsX + clientsW + gwL) / 2, midY - lineH), pd::rateText(m.gateway().rate, m.gateway().errorShare()));
+  const std::string clientsRate = pd::rateText(m.gateway().rate, m.gateway().errorShare());
+  const float clientsLabelX = std::max(clientsX + clientsW / 2, o.x + ImGui::CalcTextSize(clientsRate.c_str()).x / 2 + 4);
+  pd::label(draw, ImVec2(clientsLabelX, midY + 18 + lineH), clientsRate,
+            pd::errorColour(m.gateway().errorShare()));
 
   // Services in bands sized by their instance counts; instances stacked inside their band.
   const auto& services = m.services();
@@ -114,8 +127,9 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
   for (std::size_t i = 0; i < services.size(); ++i) {
     const TopologyService& s = services[i];
     const float bandH = unit * static_cast<float>(std::max<std::size_t>(s.instances.size(), 1));
-    centre[i] = ImVec2(svcX, bandTop + bandH / 2);
-    const float maxR = std::clamp(bandH / 2 - 4, 8.0f, 42.0f);
+    const float textH = lineH * (s.hasBreaker ? 4.0f : 3.0f);
+    centre[i] = ImVec2(svcX, bandTop + (bandH - textH) / 2);
+    const float maxR = std::clamp((bandH - textH - 8) / 2, 8.0f, 42.0f);
     radius[i] = std::clamp(7.0f + 3.0f * static_cast<float>(std::sqrt(s.flow.rate)), 7.0f, maxR);
     // Instances.
     const float instH = std::min(24.0f, bandH / static_cast<float>(std::max<std::size_t>(s.instances.size(), 1)) - 4);
@@ -127,14 +141,18 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
       const ImU32 fill = inst.ejected ? IM_COL32(55, 55, 55, 255) : IM_COL32(45, 70, 55, 255);
       draw->AddRectFilled(bmin, bmax, fill, 3.0f);
       draw->AddRect(bmin, bmax, inst.ejected ? pd::grey(110) : pd::errorColour(inst.flow.errorShare()), 3.0f);
-      const std::string text = fmt::format("{}  {}  in flight {}", inst.id, pd::rateText(inst.flow.rate, inst.flow.errorShare()), inst.inFlight);
+      const std::string text = fmt::format("{}  {}  ({} in flight)", inst.id, pd::rateText(inst.flow.rate, inst.flow.errorShare()), inst.inFlight);
       const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
       const ImVec2 tp(bmin.x + 4, cy - ts.y / 2);
+      draw->PushClipRect(bmin, bmax, true);
       draw->AddText(tp, inst.ejected ? pd::grey(130) : IM_COL32(230, 230, 230, 255), text.c_str());
       if (inst.ejected) {
         draw->AddLine(ImVec2(tp.x, cy), ImVec2(std::min(tp.x + ts.x, bmax.x - 2), cy), IM_COL32(220, 80, 80, 255), 1.5f);
-        draw->AddText(ImVec2(bmax.x - ImGui::CalcTextSize("ejected").x - 4, cy - ts.y / 2), IM_COL32(220, 80, 80, 255), "ejected");
+        const ImVec2 es = ImGui::CalcTextSize("EJECTED");
+        draw->AddRectFilled(ImVec2(bmax.x - es.x - 8, bmin.y + 1), ImVec2(bmax.x - 1, bmax.y - 1), IM_COL32(90, 30, 30, 255), 3.0f);
+        draw->AddText(ImVec2(bmax.x - es.x - 4, cy - es.y / 2), IM_COL32(255, 120, 120, 255), "EJECTED");
       }
+      draw->PopClipRect();
       if (topoHovered(bmin, bmax)) {
         ImGui::SetTooltip("%s (%s)\n%s over the last second\nin flight %lld\n%s, ejected %llu time(s)", inst.id.c_str(),
                           s.name.c_str(), pd::rateText(inst.flow.rate, inst.flow.errorShare()).c_str(),
@@ -157,17 +175,20 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
     const double share = s.flow.errorShare();
     draw->AddCircleFilled(centre[i], radius[i], s.flow.requests ? pd::errorColour(share, 170) : pd::grey(80, 170), 40);
     draw->AddCircle(centre[i], radius[i], s.flow.requests ? pd::errorColour(share) : pd::grey(130), 40, 1.5f);
-    const float tx = centre[i].x + radius[i] + 6;
-    float ty = centre[i].y - lineH * 2;
-    draw->AddText(ImVec2(tx, ty), IM_COL32(240, 240, 240, 255), s.name.c_str());
-    ty += lineH;
-    draw->AddText(ImVec2(tx, ty), pd::errorColour(share), pd::rateText(s.flow.rate, share).c_str());
-    ty += lineH;
-    if (s.hasBreaker) {
-      draw->AddText(ImVec2(tx, ty), pd::breakerColour(s.breakerState), ("circuit " + topoBreakerText(s.breakerState)).c_str());
+    // Name, rate, circuit state and percentiles under the circle.
+    float ty = centre[i].y + radius[i] + 2 + lineH / 2;
+    auto line = [&](const std::string& text, ImU32 colour) {
+      pd::centredText(draw, ImVec2(centre[i].x, ty), text, colour);
       ty += lineH;
+    };
+    line(s.name, IM_COL32(240, 240, 240, 255));
+    line(pd::rateText(s.flow.rate, share), s.flow.requests ? pd::errorColour(share) : pd::grey(120));
+    if (s.hasBreaker) line("circuit " + topoBreakerText(s.breakerState), pd::breakerColour(s.breakerState));
+    if (s.p99Ms == 0 && s.partMeanMs > 0) {
+      line(fmt::format("parts: mean {:.0f} ms", s.partMeanMs), pd::grey(190));
+    } else {
+      line(fmt::format("p50 {:.0f} ms  p99 {:.0f} ms", s.p50Ms, s.p99Ms), pd::grey(190));
     }
-    draw->AddText(ImVec2(tx, ty), pd::grey(190), fmt::format("p50 {:.0f} ms  p99 {:.0f} ms", s.p50Ms, s.p99Ms).c_str());
     const ImVec2 cmin(centre[i].x - radius[i], centre[i].y - radius[i]), cmax(centre[i].x + radius[i], centre[i].y + radius[i]);
     if (topoHovered(cmin, cmax)) {
       ImGui::SetTooltip("%s\n%llu requests in the last second, %llu failed (%.1f%%)\np50 %.1f ms, p99 %.1f ms (last 10 s)%s%s",
