@@ -135,7 +135,9 @@ void BreakerPanel::drawBreaker(const BreakerView& v) {
   const std::string overlay = v.consecutive() ? fmt::format("failures in a row (max_errors {})", v.maxErrors)
                                               : fmt::format("failure rate % (threshold {:g}%)", v.failureRateThreshold);
   const pd::PlotRect plot = pd::plotWithLine("##rate", rate, 0.0f, top, 70.0f, overlay, static_cast<float>(v.threshold()));
-  if (v.slowCallRateThreshold && !slow.empty()) {
+  // The slow-call chart when slow calls can matter: a threshold under 100%, or any seen.
+  const bool anySlow = std::any_of(slow.begin(), slow.end(), [](float x) { return x > 0; });
+  if (v.slowCallRateThreshold && !slow.empty() && (*v.slowCallRateThreshold < 100 || anySlow)) {
     pd::plotWithLine("##slow", slow, 0.0f, 100.0f, 40.0f, fmt::format("slow-call rate % (threshold {:g}%)", *v.slowCallRateThreshold),
                      static_cast<float>(*v.slowCallRateThreshold), IM_COL32(255, 160, 60, 255));
   }
