@@ -30,19 +30,23 @@ std::string topoBreakerText(const std::string& state) {
 
 bool topoHovered(ImVec2 min, ImVec2 max) { return ImGui::IsItemHovered() && ImGui::IsMouseHoveringRect(min, max); }
 
-void topoEdge(ImDrawList* draw, ImVec2 from, ImVec2 to, const TrafficFlow& flow, bool withLabel) {
+void topoEdge(ImDrawList* draw, ImVec2 from, ImVec2 to, const TrafficFlow& flow) {
   const bool idle = flow.requests == 0;
   const ImU32 colour = idle ? pd::grey(90) : pd::errorColour(flow.errorShare(), 220);
   const float thickness = idle ? 1.0f : 1.0f + static_cast<float>(std::log1p(flow.rate)) * 0.6f;
   const float bend = (to.x - from.x) * 0.45f;
   draw->AddBezierCubic(from, ImVec2(from.x + bend, from.y), ImVec2(to.x - bend, to.y), to, colour, thickness);
-  if (withLabel && !idle) {
-    // On the curve, nearer the target, so labels of edges fanning out of one route part.
-    const float t = 0.7f, u = 1 - t;
-    const float x = u * u * u * from.x + 3 * u * u * t * (from.x + bend) + 3 * u * t * t * (to.x - bend) + t * t * t * to.x;
-    const float y = u * u * u * from.y + 3 * u * u * t * from.y + 3 * u * t * t * to.y + t * t * t * to.y;
-    pd::label(draw, ImVec2(x, y), pd::rateText(flow.rate, flow.errorShare()), pd::errorColour(flow.errorShare()));
-  }
+}
+
+// The edge's rate on its curve, nearer the target, so labels of edges fanning out of one
+// route part (drawn after every curve, so no line crosses a label).
+void topoEdgeLabel(ImDrawList* draw, ImVec2 from, ImVec2 to, const TrafficFlow& flow) {
+  if (flow.requests == 0) return;
+  const float bend = (to.x - from.x) * 0.45f;
+  const float t = 0.7f, u = 1 - t;
+  const float x = u * u * u * from.x + 3 * u * u * t * (from.x + bend) + 3 * u * t * t * (to.x - bend) + t * t * t * to.x;
+  const float y = u * u * u * from.y + 3 * u * u * t * from.y + 3 * u * t * t * to.y + t * t * t * to.y;
+  pd::label(draw, ImVec2(x, y), pd::rateText(flow.rate, flow.errorShare()), pd::errorColour(flow.errorShare()));
 }
 
 }  // namespace
@@ -137,7 +141,7 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
       const TopologyInstance& inst = s.instances[k];
       const float cy = bandTop + unit * (static_cast<float>(k) + 0.5f);
       const ImVec2 bmin(instL, cy - instH / 2), bmax(instR, cy + instH / 2);
-      topoEdge(draw, ImVec2(centre[i].x + radius[i], centre[i].y), ImVec2(instL, cy), inst.flow, false);
+      topoEdge(draw, ImVec2(centre[i].x + radius[i], centre[i].y), ImVec2(instL, cy), inst.flow);
       const ImU32 fill = inst.ejected ? IM_COL32(55, 55, 55, 255) : IM_COL32(45, 70, 55, 255);
       draw->AddRectFilled(bmin, bmax, fill, 3.0f);
       draw->AddRect(bmin, bmax, inst.ejected ? pd::grey(110) : pd::errorColour(inst.flow.errorShare()), 3.0f);
@@ -164,9 +168,13 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
   }
 
   // Routes -> services.
-  for (const auto& e : m.edges()) {
-    if (e.route >= rowY.size() || e.service >= services.size()) continue;
-    topoEdge(draw, ImVec2(gwR, rowY[e.route]), ImVec2(centre[e.service].x - radius[e.service], centre[e.service].y), e.flow, true);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& e : m.edges()) {
+      if (e.route >= rowY.size() || e.service >= services.size()) continue;
+      const ImVec2 from(gwR, rowY[e.route]), to(centre[e.service].x - radius[e.service], centre[e.service].y);
+      if (pass == 0) topoEdge(draw, from, to, e.flow);
+      else topoEdgeLabel(draw, from, to, e.flow);
+    }
   }
 
   // The Hystrix circles, with state and percentiles beside them.
