@@ -24,7 +24,7 @@ RequestRecord inspectRecord(std::uint64_t id, int status, std::string route = "a
   return r;
 }
 
-std::vector<std::uint64_t> visibleIds(const InspectorModel& model) {
+std::vector<std::uint64_t> inspectorVisibleIds(const InspectorModel& model) {
   std::vector<std::uint64_t> ids;
   for (std::size_t i : model.visible()) ids.push_back(model.at(i).id);
   return ids;
@@ -41,7 +41,7 @@ TEST(InspectorModel, KeepsTheLastNRequests) {
   EXPECT_EQ(model.find(2), nullptr);
   ASSERT_NE(model.find(4), nullptr);
   EXPECT_EQ(model.find(4)->id, 4u);
-  EXPECT_EQ(visibleIds(model), (std::vector<std::uint64_t>{3, 4, 5}));
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{3, 4, 5}));
   model.reset({});
   EXPECT_EQ(model.size(), 0u);
   EXPECT_TRUE(model.visible().empty());
@@ -58,22 +58,22 @@ TEST(InspectorModel, FiltersByStatusRouteAndOutcome) {
   EXPECT_EQ(model.routes(), (std::vector<std::string>{"-", "api", "pay"}));
 
   model.setFilter({"5xx", "", ""});
-  EXPECT_EQ(visibleIds(model), (std::vector<std::uint64_t>{4, 5}));
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{4, 5}));
   model.setFilter({"4XX", "", ""});
-  EXPECT_EQ(visibleIds(model), (std::vector<std::uint64_t>{2, 3})) << "429 is a 4xx";
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{2, 3})) << "429 is a 4xx";
   model.setFilter({"429", "", ""});
-  EXPECT_EQ(visibleIds(model), (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{2}));
   model.setFilter({"", "pay", ""});
-  EXPECT_EQ(visibleIds(model), (std::vector<std::uint64_t>{4, 5, 6}));
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{4, 5, 6}));
   model.setFilter({"", "-", ""});
-  EXPECT_EQ(visibleIds(model), (std::vector<std::uint64_t>{3}));
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{3}));
   model.setFilter({"", "", "UPSTREAM"});
-  EXPECT_EQ(visibleIds(model), (std::vector<std::uint64_t>{1, 5, 6}));
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{1, 5, 6}));
   model.setFilter({"2xx", "pay", "upstream"});
-  EXPECT_EQ(visibleIds(model), (std::vector<std::uint64_t>{6}));
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{6}));
   // New requests join the filtered view.
   model.onRequest(inspectRecord(7, 201, "pay"));
-  EXPECT_EQ(visibleIds(model), (std::vector<std::uint64_t>{6, 7}));
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{6, 7}));
 }
 
 TEST(InspectorModel, ABadStatusFilterSaysWhatIsWrongAndKeepsNothing) {
@@ -118,7 +118,7 @@ TEST(InspectorModel, DigestFollowsWhatIsHeld) {
   EXPECT_EQ(a.digest(), InspectorModel(4).digest());
 }
 
-RequestRecord servedRecord() {
+RequestRecord journeyServedRecord() {
   RequestRecord r;
   r.id = 9;
   r.correlationId = "c0ffee";
@@ -144,7 +144,7 @@ RequestRecord servedRecord() {
 }
 
 TEST(RequestJourney, AServedRequestPassesEveryStage) {
-  EXPECT_EQ(journeyText(servedRecord()),
+  EXPECT_EQ(journeyText(journeyServedRecord()),
             "request: received (GET /pay/1 from 192.0.2.10:5000, at 2.000 s, correlation id c0ffee)\n"
             "route: matched pay\n"
             "consumer: alice (tier gold, authenticated by jwt)\n"
@@ -157,7 +157,7 @@ TEST(RequestJourney, AServedRequestPassesEveryStage) {
 }
 
 TEST(RequestJourney, ARateLimitedRequestStopsAtTheLimiter) {
-  RequestRecord r = servedRecord();
+  RequestRecord r = journeyServedRecord();
   r.limiter = "deny:gold retry=120000us";
   r.cache.clear();
   r.tries = 0;

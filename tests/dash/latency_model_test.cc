@@ -21,14 +21,14 @@ RequestRecord latencyRecord(gateway::TimePoint end, gateway::Duration latency, i
 }
 
 // Nearest rank: the smallest value with at least q of the values at or below it.
-gateway::Duration exactQuantile(std::vector<gateway::Duration> values, double q) {
+gateway::Duration latencyExactQuantile(std::vector<gateway::Duration> values, double q) {
   std::sort(values.begin(), values.end());
   const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
   return values[std::max<std::size_t>(rank, 1) - 1];
 }
 
 // 1..n times `unit`, fed in a scrambled (but fixed) order, all ending in second `second`.
-std::vector<gateway::Duration> feedScrambled(LatencyModel& model, std::int64_t second, int n, gateway::Duration unit) {
+std::vector<gateway::Duration> latencyFeedScrambled(LatencyModel& model, std::int64_t second, int n, gateway::Duration unit) {
   std::vector<gateway::Duration> fed;
   for (int i = 0; i < n; ++i) {
     const gateway::Duration latency = unit * (1 + (i * 37) % n);  // 37 is coprime with n = 100
@@ -40,21 +40,21 @@ std::vector<gateway::Duration> feedScrambled(LatencyModel& model, std::int64_t s
 
 TEST(LatencyModel, SmallLatenciesGiveExactPercentiles) {
   LatencyModel model;
-  const auto fed = feedScrambled(model, 3, 100, 1);  // 1..100 us: below 128 us the histogram is exact
+  const auto fed = latencyFeedScrambled(model, 3, 100, 1);  // 1..100 us: below 128 us the histogram is exact
   const LatencySecond s = model.second(3);
   EXPECT_EQ(s.requests, 100u);
-  EXPECT_EQ(s.p50, exactQuantile(fed, 0.50));
+  EXPECT_EQ(s.p50, latencyExactQuantile(fed, 0.50));
   EXPECT_EQ(s.p50, 50);
-  EXPECT_EQ(s.p99, exactQuantile(fed, 0.99));
+  EXPECT_EQ(s.p99, latencyExactQuantile(fed, 0.99));
   EXPECT_EQ(s.p99, 99);
   EXPECT_EQ(s.max, 100);
 }
 
 TEST(LatencyModel, LargeLatenciesArePercentilesWithinTheHistogramsResolution) {
   LatencyModel model;
-  const auto fed = feedScrambled(model, 7, 100, 1000);  // 1..100 ms
+  const auto fed = latencyFeedScrambled(model, 7, 100, 1000);  // 1..100 ms
   const LatencySecond s = model.second(7);
-  const gateway::Duration p50 = exactQuantile(fed, 0.50), p99 = exactQuantile(fed, 0.99);
+  const gateway::Duration p50 = latencyExactQuantile(fed, 0.50), p99 = latencyExactQuantile(fed, 0.99);
   ASSERT_EQ(p50, 50'000);
   ASSERT_EQ(p99, 99'000);
   // Reported as the upper edge of the exact value's bucket: never below, at most 1/128 above.

@@ -16,7 +16,7 @@
 namespace gwdash {
 namespace {
 
-struct RecordingObserver : gateway::ExchangeObserver {
+struct RequestRecordObserver : gateway::ExchangeObserver {
   void onComplete(const gateway::Exchange& exchange, const gateway::Response& response) override {
     records.push_back(recordOf(exchange, response, records.size() + 1));
   }
@@ -45,10 +45,10 @@ class RequestRecordTest : public ::testing::Test {
     return harness.start(gateway::testing::makeRequest("GET", target, headers));
   }
   gateway::testing::GatewayHarness harness;
-  RecordingObserver observer;
+  RequestRecordObserver observer;
 };
 
-void expectRoundTrip(const RequestRecord& r) {
+void expectRecordRoundTrip(const RequestRecord& r) {
   const RequestRecord back = RequestRecord::fromJson(nlohmann::json::parse(r.toJson().dump()));
   EXPECT_EQ(back.toJson(), r.toJson());
   EXPECT_EQ(back.id, r.id);
@@ -135,7 +135,7 @@ TEST_F(RequestRecordTest, RecordsTellWhatTheGatewayDid) {
   EXPECT_EQ(unrouted.service, "");
   EXPECT_EQ(unrouted.id, 5u);
 
-  for (const RequestRecord& r : records) expectRoundTrip(r);
+  for (const RequestRecord& r : records) expectRecordRoundTrip(r);
 }
 
 TEST(RequestRecordJson, MissingOrMistypedFieldsKeepTheirDefaults) {

@@ -9,11 +9,11 @@ namespace gwdash {
 
 namespace {
 
-bool isDigits(std::string_view s) {
+bool inspectorIsDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-std::string lowerText(std::string_view s) {
+std::string inspectorLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
@@ -23,9 +23,9 @@ std::string lowerText(std::string_view s) {
 
 std::string InspectorFilter::error() const {
   if (status.empty()) return {};
-  const std::string s = lowerText(status);
+  const std::string s = inspectorLower(status);
   const bool hundred = s.size() == 3 && s[0] >= '1' && s[0] <= '5' && s[1] == 'x' && s[2] == 'x';
-  const bool exact = s.size() == 3 && isDigits(s) && s[0] >= '1' && s[0] <= '5';
+  const bool exact = s.size() == 3 && inspectorIsDigits(s) && s[0] >= '1' && s[0] <= '5';
   if (hundred || exact) return {};
   return fmt::format("status filter \"{}\": expected a class such as 5xx or a status such as 429", status);
 }
@@ -33,7 +33,7 @@ std::string InspectorFilter::error() const {
 bool InspectorFilter::matches(const RequestRecord& r) const {
   if (!status.empty()) {
     if (!error().empty()) return false;
-    const std::string s = lowerText(status);
+    const std::string s = inspectorLower(status);
     if (s[1] == 'x') {
       if (r.status / 100 != s[0] - '0') return false;
     } else if (r.status != std::stoi(s)) {
@@ -41,7 +41,7 @@ bool InspectorFilter::matches(const RequestRecord& r) const {
     }
   }
   if (!route.empty() && (route == "-" ? !r.route.empty() : r.route != route)) return false;
-  if (!outcome.empty() && lowerText(r.outcome).find(lowerText(outcome)) == std::string::npos) return false;
+  if (!outcome.empty() && inspectorLower(r.outcome).find(inspectorLower(outcome)) == std::string::npos) return false;
   return true;
 }
 

@@ -8,13 +8,15 @@ namespace gwdash {
 
 namespace {
 
-std::int64_t secondOfTime(gateway::TimePoint t) { return t <= 0 ? 0 : t / gateway::kSecond; }
+std::int64_t latencySecondOf(gateway::TimePoint t) { return t <= 0 ? 0 : t / gateway::kSecond; }
 
 }  // namespace
 
 LatencyModel::LatencyModel(std::size_t histogramSeconds) : ring_(kSeconds) { setHistogramSeconds(histogramSeconds); }
 
-void LatencyModel::setHistogramSeconds(std::size_t seconds) { histogramSeconds_ = std::clamp<std::size_t>(seconds, 1, kSeconds); }
+void LatencyModel::setHistogramSeconds(std::size_t seconds) {
+  histogramSeconds_ = std::clamp<std::size_t>(seconds, 1, kSeconds);
+}
 
 void LatencyModel::reset(const DashboardContext&) {
   for (Slot& slot : ring_) slot.second = -1;
@@ -26,7 +28,7 @@ void LatencyModel::reset(const DashboardContext&) {
 
 void LatencyModel::advanceTo(gateway::TimePoint now) {
   now_ = std::max(now_, now);
-  current_ = std::max(current_, secondOfTime(now));
+  current_ = std::max(current_, latencySecondOf(now));
 }
 
 LatencyModel::Slot* LatencyModel::slotFor(std::int64_t second) {
@@ -52,7 +54,7 @@ const LatencyModel::Slot* LatencyModel::heldSlot(std::int64_t second) const {
 void LatencyModel::onRequest(const RequestRecord& record) {
   advanceTo(record.end);
   ++total_;
-  Slot* slot = slotFor(secondOfTime(record.end));
+  Slot* slot = slotFor(latencySecondOf(record.end));
   if (!slot) {
     ++tooLate_;
     return;

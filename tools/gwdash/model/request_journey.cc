@@ -14,12 +14,22 @@ namespace gwdash {
 
 namespace {
 
-enum JourneyStage : std::size_t { kRequest, kRoute, kConsumer, kRateLimit, kCache, kBreaker, kUpstream, kResponse, kStages };
+enum JourneyStageIndex : std::size_t {
+  kJourneyRequest,
+  kJourneyRoute,
+  kJourneyConsumer,
+  kJourneyRateLimit,
+  kJourneyCache,
+  kJourneyBreaker,
+  kJourneyUpstream,
+  kJourneyResponse,
+  kJourneyStages
+};
 
-constexpr std::array<std::string_view, kStages> kStageNames = {
+constexpr std::array<std::string_view, kJourneyStages> kJourneyStageNames = {
     "request", "route", "consumer", "rate limit", "cache", "circuit breaker", "upstream", "response"};
 
-bool isOneOf(std::string_view value, std::initializer_list<std::string_view> choices) {
+bool journeyIsOneOf(std::string_view value, std::initializer_list<std::string_view> choices) {
   for (std::string_view c : choices) {
     if (value == c) return true;
   }
@@ -27,7 +37,7 @@ bool isOneOf(std::string_view value, std::initializer_list<std::string_view> cho
 }
 
 // "missing_credentials" -> "missing credentials".
-std::string outcomeWords(std::string_view outcome) {
+std::string journeyOutcomeWords(std::string_view outcome) {
   std::string out(outcome);
   for (char& c : out) {
     if (c == '_') c = ' ';
@@ -36,20 +46,22 @@ std::string outcomeWords(std::string_view outcome) {
 }
 
 // The stage that decided the answer.
-std::size_t decidingStage(const RequestRecord& r) {
+std::size_t journeyDecidingStage(const RequestRecord& r) {
   const std::string_view o = r.outcome;
-  if (isOneOf(o, {"bad_path", "no_route", "method_not_allowed"})) return kRoute;
-  if (isOneOf(o, {"missing_credentials", "invalid_api_key", "invalid_token", "insufficient_scope"})) return kConsumer;
-  if (o == "rate_limited") return kRateLimit;
-  if (isOneOf(o, {"cache_hit", "cache_coalesced", "cache_stale"})) return kCache;
-  if (o == "circuit_open" || r.circuitOpen) return kBreaker;
-  if (isOneOf(o, {"request_too_large", "request_body_error"})) return kRequest;
-  if (r.tries > 0 || o == "no_upstream" || o.starts_with("upstream") || o.starts_with("aggregate")) return kUpstream;
-  return kResponse;
+  if (journeyIsOneOf(o, {"bad_path", "no_route", "method_not_allowed"})) return kJourneyRoute;
+  if (journeyIsOneOf(o, {"missing_credentials", "invalid_api_key", "invalid_token", "insufficient_scope"})) {
+    return kJourneyConsumer;
+  }
+  if (o == "rate_limited") return kJourneyRateLimit;
+  if (journeyIsOneOf(o, {"cache_hit", "cache_coalesced", "cache_stale"})) return kJourneyCache;
+  if (o == "circuit_open" || r.circuitOpen) return kJourneyBreaker;
+  if (journeyIsOneOf(o, {"request_too_large", "request_body_error"})) return kJourneyRequest;
+  if (r.tries > 0 || o == "no_upstream" || o.starts_with("upstream") || o.starts_with("aggregate")) return kJourneyUpstream;
+  return kJourneyResponse;
 }
 
 // "allow:free r=4" / "deny:free retry=120000us" / "delay:free d=5000us" -> verdict, detail.
-std::pair<std::string, std::string> limiterVerdict(const std::string& limiter) {
+std::pair<std::string, std::string> journeyLimiterVerdict(const std::string& limiter) {
   if (limiter.empty()) return {"not limited", "no rate limit applies"};
   const std::size_t colon = limiter.find(':');
   const std::size_t space = limiter.find(' ');
@@ -73,7 +85,7 @@ std::pair<std::string, std::string> limiterVerdict(const std::string& limiter) {
   return {limiter, ""};
 }
 
-std::pair<std::string, std::string> cacheVerdict(const RequestRecord& r) {
+std::pair<std::string, std::string> journeyCacheVerdict(const RequestRecord& r) {
   if (r.outcome == "cache_coalesced") return {"coalesced", "waited for another request's fill"};
   if (r.cache == "HIT") return {"hit", "answered from the cache"};
   if (r.cache == "STALE") return {"stale", "a stale copy was served"};
@@ -83,7 +95,7 @@ std::pair<std::string, std::string> cacheVerdict(const RequestRecord& r) {
   return {r.cache, ""};
 }
 
-std::pair<std::string, std::string> breakerVerdict(const RequestRecord& r) {
+std::pair<std::string, std::string> journeyBreakerVerdict(const RequestRecord& r) {
   if (r.circuitOpen) {
     std::string detail = fmt::format("answered without calling {}", r.service.empty() ? "the service" : r.service);
     if (!r.breakerTransition.empty()) detail += "; " + r.breakerTransition;
@@ -94,7 +106,7 @@ std::pair<std::string, std::string> breakerVerdict(const RequestRecord& r) {
   return {"let the call through; its result moved the breaker", r.breakerTransition};
 }
 
-std::pair<std::string, std::string> upstreamVerdict(const RequestRecord& r) {
+std::pair<std::string, std::string> journeyUpstreamVerdict(const RequestRecord& r) {
   if (r.tries == 0) {
     if (r.outcome == "no_upstream") return {"no instance available", r.service.empty() ? "" : "service " + r.service};
     return {"not called", ""};
@@ -104,11 +116,11 @@ std::pair<std::string, std::string> upstreamVerdict(const RequestRecord& r) {
   if (o == "upstream") {
     verdict = fmt::format("answered {}", r.status);
   } else if (o.starts_with("upstream_")) {
-    verdict = outcomeWords(o.substr(9));
+    verdict = journeyOutcomeWords(o.substr(9));
   } else if (o == "cache_stale") {
     verdict = "failed; the cache's stale copy stood in";
   } else {
-    verdict = outcomeWords(o);
+    verdict = journeyOutcomeWords(o);
   }
   std::string detail = fmt::format("service {}", r.service.empty() ? "-" : r.service);
   if (!r.instance.empty()) detail += ", instance " + r.instance;
@@ -119,51 +131,55 @@ std::pair<std::string, std::string> upstreamVerdict(const RequestRecord& r) {
 }  // namespace
 
 std::vector<JourneyStep> journeyOf(const RequestRecord& r) {
-  const std::size_t deciding = decidingStage(r);
-  const bool earlyExit = deciding >= kRoute && deciding <= kBreaker && r.tries == 0;
-  const std::size_t lastReached = earlyExit ? deciding : kResponse;
+  const std::size_t deciding = journeyDecidingStage(r);
+  const bool earlyExit = deciding >= kJourneyRoute && deciding <= kJourneyBreaker && r.tries == 0;
+  const std::size_t lastReached = earlyExit ? deciding : kJourneyResponse;
 
-  std::vector<JourneyStep> steps(kStages);
-  for (std::size_t i = 0; i < kStages; ++i) {
-    steps[i].stage = std::string(kStageNames[i]);
-    steps[i].reached = i <= lastReached || i == kResponse;
+  std::vector<JourneyStep> steps(kJourneyStages);
+  for (std::size_t i = 0; i < kJourneyStages; ++i) {
+    steps[i].stage = std::string(kJourneyStageNames[i]);
+    steps[i].reached = i <= lastReached || i == kJourneyResponse;
     steps[i].decisive = i == deciding;
     if (!steps[i].reached) steps[i].verdict = "not reached";
   }
 
-  steps[kRequest].verdict = deciding == kRequest ? outcomeWords(r.outcome) : "received";
-  steps[kRequest].detail = fmt::format("{} {} from {}, at {}", r.method, r.target, r.client.empty() ? "-" : r.client,
+  steps[kJourneyRequest].verdict = deciding == kJourneyRequest ? journeyOutcomeWords(r.outcome) : "received";
+  steps[kJourneyRequest].detail = fmt::format("{} {} from {}, at {}", r.method, r.target, r.client.empty() ? "-" : r.client,
                                        timeText(r.start));
-  if (!r.correlationId.empty()) steps[kRequest].detail += ", correlation id " + r.correlationId;
+  if (!r.correlationId.empty()) steps[kJourneyRequest].detail += ", correlation id " + r.correlationId;
 
   if (!r.route.empty()) {
-    steps[kRoute].verdict = "matched " + r.route;
+    steps[kJourneyRoute].verdict = "matched " + r.route;
   } else if (r.outcome == "bad_path" || r.outcome == "method_not_allowed") {
-    steps[kRoute].verdict = outcomeWords(r.outcome);
+    steps[kJourneyRoute].verdict = journeyOutcomeWords(r.outcome);
   } else {
-    steps[kRoute].verdict = "no route matched";
+    steps[kJourneyRoute].verdict = "no route matched";
   }
 
-  if (steps[kConsumer].reached) {
-    if (deciding == kConsumer) {
-      steps[kConsumer].verdict = outcomeWords(r.outcome);
+  if (steps[kJourneyConsumer].reached) {
+    if (deciding == kJourneyConsumer) {
+      steps[kJourneyConsumer].verdict = journeyOutcomeWords(r.outcome);
     } else {
-      steps[kConsumer].verdict = r.consumer.empty() ? "anonymous" : r.consumer;
+      steps[kJourneyConsumer].verdict = r.consumer.empty() ? "anonymous" : r.consumer;
     }
     std::vector<std::string> parts;
     if (!r.tier.empty()) parts.push_back("tier " + r.tier);
     if (!r.auth.empty()) parts.push_back("authenticated by " + r.auth);
-    steps[kConsumer].detail = fmt::format("{}", fmt::join(parts, ", "));
+    steps[kJourneyConsumer].detail = fmt::format("{}", fmt::join(parts, ", "));
   }
-  if (steps[kRateLimit].reached) std::tie(steps[kRateLimit].verdict, steps[kRateLimit].detail) = limiterVerdict(r.limiter);
-  if (steps[kCache].reached) std::tie(steps[kCache].verdict, steps[kCache].detail) = cacheVerdict(r);
-  if (steps[kBreaker].reached) std::tie(steps[kBreaker].verdict, steps[kBreaker].detail) = breakerVerdict(r);
-  if (steps[kUpstream].reached) std::tie(steps[kUpstream].verdict, steps[kUpstream].detail) = upstreamVerdict(r);
+  auto tell = [&](std::size_t stage, std::pair<std::string, std::string> verdict) {
+    if (steps[stage].reached) std::tie(steps[stage].verdict, steps[stage].detail) = std::move(verdict);
+  };
+  tell(kJourneyRateLimit, journeyLimiterVerdict(r.limiter));
+  tell(kJourneyCache, journeyCacheVerdict(r));
+  tell(kJourneyBreaker, journeyBreakerVerdict(r));
+  tell(kJourneyUpstream, journeyUpstreamVerdict(r));
 
-  steps[kResponse].verdict = fmt::format("{}", r.status);
-  steps[kResponse].detail = fmt::format("outcome {}, total {}", r.outcome.empty() ? "-" : r.outcome, durationText(r.latency()));
+  steps[kJourneyResponse].verdict = fmt::format("{}", r.status);
+  steps[kJourneyResponse].detail =
+      fmt::format("outcome {}, total {}", r.outcome.empty() ? "-" : r.outcome, durationText(r.latency()));
   if (r.tries > 0) {
-    steps[kResponse].detail +=
+    steps[kJourneyResponse].detail +=
         fmt::format(": latest try {}, the rest {}", durationText(r.upstream), durationText(r.latency() - r.upstream));
   }
   return steps;
