@@ -47,6 +47,21 @@ TEST(InspectorModel, KeepsTheLastNRequests) {
   EXPECT_TRUE(model.visible().empty());
 }
 
+TEST(InspectorModel, AFilterSetBeforehandFollowsTheRing) {
+  InspectorModel model(3);
+  model.setFilter({"5xx", "", ""});
+  for (std::uint64_t id = 1; id <= 7; ++id) {
+    model.onRequest(inspectRecord(id, id % 2 ? 500 : 200));
+    std::vector<std::uint64_t> expected;
+    for (std::uint64_t held = id > 3 ? id - 2 : 1; held <= id; ++held) {
+      if (held % 2) expected.push_back(held);
+    }
+    EXPECT_EQ(inspectorVisibleIds(model), expected) << "after " << id;
+  }
+  model.setFilter({});
+  EXPECT_EQ(inspectorVisibleIds(model), (std::vector<std::uint64_t>{5, 6, 7}));
+}
+
 TEST(InspectorModel, FiltersByStatusRouteAndOutcome) {
   InspectorModel model;
   model.onRequest(inspectRecord(1, 200));

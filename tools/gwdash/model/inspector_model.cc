@@ -52,18 +52,22 @@ void InspectorModel::reset(const DashboardContext&) {
   size_ = 0;
   total_ = 0;
   routes_.clear();
+  kept_.clear();
   visibleStale_ = true;
 }
 
+// The filter is checked once per request as it arrives; only a new filter looks at them all.
 void InspectorModel::onRequest(const RequestRecord& record) {
-  ++total_;
+  const std::uint64_t sequence = total_++;
   if (size_ < ring_.size()) {
     ring_[(head_ + size_) % ring_.size()] = record;
     ++size_;
   } else {  // full: the newest takes the oldest's slot
     ring_[head_] = record;
     head_ = (head_ + 1) % ring_.size();
+    if (!kept_.empty() && kept_.front() == sequence - ring_.size()) kept_.pop_front();
   }
+  if (filter_.matches(record)) kept_.push_back(sequence);
   const std::string route = record.route.empty() ? "-" : record.route;
   auto it = std::lower_bound(routes_.begin(), routes_.end(), route);
   if (it == routes_.end() || *it != route) routes_.insert(it, route);
@@ -81,15 +85,19 @@ const RequestRecord* InspectorModel::find(std::uint64_t id) const {
 
 void InspectorModel::setFilter(InspectorFilter filter) {
   filter_ = std::move(filter);
+  kept_.clear();
+  const std::uint64_t first = total_ - size_;
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (filter_.matches(at(i))) kept_.push_back(first + i);
+  }
   visibleStale_ = true;
 }
 
 const std::vector<std::size_t>& InspectorModel::visible() const {
   if (visibleStale_) {
+    const std::uint64_t first = total_ - size_;
     visible_.clear();
-    for (std::size_t i = 0; i < size_; ++i) {
-      if (filter_.matches(at(i))) visible_.push_back(i);
-    }
+    for (std::uint64_t sequence : kept_) visible_.push_back(static_cast<std::size_t>(sequence - first));
     visibleStale_ = false;
   }
   return visible_;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,7 +62,8 @@ class InspectorModel : public DashboardListener {
   std::uint64_t total_ = 0;
   InspectorFilter filter_;
   std::vector<std::string> routes_;
-  mutable std::vector<std::size_t> visible_;
+  std::deque<std::uint64_t> kept_;  // the filter's requests by sequence (0 for the first since reset)
+  mutable std::vector<std::size_t> visible_;  // kept_ as positions, rebuilt when read after a change
   mutable bool visibleStale_ = true;
 };
 
