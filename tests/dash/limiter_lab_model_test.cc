@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "sim/engine/simulation_run.h"
+#include "sim/engine/arrival.h"
 #include "tools/gwdash/model/limiter_lab_model.h"
 
 namespace gwdash {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/engine/simulation_run.h"
+#include "sim/engine/arrival.h"
 #include "sim/scenario/scenario.h"
 
 namespace gwdash {
