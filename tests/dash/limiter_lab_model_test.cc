@@ -97,7 +97,8 @@ TEST(LimiterLabModelTest, BoundaryBurstPassesFixedWindowTwiceAndSlidingLogOnce) 
   EXPECT_NEAR(labLane(model, "leaky_bucket").level[601], 100.0 - 0.2 * 1.667, 1e-3);
   EXPECT_EQ(model.watchedKey(), "client 0.0");
 
-  EXPECT_EQ(model.lesson(), "fixed_window let 2.0x the limit through at 60 s (200 in 60 s; the limit is 100 per 60 s)");
+  EXPECT_EQ(model.lesson(), "fixed_window let 2.0x the limit through at 60 s (200 in 60 s; the limit is 100 per 60 s): "
+            "a full window on each side of a boundary");
 }
 
 TEST(LimiterLabModelTest, ReferenceComesFromTheFirstTierElseAPolicyElseTheDefault) {
@@ -175,6 +176,32 @@ TEST(LimiterLabModelTest, WatchedKeyIsTheHottestUnlessOneIsChosen) {
   model.watch(std::nullopt);
   model.advanceTo(millis(500));
   EXPECT_FLOAT_EQ(fixed.level.back(), 50.0f);
+}
+
+TEST(LimiterLabModelTest, LessonWithoutOvershootAndAfterAConfigChange) {
+  LimiterLabModel model;
+  model.reset(labContext(labConfigWith(labWindowSpec(gateway::LimiterAlgorithm::kSlidingLog, 10, seconds(10)),
+                                       gateway::LimitKey::kConsumer, true)));
+  EXPECT_EQ(model.lesson(), "No traffic yet.");
+  labFeed(model, seconds(1), 1);
+  EXPECT_EQ(model.lesson(), "The traffic stays within 10 per 10 s: no algorithm denied anything yet.");
+  labFeed(model, seconds(1), 10);
+  EXPECT_EQ(labLane(model, "sliding_log").totalDenied, 1);
+  EXPECT_EQ(model.lesson(), "Every algorithm held each key within 10 per 10 s; they differ in what they denied and when.");
+
+  // The same limit with another algorithm: the lab runs them all already, nothing restarts.
+  model.onConfig(labContext(labConfigWith(labWindowSpec(gateway::LimiterAlgorithm::kFixedWindow, 10, seconds(10)),
+                                          gateway::LimitKey::kConsumer, true)));
+  EXPECT_EQ(model.reference().source, "tier:free (fixed_window)");
+  labFeed(model, seconds(3), 1);
+  EXPECT_EQ(labLane(model, "sliding_log").totalDenied, 2);
+  // A new limit: fresh limiters, the series go on.
+  model.onConfig(labContext(labConfigWith(labWindowSpec(gateway::LimiterAlgorithm::kFixedWindow, 20, seconds(10)),
+                                          gateway::LimitKey::kConsumer, true)));
+  labFeed(model, seconds(4), 1);
+  EXPECT_EQ(labLane(model, "sliding_log").totalDenied, 2);
+  EXPECT_EQ(labLane(model, "sliding_log").totalAdmitted, 11);
+  EXPECT_EQ(labLane(model, "sliding_log").parameters, "20 per 10 s");
 }
 
 // A stream of arrivals from three clients: 0..2 s in 7 ms steps, bursts at the 1 s boundary.

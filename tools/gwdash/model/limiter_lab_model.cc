@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -42,6 +43,15 @@ std::string labSeconds(gateway::Duration d) {
 std::int64_t labCounter(const nlohmann::json& store, const char* field) {
   const auto it = store.find(field);
   return it != store.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+// Why an algorithm lets more than its limit through in a window.
+std::string_view labWhyOver(std::string_view algorithm) {
+  if (algorithm == "fixed_window") return ": a full window on each side of a boundary";
+  if (algorithm == "token_bucket" || algorithm == "gcra") return ": a full burst plus what refills in the window";
+  if (algorithm == "sliding_counter") return ": its estimate takes the previous window's traffic as even";
+  if (algorithm == "concurrency") return ": it limits requests in flight, not a rate";
+  return "";
 }
 
 }  // namespace
@@ -241,9 +251,10 @@ std::string LimiterLabModel::lesson() const {
     if (worst == nullptr || lane.maxInWindow > worst->maxInWindow) worst = &lane;
   }
   if (worst != nullptr && worst->maxInWindow > reference_.limit) {
-    return fmt::format("{} let {:.1f}x the limit through at {} ({} in {}; the limit is {})", worst->algorithm,
+    return fmt::format("{} let {:.1f}x the limit through at {} ({} in {}; the limit is {}){}", worst->algorithm,
                        static_cast<double>(worst->maxInWindow) / static_cast<double>(reference_.limit),
-                       labSeconds(worst->maxAt), worst->maxInWindow, labSeconds(reference_.window), quota);
+                       labSeconds(worst->maxAt), worst->maxInWindow, labSeconds(reference_.window), quota,
+                       labWhyOver(worst->algorithm));
   }
   std::int64_t denied = 0;
   for (const LabLane& lane : lanes_) denied += lane.totalDenied;

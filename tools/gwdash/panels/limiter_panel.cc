@@ -54,6 +54,10 @@ void LimiterPanel::draw(gateway::TimePoint /*now*/) {
   }
   const std::vector<LabLane>& lanes = model_.lanes();
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_ScrollX;
+  // The charts share the height the text leaves: the gauge half, admitted and denied a quarter each.
+  const float chartHeight = std::max(180.0f, ImGui::GetContentRegionAvail().y - 170.0f);
+  gaugeHeight_ = chartHeight * 0.5f;
+  barsHeight_ = chartHeight * 0.25f;
   if (!lanes.empty() && ImGui::BeginTable("limiter_lanes", static_cast<int>(lanes.size()), flags)) {
     for (const LabLane& lane : lanes) ImGui::TableSetupColumn(lane.algorithm.c_str());
     ImGui::TableHeadersRow();
@@ -78,7 +82,7 @@ void LimiterPanel::drawHeader() {
   ImGui::TextWrapped("%s", lesson.c_str());
   ImGui::PopStyleColor();
   if (model_.arrivals() == 0 && !model_.stores().empty()) return;
-  const std::string line = fmt::format("Every algorithm gets the same traffic, one key per {}; the reference limit is {} per {} ({}).",
+  const std::string line = fmt::format("Every algorithm gets the same traffic, one key per {}; the reference limit is {} per {}, from {}.",
                                        ref.oneKey ? "route" : "client", ref.limit, limiterSeconds(ref.window), ref.source);
   ImGui::PushStyleColor(ImGuiCol_Text, kLimiterDim);
   ImGui::TextWrapped("%s", line.c_str());
@@ -96,6 +100,9 @@ void LimiterPanel::drawHeader() {
     }
     ImGui::EndCombo();
   }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(200.0f);
+  ImGui::SliderInt("seconds shown", &shownSeconds_, 5, 600);
 }
 
 void LimiterPanel::drawLane(const LabLane& lane) {
@@ -105,16 +112,16 @@ void LimiterPanel::drawLane(const LabLane& lane) {
   ImGui::PopStyleColor();
 
   // The gauge over the last kShownSeconds (10 ticks a second), on the capacity's scale.
-  const std::size_t shown = static_cast<std::size_t>(kShownSeconds) * 10;
+  const std::size_t shown = static_cast<std::size_t>(std::max(shownSeconds_, 1)) * 10;
   const std::size_t from = lane.level.size() > shown ? lane.level.size() - shown : 0;
   const std::string overlay = fmt::format("{} {:.1f}", lane.last.what, lane.last.level);
   const float top = std::max(static_cast<float>(lane.last.capacity), 1.0f);
   ImGui::PlotLines("##gauge", lane.level.data() + from, static_cast<int>(lane.level.size() - from), 0, overlay.c_str(),
-                   0.0f, top * 1.05f, ImVec2(width, 80.0f));
+                   0.0f, top * 1.05f, ImVec2(width, gaugeHeight_));
 
   // Admitted (green) and denied (red) per second, on one scale.
-  const std::vector<float> admitted = limiterLastSeconds(lane.admitted, kShownSeconds);
-  const std::vector<float> denied = limiterLastSeconds(lane.denied, kShownSeconds);
+  const std::vector<float> admitted = limiterLastSeconds(lane.admitted, static_cast<std::size_t>(std::max(shownSeconds_, 1)));
+  const std::vector<float> denied = limiterLastSeconds(lane.denied, static_cast<std::size_t>(std::max(shownSeconds_, 1)));
   float peak = 1.0f;
   for (const float v : admitted) peak = std::max(peak, v);
   for (const float v : denied) peak = std::max(peak, v);
@@ -122,11 +129,11 @@ void LimiterPanel::drawLane(const LabLane& lane) {
   const std::string deniedText = fmt::format("denied/s (total {})", lane.totalDenied);
   ImGui::PushStyleColor(ImGuiCol_PlotHistogram, kLimiterGreen);
   ImGui::PlotHistogram("##admitted", admitted.data(), static_cast<int>(admitted.size()), 0, admittedText.c_str(), 0.0f,
-                       peak, ImVec2(width, 50.0f));
+                       peak, ImVec2(width, barsHeight_));
   ImGui::PopStyleColor();
   ImGui::PushStyleColor(ImGuiCol_PlotHistogram, kLimiterRed);
   ImGui::PlotHistogram("##denied", denied.data(), static_cast<int>(denied.size()), 0, deniedText.c_str(), 0.0f, peak,
-                       ImVec2(width, 50.0f));
+                       ImVec2(width, barsHeight_));
   ImGui::PopStyleColor();
 
   const std::string state = limiterStateText(lane);
@@ -136,7 +143,7 @@ void LimiterPanel::drawLane(const LabLane& lane) {
   const LabReference& ref = model_.reference();
   const bool over = lane.maxInWindow > ref.limit;
   const std::string most = fmt::format("max in {}: {} / {}{}", limiterSeconds(ref.window), lane.maxInWindow, ref.limit,
-                                       over ? fmt::format(" ({:.1f}x at {})",
+                                       over ? fmt::format(" ({:.2f}x at {})",
                                                           static_cast<double>(lane.maxInWindow) / static_cast<double>(ref.limit),
                                                           limiterSeconds(lane.maxAt))
                                             : std::string());

@@ -15,9 +15,6 @@ namespace gwdash {
 
 class LimiterPanel : public Panel {
  public:
-  // Simulated seconds the charts show, ending at the latest tick.
-  static constexpr int kShownSeconds = 60;
-
   std::string_view name() const override { return "limiter"; }
   std::string_view title() const override { return "Rate-limiter lab"; }
   void draw(gateway::TimePoint now) override;
@@ -35,6 +32,9 @@ class LimiterPanel : public Panel {
   void drawStores();
 
   LimiterLabModel model_;
+  int shownSeconds_ = 60;  // simulated seconds the charts show, ending at the latest tick
+  float gaugeHeight_ = 80.0f;
+  float barsHeight_ = 40.0f;
 };
 
 }  // namespace gwdash
