@@ -131,15 +131,15 @@ TEST(LimiterLabModelTest, OneKeyPerClientUnlessTheLimitIsPerRoute) {
   labFeed(perClient, millis(500), 1, 1);
   EXPECT_EQ(labLane(perClient, "sliding_log").totalAdmitted, 20);
   EXPECT_EQ(labLane(perClient, "sliding_log").totalDenied, 1);
-  EXPECT_EQ(perClient.keys().size(), 2u);
-  EXPECT_EQ(perClient.keys().at("client 0.1"), 11);
+  EXPECT_EQ(perClient.keyCount(), 2u);
+  EXPECT_EQ(perClient.arrivalsOf("client 0.1"), 11);
 
   LimiterLabModel perRoute;
   perRoute.reset(labContext(labConfigWith(spec, gateway::LimitKey::kRoute, false)));
   labFeed(perRoute, millis(500), 10, 0);
   labFeed(perRoute, millis(500), 10, 1);
   EXPECT_EQ(labLane(perRoute, "sliding_log").totalAdmitted, 10);
-  EXPECT_EQ(perRoute.keys().size(), 1u);
+  EXPECT_EQ(perRoute.keyCount(), 1u);
 }
 
 TEST(LimiterLabModelTest, ConcurrencyReleasesAfterItsHold) {

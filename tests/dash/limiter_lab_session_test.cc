@@ -66,7 +66,7 @@ TEST(LimiterLabSessionTest, TheLabsLaneOfTheGatewaysAlgorithmDecidesAsTheGateway
   session->advance(seconds(20));
   EXPECT_EQ(model.reference().source, "tier:standard (gcra)");
   EXPECT_EQ(model.watchedKey(), "noisy");
-  EXPECT_EQ(model.keys().size(), 10u);
+  EXPECT_EQ(model.keyCount(), 10u);
   const LabLane& gcra = sessionLane(model, "gcra");
   const LabLane& bucket = sessionLane(model, "token_bucket");
   ASSERT_EQ(model.stores().size(), 1u);

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <map>
+#include <deque>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -24,25 +24,28 @@ class LabLimiterOf : public LabLimiter {
   std::string_view algorithm() const override { return name_; }
   std::string parameters() const override { return parameters_; }
 
-  gateway::LimitDecision decide(const std::string& key, gateway::TimePoint now) override {
-    auto it = states_.find(key);
-    if (it == states_.end()) it = states_.emplace(key, algo_.fresh(now)).first;
-    return algo_.acquire(it->second, now);
+  gateway::LimitDecision decide(std::uint32_t key, gateway::TimePoint now) override {
+    if (key >= states_.size()) states_.resize(key + 1);
+    if (!states_[key]) {
+      states_[key].emplace(algo_.fresh(now));
+      ++keys_;
+    }
+    return algo_.acquire(*states_[key], now);
   }
 
-  gateway::LimiterGauge gauge(const std::string& key, gateway::TimePoint now) const override {
-    const auto it = states_.find(key);
-    if (it == states_.end()) return gateway::gauge(algo_, algo_.fresh(now), now);
-    return gateway::gauge(algo_, it->second, now);
+  gateway::LimiterGauge gauge(std::uint32_t key, gateway::TimePoint now) const override {
+    if (key >= states_.size() || !states_[key]) return gateway::gauge(algo_, algo_.fresh(now), now);
+    return gateway::gauge(algo_, *states_[key], now);
   }
 
-  std::size_t keys() const override { return states_.size(); }
+  std::size_t keys() const override { return keys_; }
 
  protected:
   Algo algo_;
   std::string_view name_;
   std::string parameters_;
-  std::map<std::string, typename Algo::State, std::less<>> states_;
+  std::vector<std::optional<typename Algo::State>> states_;  // by key
+  std::size_t keys_ = 0;
 };
 
 // Concurrency: admitted requests are released `hold` after their admission.
@@ -51,24 +54,24 @@ class LabConcurrencyLimiter : public LabLimiterOf<gateway::ConcurrencyLimit> {
   LabConcurrencyLimiter(std::int64_t limit, gateway::Duration hold, std::string parameters)
       : LabLimiterOf(gateway::ConcurrencyLimit(limit), "concurrency", std::move(parameters)), hold_(hold) {}
 
-  gateway::LimitDecision decide(const std::string& key, gateway::TimePoint now) override {
+  gateway::LimitDecision decide(std::uint32_t key, gateway::TimePoint now) override {
     advance(now, true);
     const gateway::LimitDecision d = LabLimiterOf::decide(key, now);
-    if (d.allowed) releases_.emplace(now + hold_, key);
+    if (d.allowed) releases_.emplace_back(now + hold_, key);
     return d;
   }
 
   void advance(gateway::TimePoint until, bool inclusive) override {
-    while (!releases_.empty() && (releases_.begin()->first < until || (inclusive && releases_.begin()->first == until))) {
-      const auto it = states_.find(releases_.begin()->second);
-      if (it != states_.end()) algo_.release(it->second, releases_.begin()->first);
-      releases_.erase(releases_.begin());
+    while (!releases_.empty() && (releases_.front().first < until || (inclusive && releases_.front().first == until))) {
+      algo_.release(*states_[releases_.front().second], releases_.front().first);
+      releases_.pop_front();
     }
   }
 
  private:
   gateway::Duration hold_;
-  std::multimap<gateway::TimePoint, std::string> releases_;  // in release order, FIFO on ties
+  // Admissions come in time order and each is held as long: releases are due in that order.
+  std::deque<std::pair<gateway::TimePoint, std::uint32_t>> releases_;
 };
 
 std::string labRateText(std::int64_t rateMilli) {

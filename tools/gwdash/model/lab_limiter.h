@@ -23,14 +23,18 @@ class LabLimiter {
   virtual std::string_view algorithm() const = 0;
   // Its parameters in words: "rate 1.667/s, burst 100".
   virtual std::string parameters() const = 0;
-  // The algorithm's decision for `key` at `now` (a key seen first starts fresh).
-  virtual gateway::LimitDecision decide(const std::string& key, gateway::TimePoint now) = 0;
-  // The key's state at `now` (gateway::gauge), without changing it.
-  virtual gateway::LimiterGauge gauge(const std::string& key, gateway::TimePoint now) const = 0;
+  // Keys are small integers (the lab numbers them as it meets them), so a state is an index
+  // away. The algorithm's decision for `key` at `now` (a key seen first starts fresh).
+  virtual gateway::LimitDecision decide(std::uint32_t key, gateway::TimePoint now) = 0;
+  // The key's state at `now` (gateway::gauge), without changing it; a key never decided
+  // (kNoKey among them) reads as fresh.
+  virtual gateway::LimiterGauge gauge(std::uint32_t key, gateway::TimePoint now) const = 0;
   // Lets time pass up to `until` (inclusive or not): concurrency releases the requests whose
   // hold has ended. Nothing for the others.
   virtual void advance(gateway::TimePoint /*until*/, bool /*inclusive*/) {}
   virtual std::size_t keys() const = 0;
+
+  static constexpr std::uint32_t kNoKey = UINT32_MAX;
 };
 
 // The rate, in thousandths of a request per second, of `limit` per `window` (at least 1).

@@ -92,9 +92,12 @@ void LimiterLabModel::reset(const DashboardContext& context) {
   lanes_.clear();
   stores_.clear();
   lastSnapshot_.reset();
+  clientKeys_.clear();
+  keyIds_.clear();
+  keyNames_.clear();
   keyArrivals_.clear();
   watched_.clear();
-  hottest_.clear();
+  hottest_ = LabLimiter::kNoKey;
   hottestArrivals_ = 0;
   arrivals_ = 0;
   ticks_ = 0;
@@ -113,9 +116,9 @@ void LimiterLabModel::onConfig(const DashboardContext& context) {
 
 void LimiterLabModel::watch(std::optional<std::string> key) { chosen_ = std::move(key); }
 
-const std::string& LimiterLabModel::keyOf(const gwsim::Arrival& arrival) {
-  const auto id = std::make_pair(arrival.group, arrival.client);
-  auto it = clientKeys_.find(id);
+std::uint32_t LimiterLabModel::keyOf(const gwsim::Arrival& arrival) {
+  const std::uint64_t id = (std::uint64_t{arrival.group} << 32) | arrival.client;
+  const auto it = clientKeys_.find(id);
   if (it != clientKeys_.end()) return it->second;
   std::string key;
   if (reference_.oneKey) {
@@ -136,12 +139,30 @@ const std::string& LimiterLabModel::keyOf(const gwsim::Arrival& arrival) {
   } else {
     key = fmt::format("client {}.{}", arrival.group, arrival.client);
   }
-  return clientKeys_.emplace(id, std::move(key)).first->second;
+  const std::uint32_t number = intern(key);
+  clientKeys_.emplace(id, number);
+  return number;
 }
 
-void LimiterLabModel::onArrival(const gwsim::Arrival& arrival) { arrive(arrival.at, keyOf(arrival)); }
+std::uint32_t LimiterLabModel::intern(const std::string& key) {
+  const auto [it, added] = keyIds_.emplace(key, static_cast<std::uint32_t>(keyNames_.size()));
+  if (added) {
+    keyNames_.push_back(key);
+    keyArrivals_.push_back(0);
+  }
+  return it->second;
+}
 
-void LimiterLabModel::arrive(gateway::TimePoint at, const std::string& key) {
+std::int64_t LimiterLabModel::arrivalsOf(const std::string& key) const {
+  const auto it = keyIds_.find(key);
+  return it == keyIds_.end() ? 0 : keyArrivals_[it->second];
+}
+
+void LimiterLabModel::onArrival(const gwsim::Arrival& arrival) { arriveAs(arrival.at, keyOf(arrival)); }
+
+void LimiterLabModel::arrive(gateway::TimePoint at, const std::string& key) { arriveAs(at, intern(key)); }
+
+void LimiterLabModel::arriveAs(gateway::TimePoint at, std::uint32_t key) {
   // Ticks before this arrival see the state without it: tick T shows the arrivals before T,
   // whether T was sampled by a snapshot or by the first arrival at or after T.
   while (static_cast<gateway::TimePoint>(ticks_) * kTick <= at) sampleTick(static_cast<gateway::TimePoint>(ticks_) * kTick);
@@ -169,6 +190,7 @@ void LimiterLabModel::arrive(gateway::TimePoint at, const std::string& key) {
     // Forwarded at arrival + delay (leaky_bucket delays; the others forward at once): per
     // key these times never go back, so the window is a queue.
     const gateway::TimePoint forwarded = at + d.delay;
+    if (inWindow_[i].size() <= key) inWindow_[i].resize(key + 1);
     InWindow& w = inWindow_[i][key];
     if (w.head < w.entries.size() && w.entries.back().first == forwarded) {
       ++w.entries.back().second;
@@ -187,7 +209,7 @@ void LimiterLabModel::arrive(gateway::TimePoint at, const std::string& key) {
     if (w.total > lane.maxInWindow) {
       lane.maxInWindow = w.total;
       lane.maxAt = forwarded;
-      lane.maxKey = key;
+      lane.maxKey = keyNames_[key];
     }
   }
 }
@@ -197,10 +219,17 @@ void LimiterLabModel::advanceTo(gateway::TimePoint now) {
 }
 
 void LimiterLabModel::sampleTick(gateway::TimePoint at) {
-  watched_ = chosen_ ? *chosen_ : hottest_;
+  std::uint32_t key = hottest_;
+  if (chosen_) {
+    const auto it = keyIds_.find(*chosen_);
+    key = it == keyIds_.end() ? LabLimiter::kNoKey : it->second;
+    watched_ = *chosen_;
+  } else {
+    watched_ = hottest_ == LabLimiter::kNoKey ? std::string() : keyNames_[hottest_];
+  }
   for (std::size_t i = 0; i < limiters_.size(); ++i) {
     limiters_[i]->advance(at, false);
-    lanes_[i].last = limiters_[i]->gauge(watched_, at);
+    lanes_[i].last = limiters_[i]->gauge(key, at);
     lanes_[i].level.push_back(static_cast<float>(lanes_[i].last.level));
   }
   ++ticks_;
@@ -278,7 +307,7 @@ std::string LimiterLabModel::digest() const {
   for (const LabStore& s : stores_) {
     text += fmt::format("{} {} {} {} {} {}\n", s.id, s.algorithm, s.keys, s.allowed, s.denied, s.allowedRate.size());
   }
-  for (const auto& [key, n] : keyArrivals_) text += fmt::format("{}={} ", key, n);
+  for (std::size_t k = 0; k < keyNames_.size(); ++k) text += fmt::format("{}={} ", keyNames_[k], keyArrivals_[k]);
   return fmt::format("arrivals={} ticks={} watched={} hash={:016x}", arrivals_, ticks_, watched_, labFnv(text));
 }
 

@@ -10,7 +10,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -92,9 +92,13 @@ class LimiterLabModel : public DashboardListener {
   const std::vector<LabStore>& stores() const { return stores_; }
   std::int64_t arrivals() const { return arrivals_; }
   std::size_t ticks() const { return ticks_; }
-  // The key the latest tick's gauges followed, and every key seen with its arrivals.
+  // The key the latest tick's gauges followed.
   const std::string& watchedKey() const { return watched_; }
-  const std::map<std::string, std::int64_t>& keys() const { return keyArrivals_; }
+  // Every key seen, numbered in the order of their first arrival, with its arrivals.
+  std::size_t keyCount() const { return keyNames_.size(); }
+  const std::string& keyName(std::size_t id) const { return keyNames_[id]; }
+  std::int64_t keyArrivals(std::size_t id) const { return keyArrivals_[id]; }
+  std::int64_t arrivalsOf(const std::string& key) const;
   // The one-line lesson: which algorithm let the most through against the limit, and when.
   std::string lesson() const;
   // Everything the model holds, as a hash and counts (determinism tests).
@@ -103,7 +107,9 @@ class LimiterLabModel : public DashboardListener {
  private:
   void rebuild();
   void sampleTick(gateway::TimePoint at);
-  const std::string& keyOf(const gwsim::Arrival& arrival);
+  std::uint32_t keyOf(const gwsim::Arrival& arrival);
+  std::uint32_t intern(const std::string& key);
+  void arriveAs(gateway::TimePoint at, std::uint32_t key);
 
   // Per lane and key: forward times still inside the window, merged by time.
   struct InWindow {
@@ -116,14 +122,16 @@ class LimiterLabModel : public DashboardListener {
   LabReference reference_;
   std::vector<std::unique_ptr<LabLimiter>> limiters_;
   std::vector<LabLane> lanes_;
-  std::vector<std::map<std::string, InWindow>> inWindow_;  // per lane
+  std::vector<std::vector<InWindow>> inWindow_;  // per lane, by key
   std::vector<LabStore> stores_;
   std::optional<gateway::TimePoint> lastSnapshot_;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> clientKeys_;
-  std::map<std::string, std::int64_t> keyArrivals_;
+  std::unordered_map<std::uint64_t, std::uint32_t> clientKeys_;  // (group << 32 | client) -> key
+  std::unordered_map<std::string, std::uint32_t> keyIds_;
+  std::vector<std::string> keyNames_;    // by key
+  std::vector<std::int64_t> keyArrivals_;  // by key
   std::optional<std::string> chosen_;
   std::string watched_;  // the key of the latest tick
-  std::string hottest_;
+  std::uint32_t hottest_ = LabLimiter::kNoKey;
   std::int64_t hottestArrivals_ = 0;
   std::int64_t arrivals_ = 0;
   std::size_t ticks_ = 0;  // ticks sampled: the next is at ticks_ * kTick

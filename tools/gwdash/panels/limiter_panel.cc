@@ -54,8 +54,9 @@ void LimiterPanel::draw(gateway::TimePoint /*now*/) {
   }
   const std::vector<LabLane>& lanes = model_.lanes();
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_ScrollX;
-  // The charts share the height the text leaves: the gauge half, admitted and denied a quarter each.
-  const float chartHeight = std::max(180.0f, ImGui::GetContentRegionAvail().y - 170.0f);
+  // The charts share the height the text leaves (up to 400 px: software GL pays for every
+  // filled pixel): the gauge half, admitted and denied a quarter each.
+  const float chartHeight = std::clamp(ImGui::GetContentRegionAvail().y - 170.0f, 180.0f, 400.0f);
   gaugeHeight_ = chartHeight * 0.5f;
   barsHeight_ = chartHeight * 0.25f;
   if (!lanes.empty() && ImGui::BeginTable("limiter_lanes", static_cast<int>(lanes.size()), flags)) {
@@ -92,10 +93,10 @@ void LimiterPanel::drawHeader() {
   ImGui::SetNextItemWidth(240.0f);
   if (ImGui::BeginCombo("watched key", preview.c_str())) {
     if (ImGui::Selectable("(hottest)")) model_.watch(std::nullopt);
-    int shown = 0;
-    for (const auto& [key, arrivals] : model_.keys()) {
-      if (++shown > 500) break;
-      const std::string item = fmt::format("{} ({} requests)", key, arrivals);
+    // The first 500 keys met (a combo of thousands helps no one).
+    for (std::size_t k = 0; k < std::min<std::size_t>(model_.keyCount(), 500); ++k) {
+      const std::string& key = model_.keyName(k);
+      const std::string item = fmt::format("{} ({} requests)", key, model_.keyArrivals(k));
       if (ImGui::Selectable(item.c_str(), key == model_.watchedKey())) model_.watch(key);
     }
     ImGui::EndCombo();
@@ -171,18 +172,17 @@ void LimiterPanel::drawStores() {
     float peak = 1.0f;
     for (const float v : store.allowedRate) peak = std::max(peak, v);
     for (const float v : store.deniedRate) peak = std::max(peak, v);
-    const float width = ImGui::GetContentRegionAvail().x;
     ImGui::TableNextColumn();
     const std::string allowed = fmt::format("{} in all", store.allowed);
     ImGui::PushStyleColor(ImGuiCol_PlotLines, kLimiterGreen);
     ImGui::PlotLines("##allowed", store.allowedRate.data(), static_cast<int>(store.allowedRate.size()), 0,
-                     allowed.c_str(), 0.0f, peak, ImVec2(std::max(width, 120.0f), 40.0f));
+                     allowed.c_str(), 0.0f, peak, ImVec2(std::max(ImGui::GetContentRegionAvail().x, 120.0f), 60.0f));
     ImGui::PopStyleColor();
     ImGui::TableNextColumn();
     const std::string denied = fmt::format("{} in all", store.denied);
     ImGui::PushStyleColor(ImGuiCol_PlotLines, kLimiterRed);
     ImGui::PlotLines("##denied", store.deniedRate.data(), static_cast<int>(store.deniedRate.size()), 0, denied.c_str(),
-                     0.0f, peak, ImVec2(std::max(width, 120.0f), 40.0f));
+                     0.0f, peak, ImVec2(std::max(ImGui::GetContentRegionAvail().x, 120.0f), 60.0f));
     ImGui::PopStyleColor();
     ImGui::PopID();
   }
