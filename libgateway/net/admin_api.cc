@@ -103,9 +103,13 @@ void AdminApi::handle(Request request, ResponseSink sink) {
     std::uint64_t after = 0;
     std::string why;
     if (!parseAfterParameter(request.query(), after, why)) return sink.respond(errorResponse(400, "bad_query", why));
-    nlohmann::json recent = control_.recentRequests(after);
-    if (recent.is_null()) return sink.respond(errorResponse(501, "not_implemented", "this server keeps no recent requests"));
-    return sink.respond(adminJson(200, recent));
+    std::optional<std::string> recent = control_.recentRequests(after);
+    if (!recent) return sink.respond(errorResponse(501, "not_implemented", "this server keeps no recent requests"));
+    Response r;
+    r.body = std::move(*recent);
+    r.headers.set("Content-Type", "application/json");
+    r.headers.set("Cache-Control", "no-store");
+    return sink.respond(std::move(r));
   }
   // State changes: POST only, so a link, an image tag or a prefetch cannot trigger one.
   if (path == "/reload") {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -38,9 +39,9 @@ class GatewayControl {
   // GET /config: {"config_version", "config": the running config's document, secrets
   // redacted (admin_config.h)}; null when not available.
   virtual nlohmann::json runningConfig() const { return nullptr; }
-  // GET /requests/recent: the requests completed after id `after` (recent_requests.h), and
-  // recording kept on for a while; null when not available.
-  virtual nlohmann::json recentRequests(std::uint64_t /*after*/) { return nullptr; }
+  // GET /requests/recent: the JSON text of the requests completed after id `after`
+  // (recent_requests.h), and recording kept on for a while; nullopt when not available.
+  virtual std::optional<std::string> recentRequests(std::uint64_t /*after*/) { return std::nullopt; }
 };
 
 }  // namespace gateway::net

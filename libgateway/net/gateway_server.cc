@@ -312,6 +312,6 @@ nlohmann::json GatewayServer::runningConfig() const {
   return {{"config_version", shared_->version()}, {"config", configDocument_}};
 }
 
-nlohmann::json GatewayServer::recentRequests(std::uint64_t after) { return recent_->since(after, clock_.now()); }
+std::optional<std::string> GatewayServer::recentRequests(std::uint64_t after) { return recent_->since(after, clock_.now()); }
 
 }  // namespace gateway::net

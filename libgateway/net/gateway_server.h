@@ -53,7 +53,7 @@ class GatewayServer final : public GatewayControl {
   nlohmann::json stats() const override;
   SharedState* sharedState() override { return shared_.get(); }
   nlohmann::json runningConfig() const override;
-  nlohmann::json recentRequests(std::uint64_t after) override;
+  std::optional<std::string> recentRequests(std::uint64_t after) override;
 
   struct Worker;
 

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "libgateway/http/json_escape.h"
+
 #include "libgateway/pipeline/exchange.h"
 
 namespace gateway::net {
@@ -82,7 +84,7 @@ void RecentRequests::record(std::size_t worker, const Exchange& ex, const Respon
   e.status = response.status;
 }
 
-nlohmann::json RecentRequests::since(std::uint64_t after, TimePoint now) {
+std::string RecentRequests::since(std::uint64_t after, TimePoint now) {
   // Keep recording on; never move the window back (two readers).
   const TimePoint until = now + kWatchWindow;
   TimePoint seen = watchedUntil_.load(std::memory_order_relaxed);
@@ -102,34 +104,40 @@ nlohmann::json RecentRequests::since(std::uint64_t after, TimePoint now) {
     }
   }
   std::sort(found.begin(), found.end(), [](const Entry& a, const Entry& b) { return a.id < b.id; });
-  nlohmann::json requests = nlohmann::json::array();
-  for (const Entry& e : found) {
-    requests.push_back({{"id", e.id},
-                        {"correlation_id", e.correlationId},
-                        {"start_us", e.start},
-                        {"end_us", e.end},
-                        {"method", e.method},
-                        {"target", e.target},
-                        {"client", e.client},
-                        {"route", e.route},
-                        {"consumer", e.consumer},
-                        {"tier", e.tier},
-                        {"auth", e.auth},
-                        {"limiter", e.limiter},
-                        {"cache", e.cache},
-                        {"service", e.service},
-                        {"instance", e.instance},
-                        {"tries", e.tries},
-                        {"upstream_us", e.upstream},
-                        {"circuit_open", e.circuitOpen},
-                        {"breaker_transition", e.breakerTransition},
-                        {"outcome", e.outcome},
-                        {"status", e.status}});
+  // Written directly (no JSON tree): a watched gateway may send thousands of records a second.
+  std::string out;
+  out.reserve(128 + found.size() * 512);
+  fmt::format_to(std::back_inserter(out), "{{\"last_id\":{},\"truncated\":{},\"watch_ms\":{},\"requests\":[", limit - 1,
+                 truncated, kWatchWindow / kMillisecond);
+  auto field = [&out](std::string_view name, std::string_view value) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    appendJsonString(out, value);
+  };
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const Entry& e = found[i];
+    fmt::format_to(std::back_inserter(out), "{}{{\"id\":{},\"start_us\":{},\"end_us\":{},\"tries\":{},\"upstream_us\":{},"
+                   "\"circuit_open\":{},\"status\":{}",
+                   i ? "," : "", e.id, e.start, e.end, e.tries, e.upstream, e.circuitOpen, e.status);
+    field("correlation_id", e.correlationId);
+    field("method", e.method);
+    field("target", e.target);
+    field("client", e.client);
+    field("route", e.route);
+    field("consumer", e.consumer);
+    field("tier", e.tier);
+    field("auth", e.auth);
+    field("limiter", e.limiter);
+    field("cache", e.cache);
+    field("service", e.service);
+    field("instance", e.instance);
+    field("breaker_transition", e.breakerTransition);
+    field("outcome", e.outcome);
+    out += '}';
   }
-  return {{"last_id", limit - 1},
-          {"truncated", truncated},
-          {"watch_ms", kWatchWindow / kMillisecond},
-          {"requests", std::move(requests)}};
+  out += "]}\n";
+  return out;
 }
 
 }  // namespace gateway::net

@@ -20,8 +20,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "libgateway/core/time.h"
 
 namespace gateway {
@@ -45,11 +43,12 @@ class RecentRequests {
   void record(std::size_t worker, const Exchange& exchange, const Response& response);
 
   // Admin side: keeps recording on until now + kWatchWindow and returns the records completed
-  // after id `after`, oldest first: {"last_id", "truncated", "watch_ms", "requests": [...]}.
+  // after id `after`, oldest first, as one JSON document's text:
+  // {"last_id", "truncated", "watch_ms", "requests": [...]}.
   // Pass "last_id" as the next `after` (one below `after` means the server restarted: read from
   // 0 again); "truncated" is true when records after `after` were
   // overwritten before this read (the reader fell more than kPerWorker behind on a worker).
-  nlohmann::json since(std::uint64_t after, TimePoint now);
+  std::string since(std::uint64_t after, TimePoint now);
 
  private:
   struct Entry;
