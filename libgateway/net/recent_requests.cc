@@ -1,6 +1,7 @@
 #include "libgateway/net/recent_requests.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include <fmt/format.h>
 
@@ -33,6 +34,7 @@ struct RecentRequests::Ring {
 
 RecentRequests::RecentRequests(std::size_t workers) {
   for (std::size_t i = 0; i < workers; ++i) rings_.push_back(std::make_unique<Ring>());
+  texts_.resize(workers);
 }
 
 RecentRequests::~RecentRequests() = default;
@@ -84,8 +86,56 @@ void RecentRequests::record(std::size_t worker, const Exchange& ex, const Respon
   e.status = response.status;
 }
 
+namespace {
+
+void appendRecentNumber(std::string& out, std::int64_t v) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
+}
+
+void appendRecentField(std::string& out, std::string_view name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  appendJsonString(out, value);
+}
+
+}  // namespace
+
+void RecentRequests::writeEntry(std::string& out, const Entry& e) {
+  out += "{\"id\":";
+  appendRecentNumber(out, static_cast<std::int64_t>(e.id));
+  out += ",\"start_us\":";
+  appendRecentNumber(out, e.start);
+  out += ",\"end_us\":";
+  appendRecentNumber(out, e.end);
+  out += ",\"tries\":";
+  appendRecentNumber(out, e.tries);
+  out += ",\"upstream_us\":";
+  appendRecentNumber(out, e.upstream);
+  out += e.circuitOpen ? ",\"circuit_open\":true" : ",\"circuit_open\":false";
+  out += ",\"status\":";
+  appendRecentNumber(out, e.status);
+  appendRecentField(out, "correlation_id", e.correlationId);
+  appendRecentField(out, "method", e.method);
+  appendRecentField(out, "target", e.target);
+  appendRecentField(out, "client", e.client);
+  appendRecentField(out, "route", e.route);
+  appendRecentField(out, "consumer", e.consumer);
+  appendRecentField(out, "tier", e.tier);
+  appendRecentField(out, "auth", e.auth);
+  appendRecentField(out, "limiter", e.limiter);
+  appendRecentField(out, "cache", e.cache);
+  appendRecentField(out, "service", e.service);
+  appendRecentField(out, "instance", e.instance);
+  appendRecentField(out, "breaker_transition", e.breakerTransition);
+  appendRecentField(out, "outcome", e.outcome);
+  out += '}';
+}
+
 std::string RecentRequests::since(std::uint64_t after, TimePoint now) {
-  // Keep recording on; never move the window back (two readers).
+  std::lock_guard readerLock(readerMutex_);
+  // Keep recording on; never move the window back.
   const TimePoint until = now + kWatchWindow;
   TimePoint seen = watchedUntil_.load(std::memory_order_relaxed);
   while (seen < until && !watchedUntil_.compare_exchange_weak(seen, until, std::memory_order_relaxed)) {
@@ -93,48 +143,39 @@ std::string RecentRequests::since(std::uint64_t after, TimePoint now) {
   // Every id below `limit` was taken before this load, under its ring's lock, so each ring
   // locked below already holds it (or overwrote it); ids from `limit` on wait for the next read.
   const std::uint64_t limit = nextId_.load(std::memory_order_relaxed);
-  std::vector<Entry> found;
+  // Each ring's records are written as JSON text under its lock (no copies of the records;
+  // the text buffers are kept from read to read), then merged in id order.
+  pieces_.clear();
   bool truncated = false;
-  for (const auto& ring : rings_) {
-    std::lock_guard lock(ring->mutex);
-    if (ring->overwrittenUpTo > after) truncated = true;
-    for (std::size_t i = 0; i < ring->filled; ++i) {
-      const Entry& e = ring->slots[i];
-      if (e.id > after && e.id < limit) found.push_back(e);
+  std::size_t bytes = 0;
+  for (std::size_t r = 0; r < rings_.size(); ++r) {
+    Ring& ring = *rings_[r];
+    std::string& text = texts_[r];
+    text.clear();
+    std::lock_guard lock(ring.mutex);
+    if (ring.overwrittenUpTo > after) truncated = true;
+    const std::size_t oldest = ring.filled == kPerWorker ? ring.next : 0;
+    for (std::size_t k = 0; k < ring.filled; ++k) {
+      const Entry& e = ring.slots[(oldest + k) % kPerWorker];
+      if (e.id <= after || e.id >= limit) continue;
+      const std::size_t begin = text.size();
+      writeEntry(text, e);
+      pieces_.push_back({e.id, r, begin, text.size() - begin});
     }
+    bytes += text.size();
   }
-  std::sort(found.begin(), found.end(), [](const Entry& a, const Entry& b) { return a.id < b.id; });
-  // Written directly (no JSON tree): a watched gateway may send thousands of records a second.
+  std::sort(pieces_.begin(), pieces_.end(), [](const Piece& a, const Piece& b) { return a.id < b.id; });
   std::string out;
-  out.reserve(128 + found.size() * 512);
-  fmt::format_to(std::back_inserter(out), "{{\"last_id\":{},\"truncated\":{},\"watch_ms\":{},\"requests\":[", limit - 1,
-                 truncated, kWatchWindow / kMillisecond);
-  auto field = [&out](std::string_view name, std::string_view value) {
-    out += ",\"";
-    out += name;
-    out += "\":";
-    appendJsonString(out, value);
-  };
-  for (std::size_t i = 0; i < found.size(); ++i) {
-    const Entry& e = found[i];
-    fmt::format_to(std::back_inserter(out), "{}{{\"id\":{},\"start_us\":{},\"end_us\":{},\"tries\":{},\"upstream_us\":{},"
-                   "\"circuit_open\":{},\"status\":{}",
-                   i ? "," : "", e.id, e.start, e.end, e.tries, e.upstream, e.circuitOpen, e.status);
-    field("correlation_id", e.correlationId);
-    field("method", e.method);
-    field("target", e.target);
-    field("client", e.client);
-    field("route", e.route);
-    field("consumer", e.consumer);
-    field("tier", e.tier);
-    field("auth", e.auth);
-    field("limiter", e.limiter);
-    field("cache", e.cache);
-    field("service", e.service);
-    field("instance", e.instance);
-    field("breaker_transition", e.breakerTransition);
-    field("outcome", e.outcome);
-    out += '}';
+  out.reserve(96 + bytes + pieces_.size());
+  out += "{\"last_id\":";
+  appendRecentNumber(out, static_cast<std::int64_t>(limit - 1));
+  out += truncated ? ",\"truncated\":true" : ",\"truncated\":false";
+  out += ",\"watch_ms\":";
+  appendRecentNumber(out, kWatchWindow / kMillisecond);
+  out += ",\"requests\":[";
+  for (std::size_t i = 0; i < pieces_.size(); ++i) {
+    if (i) out += ',';
+    out.append(texts_[pieces_[i].ring], pieces_[i].begin, pieces_[i].size);
   }
   out += "]}\n";
   return out;

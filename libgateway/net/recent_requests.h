@@ -53,9 +53,18 @@ class RecentRequests {
  private:
   struct Entry;
   struct Ring;
+  struct Piece {
+    std::uint64_t id;
+    std::size_t ring, begin, size;  // where its text is in texts_[ring]
+  };
+  static void writeEntry(std::string& out, const Entry& e);
   std::atomic<TimePoint> watchedUntil_{std::numeric_limits<TimePoint>::min()};
   std::atomic<std::uint64_t> nextId_{1};
   std::vector<std::unique_ptr<Ring>> rings_;
+  // The reader's (readerMutex_): kept from read to read, so a read allocates only its answer.
+  std::mutex readerMutex_;
+  std::vector<std::string> texts_;
+  std::vector<Piece> pieces_;
 };
 
 }  // namespace gateway::net
