@@ -18,7 +18,7 @@
 # the same rounds, so a change is measured against the build it started from in one run.
 # --watched adds "gatewayd+watched": the plain config with a dashboard's load on its admin API
 # (GET /requests/recent every 200 ms, as gwdash --attach reads it), so every request is
-# recorded; "gatewayd" beside it is the same build with nobody watching.
+# recorded; "gatewayd" beside it is the same build with nobody watching (not with --cache).
 # By default the proxy under test is pinned to CPU 0 and wrk + upstream to the other CPUs
 # (taskset), so each proxy gets exactly one core. Everything listens on 127.0.0.1, lives in a
 # temporary directory and is killed on exit.
@@ -47,7 +47,7 @@ while (($#)); do
     --no-pin) PIN=0; shift ;;
     --cache) CACHE=1; shift ;;
     --watched) WATCHED=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "proxy_bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
