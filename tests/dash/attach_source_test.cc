@@ -3,7 +3,8 @@
 // (secrets redacted, the new version after a reload), and AttachSource feeding a recording
 // listener: reset with the config's routes, records with their routes, statuses, instances
 // and the breaker's doing, snapshots with the breaker open, a reload as onConfig, a stalled
-// gatewayd as a status that names it (and back), a dead URL as a clear error.
+// gatewayd as a status that names it (and back), a restarted one as a reset, a dead URL as a
+// clear error.
 // Every wait is a bounded loop with a deadline; nothing asserts on timing.
 #include <gtest/gtest.h>
 
@@ -233,6 +234,50 @@ TEST_F(AttachSourceTest, AStalledGatewaydIsAStatusAndItRecovers) {
   ASSERT_TRUE(pollUntil(*source, [&] { return source->status().rfind("connected: ", 0) == 0; })) << source->status();
   const std::uint64_t before = source->snapshotsDelivered();
   ASSERT_TRUE(pollUntil(*source, [&] { return source->snapshotsDelivered() > before; })) << source->status();
+}
+
+TEST_F(AttachSourceTest, ARestartedGatewaydResetsTheListeners) {
+  // Two gatewayd processes in turn on one admin port, as a restart does.
+  const std::string admin = "127.0.0.1:" + std::to_string(gateway::testing::unusedPort());
+  stack_.writeGatewayConfig(standardGateway());
+  auto startOn = [&](std::string& listen) {
+    std::string error;
+    auto process = gateway::testing::ChildProcess::start(
+        {gateway::testing::gatewaydPath(), "--config", stack_.gatewayConfigPath(), "--listen", "127.0.0.1:0", "--admin", admin},
+        stack_.dir().file("restart.err"), error);
+    EXPECT_TRUE(process) << error;
+    if (!process) return process;
+    const auto line = process->readLine(10s);
+    const json ready = json::parse(line.value_or(""), nullptr, false);
+    EXPECT_TRUE(ready.is_object() && ready.contains("listen")) << line.value_or("(no line)");
+    if (ready.is_object() && ready.contains("listen")) listen = ready["listen"].get<std::string>();
+    return process;
+  };
+  std::string listen;
+  auto first = startOn(listen);
+  ASSERT_TRUE(first && !listen.empty());
+  std::string error;
+  auto source = AttachSource::connect("http://" + admin, error, AttachOptions{.period = 20ms, .timeout = 1000ms});
+  ASSERT_TRUE(source) << error;
+  AttachRecorder recorder;
+  source->addListener(&recorder);
+  ASSERT_TRUE(pollUntil(*source, [&] { return !recorder.snapshots.empty(); })) << source->status();
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(fetch(listen, "GET", "/api/users/1").status, 200);
+  ASSERT_TRUE(pollUntil(*source, [&] { return recorder.records.size() == 3; })) << source->status();
+
+  first->signal(SIGKILL);
+  ASSERT_TRUE(first->wait(10s));
+  ASSERT_TRUE(pollUntil(*source, [&] { return source->status().find("cannot connect") != std::string::npos; }))
+      << source->status();
+  auto second = startOn(listen);
+  ASSERT_TRUE(second && !listen.empty());
+  ASSERT_TRUE(pollUntil(*source, [&] { return recorder.resets.size() == 2 && !recorder.snapshots.empty(); }))
+      << source->status();
+  EXPECT_TRUE(recorder.records.empty()) << "the reset forgot the first process's requests";
+  ASSERT_EQ(fetch(listen, "GET", "/api/users/2").status, 200);
+  ASSERT_TRUE(pollUntil(*source, [&] { return recorder.records.size() == 1; })) << source->status();
+  EXPECT_EQ(recorder.records[0].id, 1u) << "the new process's ids, read from the start";
+  EXPECT_EQ(recorder.records[0].target, "/api/users/2");
 }
 
 TEST_F(AttachSourceTest, ADeadUrlIsAClearError) {
