@@ -10,12 +10,15 @@
 # access log on, the second target (>= 0.9x plain NGINX).
 #
 # Usage: bench/proxy_bench.sh [--gatewayd PATH] [--rounds N] [--duration S] [--connections C]
-#                             [--threads T] [--no-pin] [--before PATH] [--cache]
+#                             [--threads T] [--no-pin] [--before PATH] [--cache] [--watched]
 # --cache measures the cache-hit path instead: gatewayd with a response cache on the route
 # against NGINX with proxy_cache (bench/proxy/nginx-cache.conf), both serving hits of one key,
 # beside the two uncached; the ratios are gatewayd+cache against nginx+cache.
 # --before PATH adds another gatewayd build (plain config) as "gatewayd-before", interleaved in
 # the same rounds, so a change is measured against the build it started from in one run.
+# --watched adds "gatewayd+watched": the plain config with a dashboard's load on its admin API
+# (GET /requests/recent every 200 ms, as gwdash --attach reads it), so every request is
+# recorded; "gatewayd" beside it is the same build with nobody watching (not with --cache).
 # By default the proxy under test is pinned to CPU 0 and wrk + upstream to the other CPUs
 # (taskset), so each proxy gets exactly one core. Everything listens on 127.0.0.1, lives in a
 # temporary directory and is killed on exit.
@@ -31,6 +34,7 @@ CONNECTIONS=50
 WRK_THREADS=1
 PIN=1
 CACHE=0
+WATCHED=0
 
 while (($#)); do
   case "$1" in
@@ -42,7 +46,8 @@ while (($#)); do
     --threads) WRK_THREADS="$2"; shift 2 ;;
     --no-pin) PIN=0; shift ;;
     --cache) CACHE=1; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --watched) WATCHED=1; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "proxy_bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -151,6 +156,20 @@ if [[ -n "$BEFORE" ]]; then
   start_gatewayd before "$DIR/gateway-plain.json"
   GW_BEFORE=$GW_ADDR
 fi
+if ((WATCHED)); then
+  start_gatewayd watched "$DIR/gateway-plain.json"
+  GW_WATCHED=$GW_ADDR
+  WATCHED_ADMIN=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["admin"])' "$DIR/watched.out")
+  # The dashboard's reads, on the load CPUs; gatewayd's admin thread answers on the proxy's.
+  (
+    after=0
+    while :; do
+      last=$(curl -s "http://$WATCHED_ADMIN/requests/recent?after=$after" | grep -o '"last_id": [0-9]*' | grep -o '[0-9]*$')
+      after=${last:-$after}
+      sleep 0.2
+    done
+  ) & PIDS+=($!)
+fi
 pid_of_gatewayd() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["pid"])' "$DIR/$1.out"; }
 # CPU time (user + system clock ticks) of a list of processes, threads included.
 cpu_ticks() {
@@ -186,6 +205,11 @@ declare -A CPU_PIDS=(
   [gatewayd+jwt]="$(pid_of_gatewayd jwt)"
 )
 [[ -n "$BEFORE" ]] && CPU_PIDS[gatewayd-before]="$(pid_of_gatewayd before)"
+if ((WATCHED)); then
+  TARGET[gatewayd+watched]="$GW_WATCHED"
+  CPU_PIDS[gatewayd+watched]="$(pid_of_gatewayd watched)"
+  ORDER=("${ORDER[@]:0:2}" gatewayd+watched "${ORDER[@]:2}")
+fi
 if ((CACHE)); then
   TARGET[nginx+cache]="127.0.0.1:$NGINX_CACHE_PORT"
   TARGET[gatewayd+cache]="$GW_CACHE"
@@ -248,8 +272,8 @@ n = med["nginx"]
 print()
 print(f"{'proxy':<20}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>12}"
       f"{'req/s vs nginx':>16}{'p99 vs nginx':>14}{'CPU/req vs nginx':>18}")
-for p in ["nginx", "nginx+cache", "haproxy", "gatewayd", "gatewayd-before", "gatewayd+cache", "gatewayd+policies",
-          "gatewayd+jwt"]:
+for p in ["nginx", "nginx+cache", "haproxy", "gatewayd", "gatewayd-before", "gatewayd+watched", "gatewayd+cache",
+          "gatewayd+policies", "gatewayd+jwt"]:
     if p not in med:
         continue
     r, a, b, c = med[p]
@@ -272,5 +296,9 @@ if "gatewayd-before" in med:
     gb = med["gatewayd-before"]
     print(f"gatewayd/gatewayd-before: {g[0] / gb[0]:.2f}x requests/s, p99 {g[2] / gb[2]:.2f}x, "
           f"CPU per request {g[3] / gb[3]:.2f}x ({g[3]:.2f} vs {gb[3]:.2f} us)")
+if "gatewayd+watched" in med:
+    gw = med["gatewayd+watched"]
+    print(f"gatewayd+watched/gatewayd: {gw[0] / g[0]:.2f}x requests/s, p99 {gw[2] / g[2]:.2f}x, "
+          f"CPU per request {gw[3] / g[3]:.2f}x ({gw[3]:.2f} vs {g[3]:.2f} us)")
 print("(medians over rounds; CPU us/req = user+system time of the proxy's processes per request served)")
 EOF

@@ -4,6 +4,8 @@
 #include "libgateway/net/admin_token.h"
 #include "libgateway/pipeline/shared_state.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -25,6 +27,32 @@ Response methodNotAllowed(std::string_view path, std::string_view allow) {
   Response r = errorResponse(405, "method_not_allowed", fmt::format("{} allows {}", path, allow));
   r.headers.set("Allow", allow);
   return r;
+}
+
+// `after=ID` (a decimal id; absent or empty: 0) in a query; other parameters are refused, so a
+// typo is not silently ignored.
+bool parseAfterParameter(std::string_view query, std::uint64_t& after, std::string& why) {
+  after = 0;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    const std::string_view name = pair.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (name != "after") {
+      why = fmt::format("/requests/recent takes one parameter, after=ID; \"{}\" is not it", name);
+      return false;
+    }
+    if (value.empty()) continue;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), after);
+    if (ec != std::errc() || end != value.data() + value.size()) {
+      why = fmt::format("after=\"{}\": expected a request id (a whole number, 0 or more)", value);
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -64,6 +92,25 @@ void AdminApi::handle(Request request, ResponseSink sink) {
     if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
     return sink.respond(adminJson(200, control_.stats()));
   }
+  if (path == "/config") {
+    if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
+    nlohmann::json config = control_.runningConfig();
+    if (config.is_null()) return sink.respond(errorResponse(501, "not_implemented", "this server does not show its config"));
+    return sink.respond(adminJson(200, config));
+  }
+  if (path == "/requests/recent") {
+    if (!read) return sink.respond(methodNotAllowed(path, "GET, HEAD"));
+    std::uint64_t after = 0;
+    std::string why;
+    if (!parseAfterParameter(request.query(), after, why)) return sink.respond(errorResponse(400, "bad_query", why));
+    std::optional<std::string> recent = control_.recentRequests(after);
+    if (!recent) return sink.respond(errorResponse(501, "not_implemented", "this server keeps no recent requests"));
+    Response r;
+    r.body = std::move(*recent);
+    r.headers.set("Content-Type", "application/json");
+    r.headers.set("Cache-Control", "no-store");
+    return sink.respond(std::move(r));
+  }
   // State changes: POST only, so a link, an image tag or a prefetch cannot trigger one.
   if (path == "/reload") {
     if (method != "POST") return sink.respond(methodNotAllowed(path, "POST"));
@@ -90,7 +137,7 @@ void AdminApi::handle(Request request, ResponseSink sink) {
     return sink.respond(adminJson(result.status, result.body));
   }
   sink.respond(errorResponse(404, "not_found",
-                             fmt::format("no admin endpoint {}; try /health, /ready, /metrics, /stats, POST /reload, POST /cache/purge", path)));
+                             fmt::format("no admin endpoint {}; try /health, /ready, /metrics, /stats, /config, /requests/recent, POST /reload, POST /cache/purge", path)));
 }
 
 }  // namespace gateway::net

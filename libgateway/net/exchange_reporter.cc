@@ -54,6 +54,7 @@ void ExchangeReporter::onComplete(const Exchange& ex, const Response& response) 
     appendLogLine(ex, response);
     if (bufferUsed_ >= kFlushBytes) flush();
   }
+  if (recent_ && recent_->watched(ex.end)) recent_->record(worker_, ex, response);
 }
 
 void ExchangeReporter::record(const Exchange& ex, int status) {

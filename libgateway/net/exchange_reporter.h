@@ -1,7 +1,8 @@
 // Reports each completed exchange of one worker: Prometheus series (through pointers cached
 // per config version, so the hot path takes no lock and builds no label strings) and a JSON
 // access-log line (correlation id, route, consumer, status, upstream instance, total and
-// upstream durations, outcome, limiter decision) buffered and written in batches.
+// upstream durations, outcome, limiter decision) buffered and written in batches; and, while a
+// dashboard watches, a record in the admin API's recent-requests feed.
 // One per Gateway (worker thread); not thread-safe. Registry and log outlive it.
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "libgateway/net/access_log.h"
 #include "libgateway/net/metrics_registry.h"
+#include "libgateway/net/recent_requests.h"
 #include "libgateway/pipeline/exchange.h"
 
 namespace gateway::net {
@@ -23,6 +25,12 @@ class ExchangeReporter final : public ExchangeObserver {
   ~ExchangeReporter() override;
 
   void onComplete(const Exchange& exchange, const Response& response) override;
+  // Adds each exchange to `feed` as worker `worker` while someone reads it (the rest of the
+  // time: one relaxed load per exchange). `feed` outlives the reporter.
+  void feedRecent(RecentRequests* feed, std::size_t worker) {
+    recent_ = feed;
+    worker_ = worker;
+  }
   // Hands buffered log lines to the AccessLog; call periodically and at shutdown.
   void flush();
   // An access-log line for a request the listener refused before routing (a 400, 408, 413,
@@ -44,6 +52,8 @@ class ExchangeReporter final : public ExchangeObserver {
 
   MetricsRegistry& metrics_;
   AccessLog* log_;
+  RecentRequests* recent_ = nullptr;
+  std::size_t worker_ = 0;
   std::shared_ptr<const GatewayRuntime> runtime_;  // the caches below index into this one
   std::unordered_map<std::uint64_t, RequestSeries> requestSeries_;
   std::unordered_map<std::uint64_t, UpstreamSeries> upstreamSeries_;

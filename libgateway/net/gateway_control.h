@@ -1,10 +1,11 @@
 // What the admin API may ask of a running gateway: reload its config, say whether it is ready,
-// render metrics and a JSON snapshot, and reach the policy state its workers share (to purge
+// render metrics and a JSON snapshot, show its config and recent requests, and reach the policy state its workers share (to purge
 // response caches). Implemented by GatewayServer; every method is
 // thread-safe (the admin API runs on its own thread).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,12 @@ class GatewayControl {
   virtual nlohmann::json stats() const = 0;
   // The state every worker shares (thread-safe itself); null when there is none.
   virtual SharedState* sharedState() { return nullptr; }
+  // GET /config: {"config_version", "config": the running config's document, secrets
+  // redacted (admin_config.h)}; null when not available.
+  virtual nlohmann::json runningConfig() const { return nullptr; }
+  // GET /requests/recent: the JSON text of the requests completed after id `after`
+  // (recent_requests.h), and recording kept on for a while; nullopt when not available.
+  virtual std::optional<std::string> recentRequests(std::uint64_t /*after*/) { return std::nullopt; }
 };
 
 }  // namespace gateway::net

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "libgateway/config/config_loader.h"
+#include "libgateway/net/admin_config.h"
 #include "libgateway/net/admin_stats.h"
 #include "libgateway/net/admin_token.h"
 #include "libgateway/net/exchange_reporter.h"
@@ -28,7 +29,7 @@ constexpr auto kWorkerStopGrace = std::chrono::seconds(3);
 // One worker thread: its loop and everything that lives on it. Also the HttpHandler that
 // hands the listener's requests to the Gateway.
 struct GatewayServer::Worker final : HttpHandler {
-  Worker(GatewayServer& server, Random seed)
+  Worker(GatewayServer& server, Random seed, std::size_t index)
       : loop(server.clock_),
         random(std::move(seed)),
         transport(loop, server.options_.upstream, server.upstreamStats_,
@@ -43,6 +44,7 @@ struct GatewayServer::Worker final : HttpHandler {
         reporter(server.metrics_, server.accessLog_.get()) {
     installStandardStages(gateway, *server.shared_, env);
     gateway.setObserver(&reporter);
+    reporter.feedRecent(server.recent_.get(), index);
   }
 
   void handle(Request request, ResponseSink sink) override {
@@ -105,7 +107,8 @@ GatewayServer::~GatewayServer() {
 
 std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defaults, std::string& error,
                                                      FieldErrors& configErrors) {
-  ConfigLoad load = loadConfigFile(defaults.configPath);
+  ConfigSource source = loadConfigSource(defaults.configPath);
+  ConfigLoad& load = source.load;
   if (!load.ok()) {
     configErrors = std::move(load.errors);
     error = fmt::format("config \"{}\" has {} error(s)", defaults.configPath, configErrors.size());
@@ -130,6 +133,8 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defau
   }
   std::unique_ptr<GatewayServer> server(new GatewayServer(defaults, options));
   server->shared_ = std::make_unique<SharedState>(load.config);
+  server->configDocument_ = std::move(source.redacted);
+  server->recent_ = std::make_unique<RecentRequests>(options.threads);
   // The core's clock is steady (microseconds since an arbitrary start); JWT exp/nbf need the
   // Unix time, so tell the core how far apart the two are.
   const auto unixNow = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -145,7 +150,7 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defau
   const Random root(seed);
   std::vector<HttpServer::Worker> handlers;
   for (unsigned i = 0; i < options.threads; ++i) {
-    server->workers_.push_back(std::make_unique<Worker>(*server, root.stream("worker", i)));
+    server->workers_.push_back(std::make_unique<Worker>(*server, root.stream("worker", i), i));
     handlers.push_back({&server->workers_.back()->loop, server->workers_.back().get()});
   }
   server->listener_ = HttpServer::bind(options.listen, server->workers_.front()->loop, handlers, options.limits, error);
@@ -248,7 +253,8 @@ void GatewayServer::finishWorkers(bool forced) {
 
 ReloadResult GatewayServer::reload() {
   std::lock_guard lock(reloadMutex_);
-  ConfigLoad load = loadConfigFile(options_.configPath);
+  ConfigSource source = loadConfigSource(options_.configPath);
+  ConfigLoad& load = source.load;
   ReloadResult result;
   if (!load.ok()) {
     metrics_.reloads("rejected").add();
@@ -264,6 +270,7 @@ ReloadResult GatewayServer::reload() {
   options_.drainTimeout = next.drainTimeout;
   listener_->setMaxConnections(next.maxConnections);
   shared_->install(load.config);
+  configDocument_ = std::move(source.redacted);
   metrics_.reloads("ok").add();
   result.ok = true;
   result.version = shared_->version();
@@ -299,5 +306,12 @@ nlohmann::json GatewayServer::stats() const {
   sources.server["bound"] = {{"listen", listenAddress()}, {"admin", adminAddress()}};
   return adminStats(sources);
 }
+
+nlohmann::json GatewayServer::runningConfig() const {
+  std::lock_guard lock(reloadMutex_);  // the version and the document change together
+  return {{"config_version", shared_->version()}, {"config", configDocument_}};
+}
+
+std::optional<std::string> GatewayServer::recentRequests(std::uint64_t after) { return recent_->since(after, clock_.now()); }
 
 }  // namespace gateway::net

@@ -23,6 +23,7 @@
 #include "libgateway/net/http_server.h"
 #include "libgateway/net/metrics_registry.h"
 #include "libgateway/net/pooled_transport.h"
+#include "libgateway/net/recent_requests.h"
 #include "libgateway/net/steady_clock.h"
 #include "libgateway/pipeline/shared_state.h"
 
@@ -51,6 +52,8 @@ class GatewayServer final : public GatewayControl {
   void renderMetrics(std::string& out) const override;
   nlohmann::json stats() const override;
   SharedState* sharedState() override { return shared_.get(); }
+  nlohmann::json runningConfig() const override;
+  std::optional<std::string> recentRequests(std::uint64_t after) override;
 
   struct Worker;
 
@@ -66,6 +69,8 @@ class GatewayServer final : public GatewayControl {
   GatewayOptions options_;         // in effect; reload() changes only what it may (reloadMutex_)
   SteadyClock clock_;
   std::unique_ptr<SharedState> shared_;
+  nlohmann::json configDocument_;  // the running config's, redacted (reloadMutex_)
+  std::unique_ptr<RecentRequests> recent_;
   MetricsRegistry metrics_;
   UpstreamStats upstreamStats_;
   std::unique_ptr<AccessLog> accessLog_;

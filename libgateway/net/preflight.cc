@@ -38,7 +38,7 @@ struct Endpoint {
 
 std::optional<Endpoint> endpointOf(const std::string& address) {
   std::string why;
-  const auto parts = splitHostPort(address, why);
+  const auto parts = gateway::splitHostPort(address, why);
   if (!parts) return std::nullopt;
   Endpoint e;
   e.host = parts->host == "localhost" ? "127.0.0.1" : std::string(parts->host);

@@ -133,6 +133,14 @@ json breakerConfig(const CircuitBreakerConfig& c) {
   return out;
 }
 
+// The window's failure (or slow-call) rate in percent, as the breaker judges it: Hystrix's
+// is a whole number. Null in consecutive mode (no window) and while the window is empty.
+json windowRate(const CircuitBreakerConfig& c, std::uint64_t part, std::uint64_t calls) {
+  if (c.mode == BreakerMode::kConsecutive || calls == 0) return nullptr;
+  if (c.mode == BreakerMode::kHystrix) return static_cast<double>(part * 100 / calls);
+  return 100.0 * static_cast<double>(part) / static_cast<double>(calls);
+}
+
 json breakerJson(const ServiceState& s, TimePoint now) {
   const BreakerSnapshot& b = s.breakerState;
   const CircuitBreakerConfig& c = s.breaker->config();
@@ -147,6 +155,8 @@ json breakerJson(const ServiceState& s, TimePoint now) {
           {"calls", b.calls},
           {"failures", b.failures},
           {"slow", b.slow},
+          {"failure_rate", windowRate(c, b.failures, b.calls)},
+          {"slow_call_rate", c.mode == BreakerMode::kFailureRate ? windowRate(c, b.slow, b.calls) : json(nullptr)},
           {"trials_in_flight", b.trialsInFlight},
           {"rejected", b.rejected},
           {"transitions", b.transitions},

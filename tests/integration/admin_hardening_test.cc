@@ -69,7 +69,7 @@ class AdminHardeningTest : public StackTest {
 TEST_F(AdminHardeningTest, GatewayPortNeverServesAdminEndpoints) {
   start(false);
   writeConfigWithFreshRoute();
-  for (const char* path : {"/health", "/ready", "/metrics", "/stats", "/reload", "/cache/purge"}) {
+  for (const char* path : {"/health", "/ready", "/metrics", "/stats", "/reload", "/cache/purge", "/config", "/requests/recent"}) {
     for (const char* method : {"GET", "POST"}) {
       const HttpReply r = fetch(stack_.gateway(), method, path);
       EXPECT_EQ(r.status, 404) << method << " " << path << ": " << r.body;
@@ -92,7 +92,8 @@ TEST_F(AdminHardeningTest, TokenGuardsEveryEndpointButProbes) {
   EXPECT_EQ(admin("GET", "/health").status, 200);
   EXPECT_EQ(admin("GET", "/ready").status, 200);
   const std::vector<std::pair<const char*, const char*>> guarded = {
-      {"GET", "/stats"}, {"GET", "/metrics"}, {"POST", "/reload"}, {"POST", "/cache/purge"}, {"GET", "/nope"}};
+      {"GET", "/stats"},  {"GET", "/metrics"},         {"POST", "/reload"}, {"POST", "/cache/purge"},
+      {"GET", "/config"}, {"GET", "/requests/recent"}, {"GET", "/nope"}};
   const std::vector<Headers> refused = {{},
                                         bearer("wrong-token"),
                                         bearer(std::string(kToken) + "x"),

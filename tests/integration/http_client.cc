@@ -26,7 +26,7 @@ bool iequal(std::string_view a, std::string_view b) {
   return true;
 }
 
-int remainingMs(Clock::time_point deadline) {
+int httpRemainingMs(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left < 0 ? 0 : static_cast<int>(left);
 }
@@ -103,7 +103,7 @@ bool HttpConnection::send(std::string_view bytes) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       pollfd p{fd_, POLLOUT, 0};
-      if (::poll(&p, 1, remainingMs(deadline)) != 1) return false;
+      if (::poll(&p, 1, httpRemainingMs(deadline)) != 1) return false;
       continue;
     }
     return false;
@@ -114,7 +114,7 @@ bool HttpConnection::send(std::string_view bytes) {
 bool HttpConnection::fill(Clock::time_point deadline) {
   for (;;) {
     pollfd p{fd_, POLLIN, 0};
-    const int ready = ::poll(&p, 1, remainingMs(deadline));
+    const int ready = ::poll(&p, 1, httpRemainingMs(deadline));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) return false;
     char buf[16384];
@@ -189,7 +189,7 @@ bool HttpConnection::waitClosed(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     pollfd p{fd_, POLLIN, 0};
-    const int ready = ::poll(&p, 1, remainingMs(deadline));
+    const int ready = ::poll(&p, 1, httpRemainingMs(deadline));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) return false;
     char buf[16384];

@@ -1,0 +1,218 @@
+#include "tools/gwdash/panels/topology_panel.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <imgui.h>
+
+#include "tools/gwdash/panels/policy_draw.h"
+
+namespace gwdash {
+
+namespace {
+
+namespace pd = policydraw;
+
+struct TopoStageBox {
+  const char* stage;
+  const char* text;
+};
+constexpr TopoStageBox kTopoStages[] = {
+    {"auth", "auth"}, {"rate_limit", "limit"}, {"transform", "xform"}, {"cache", "cache"}, {"aggregate", "agg"}};
+
+std::string topoBreakerText(const std::string& state) {
+  if (state == "half_open") return "HALF-OPEN";
+  std::string out = state;
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool topoHovered(ImVec2 min, ImVec2 max) { return ImGui::IsItemHovered() && ImGui::IsMouseHoveringRect(min, max); }
+
+void topoEdge(ImDrawList* draw, ImVec2 from, ImVec2 to, const TrafficFlow& flow) {
+  const bool idle = flow.requests == 0;
+  const ImU32 colour = idle ? pd::grey(90) : pd::errorColour(flow.errorShare(), 220);
+  const float thickness = idle ? 1.0f : 1.0f + static_cast<float>(std::log1p(flow.rate)) * 0.6f;
+  const float bend = (to.x - from.x) * 0.45f;
+  draw->AddBezierCubic(from, ImVec2(from.x + bend, from.y), ImVec2(to.x - bend, to.y), to, colour, thickness);
+}
+
+// The edge's rate on its curve, nearer the target, so labels of edges fanning out of one
+// route part (drawn after every curve, so no line crosses a label).
+void topoEdgeLabel(ImDrawList* draw, ImVec2 from, ImVec2 to, const TrafficFlow& flow) {
+  if (flow.requests == 0) return;
+  const float bend = (to.x - from.x) * 0.45f;
+  const float t = 0.7f, u = 1 - t;
+  const float x = u * u * u * from.x + 3 * u * u * t * (from.x + bend) + 3 * u * t * t * (to.x - bend) + t * t * t * to.x;
+  const float y = u * u * u * from.y + 3 * u * u * t * from.y + 3 * u * t * t * to.y + t * t * t * to.y;
+  pd::label(draw, ImVec2(x, y), pd::rateText(flow.rate, flow.errorShare()), pd::errorColour(flow.errorShare()));
+}
+
+}  // namespace
+
+void TopologyPanel::draw(gateway::TimePoint /*now*/) {
+  const TopologyModel& m = model_;
+  ImGui::Text("t = %.1f s   gateway: %s", static_cast<double>(m.now()) / gateway::kSecond,
+              pd::rateText(m.gateway().rate, m.gateway().errorShare()).c_str());
+  if (m.unrouted().requests > 0) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(no route: %s)", pd::rateText(m.unrouted().rate, 0).c_str());
+  }
+  const float lineH = ImGui::GetTextLineHeight();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float sparkH = 48.0f;
+  const float w = std::max(avail.x, 400.0f);
+  const float h = std::max(avail.y - sparkH - ImGui::GetStyle().ItemSpacing.y * 2, 180.0f);
+  const ImVec2 o = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("##topology_canvas", ImVec2(w, h));
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  draw->PushClipRect(o, ImVec2(o.x + w, o.y + h), true);
+
+  // Columns: clients | gateway (routes and stages) | services | instances.
+  const float clientsX = o.x + 2, clientsW = std::max(w * 0.07f, ImGui::CalcTextSize("clients").x + 12);
+  const float gwL = o.x + w * 0.12f, gwR = o.x + w * 0.42f;
+  const float svcX = o.x + w * 0.54f;
+  const float instL = o.x + w * 0.70f, instR = o.x + w - 2;
+  const float top = o.y + lineH + 8, bottom = o.y + h - 4;
+
+  // The gateway: one row per route, its name and rate, then the stages it has as boxes.
+  const auto& routes = m.routes();
+  const std::size_t rows = std::max<std::size_t>(routes.size(), 1);
+  const float rowH = std::min(lineH * 3.2f, (bottom - top - 8) / static_cast<float>(rows));
+  const float gwTop = top, gwBottom = top + rowH * static_cast<float>(rows) + 8;
+  draw->AddRectFilled(ImVec2(gwL, gwTop - lineH - 6), ImVec2(gwR, gwBottom), IM_COL32(40, 46, 60, 255), 6.0f);
+  draw->AddRect(ImVec2(gwL, gwTop - lineH - 6), ImVec2(gwR, gwBottom), IM_COL32(110, 130, 170, 255), 6.0f);
+  draw->AddText(ImVec2(gwL + 6, gwTop - lineH - 3), IM_COL32(200, 210, 240, 255), "gateway");
+  draw->PushClipRect(ImVec2(gwL, gwTop - lineH - 6), ImVec2(gwR, gwBottom), true);
+  std::vector<float> rowY(routes.size());
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const TopologyRoute& r = routes[i];
+    const float y0 = gwTop + rowH * static_cast<float>(i) + 2;
+    rowY[i] = y0 + rowH / 2;
+    if (i > 0) draw->AddLine(ImVec2(gwL + 4, y0 - 2), ImVec2(gwR - 4, y0 - 2), IM_COL32(70, 80, 100, 255));
+    draw->AddText(ImVec2(gwL + 6, y0), IM_COL32(235, 235, 235, 255), r.name.c_str());
+    const std::string rate = pd::rateText(r.flow.rate, r.flow.errorShare());
+    draw->AddText(ImVec2(gwR - 6 - ImGui::CalcTextSize(rate.c_str()).x, y0),
+                  r.flow.requests ? pd::errorColour(r.flow.errorShare()) : pd::grey(120), rate.c_str());
+    float x = gwL + 6;
+    const float by = y0 + lineH + 2;
+    if (r.stages.empty()) draw->AddText(ImVec2(x, by), pd::grey(120), "proxy");
+    for (const auto& stage : kTopoStages) {
+      if (std::find(r.stages.begin(), r.stages.end(), stage.stage) == r.stages.end()) continue;
+      const float bw = ImGui::CalcTextSize(stage.text).x + 8;
+      const ImVec2 bmin(x, by - 1), bmax(x + bw, by + lineH + 1);
+      draw->AddRectFilled(bmin, bmax, IM_COL32(70, 110, 170, 255), 3.0f);
+      pd::centredText(draw, ImVec2((bmin.x + bmax.x) / 2, (bmin.y + bmax.y) / 2), stage.text, IM_COL32(255, 255, 255, 255));
+      x += bw + 4;
+    }
+  }
+  draw->PopClipRect();
+
+  // Clients -> gateway.
+  const float midY = (gwTop + gwBottom) / 2;
+  draw->AddRectFilled(ImVec2(clientsX, midY - 18), ImVec2(clientsX + clientsW, midY + 18), IM_COL32(60, 60, 70, 255), 5.0f);
+  pd::centredText(draw, ImVec2(clientsX + clientsW / 2, midY), "clients", IM_COL32(230, 230, 230, 255));
+  pd::arrow(draw, ImVec2(clientsX + clientsW, midY), ImVec2(gwL, midY),
+            m.gateway().requests ? pd::errorColour(m.gateway().errorShare()) : pd::grey(100), 2.0f);
+  const std::string clientsRate = pd::rateText(m.gateway().rate, m.gateway().errorShare());
+  const float clientsLabelX = std::max(clientsX + clientsW / 2, o.x + ImGui::CalcTextSize(clientsRate.c_str()).x / 2 + 4);
+  pd::label(draw, ImVec2(clientsLabelX, midY + 18 + lineH), clientsRate,
+            pd::errorColour(m.gateway().errorShare()));
+
+  // Services in bands sized by their instance counts; instances stacked inside their band.
+  const auto& services = m.services();
+  float weights = 0;
+  for (const auto& s : services) weights += static_cast<float>(std::max<std::size_t>(s.instances.size(), 1));
+  const float unit = weights > 0 ? (bottom - top) / weights : 0;
+  std::vector<ImVec2> centre(services.size());
+  std::vector<float> radius(services.size());
+  float bandTop = top;
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    const TopologyService& s = services[i];
+    const float bandH = unit * static_cast<float>(std::max<std::size_t>(s.instances.size(), 1));
+    const float textH = lineH * (s.hasBreaker ? 4.0f : 3.0f);
+    centre[i] = ImVec2(svcX, bandTop + (bandH - textH) / 2);
+    const float maxR = std::clamp((bandH - textH - 8) / 2, 8.0f, 42.0f);
+    radius[i] = std::clamp(7.0f + 3.0f * static_cast<float>(std::sqrt(s.flow.rate)), 7.0f, maxR);
+    // Instances.
+    const float instH = std::min(24.0f, bandH / static_cast<float>(std::max<std::size_t>(s.instances.size(), 1)) - 4);
+    for (std::size_t k = 0; k < s.instances.size(); ++k) {
+      const TopologyInstance& inst = s.instances[k];
+      const float cy = bandTop + unit * (static_cast<float>(k) + 0.5f);
+      const ImVec2 bmin(instL, cy - instH / 2), bmax(instR, cy + instH / 2);
+      topoEdge(draw, ImVec2(centre[i].x + radius[i], centre[i].y), ImVec2(instL, cy), inst.flow);
+      const ImU32 fill = inst.ejected ? IM_COL32(55, 55, 55, 255) : IM_COL32(45, 70, 55, 255);
+      draw->AddRectFilled(bmin, bmax, fill, 3.0f);
+      draw->AddRect(bmin, bmax, inst.ejected ? pd::grey(110) : pd::errorColour(inst.flow.errorShare()), 3.0f);
+      const std::string text = fmt::format("{}  {}  ({} in flight)", inst.id, pd::rateText(inst.flow.rate, inst.flow.errorShare()), inst.inFlight);
+      const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
+      const ImVec2 tp(bmin.x + 4, cy - ts.y / 2);
+      draw->PushClipRect(bmin, bmax, true);
+      draw->AddText(tp, inst.ejected ? pd::grey(130) : IM_COL32(230, 230, 230, 255), text.c_str());
+      if (inst.ejected) {
+        draw->AddLine(ImVec2(tp.x, cy), ImVec2(std::min(tp.x + ts.x, bmax.x - 2), cy), IM_COL32(220, 80, 80, 255), 1.5f);
+        const ImVec2 es = ImGui::CalcTextSize("EJECTED");
+        draw->AddRectFilled(ImVec2(bmax.x - es.x - 8, bmin.y + 1), ImVec2(bmax.x - 1, bmax.y - 1), IM_COL32(90, 30, 30, 255), 3.0f);
+        draw->AddText(ImVec2(bmax.x - es.x - 4, cy - es.y / 2), IM_COL32(255, 120, 120, 255), "EJECTED");
+      }
+      draw->PopClipRect();
+      if (topoHovered(bmin, bmax)) {
+        ImGui::SetTooltip("%s (%s)\n%s over the last second\nin flight %lld\n%s, ejected %llu time(s)", inst.id.c_str(),
+                          s.name.c_str(), pd::rateText(inst.flow.rate, inst.flow.errorShare()).c_str(),
+                          static_cast<long long>(inst.inFlight), inst.ejected ? "ejected now" : "in rotation",
+                          static_cast<unsigned long long>(inst.timesEjected));
+      }
+    }
+    bandTop += bandH;
+  }
+
+  // Routes -> services.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& e : m.edges()) {
+      if (e.route >= rowY.size() || e.service >= services.size()) continue;
+      const ImVec2 from(gwR, rowY[e.route]), to(centre[e.service].x - radius[e.service], centre[e.service].y);
+      if (pass == 0) topoEdge(draw, from, to, e.flow);
+      else topoEdgeLabel(draw, from, to, e.flow);
+    }
+  }
+
+  // The Hystrix circles, with state and percentiles beside them.
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    const TopologyService& s = services[i];
+    const double share = s.flow.errorShare();
+    draw->AddCircleFilled(centre[i], radius[i], s.flow.requests ? pd::errorColour(share, 170) : pd::grey(80, 170), 40);
+    draw->AddCircle(centre[i], radius[i], s.flow.requests ? pd::errorColour(share) : pd::grey(130), 40, 1.5f);
+    // Name, rate, circuit state and percentiles under the circle.
+    float ty = centre[i].y + radius[i] + 2 + lineH / 2;
+    auto line = [&](const std::string& text, ImU32 colour) {
+      pd::centredText(draw, ImVec2(centre[i].x, ty), text, colour);
+      ty += lineH;
+    };
+    line(s.name, IM_COL32(240, 240, 240, 255));
+    line(pd::rateText(s.flow.rate, share), s.flow.requests ? pd::errorColour(share) : pd::grey(120));
+    if (s.hasBreaker) line("circuit " + topoBreakerText(s.breakerState), pd::breakerColour(s.breakerState));
+    if (s.p99Ms == 0 && s.partMeanMs > 0) {
+      line(fmt::format("parts: mean {:.0f} ms", s.partMeanMs), pd::grey(190));
+    } else {
+      line(fmt::format("p50 {:.0f} ms  p99 {:.0f} ms", s.p50Ms, s.p99Ms), pd::grey(190));
+    }
+    const ImVec2 cmin(centre[i].x - radius[i], centre[i].y - radius[i]), cmax(centre[i].x + radius[i], centre[i].y + radius[i]);
+    if (topoHovered(cmin, cmax)) {
+      ImGui::SetTooltip("%s\n%llu requests in the last second, %llu failed (%.1f%%)\np50 %.1f ms, p99 %.1f ms (last 10 s)%s%s",
+                        s.name.c_str(), static_cast<unsigned long long>(s.flow.requests),
+                        static_cast<unsigned long long>(s.flow.errors), share * 100, s.p50Ms, s.p99Ms,
+                        s.hasBreaker ? "\ncircuit breaker: " : "", s.hasBreaker ? s.breakerState.c_str() : "");
+    }
+  }
+  draw->PopClipRect();
+
+  // The gateway's requests per second over the last two minutes.
+  const auto values = m.gatewaySeconds().values([](const TopologySecond& v) { return static_cast<double>(v.requests); });
+  const auto errors = m.gatewaySeconds().values([](const TopologySecond& v) { return static_cast<double>(v.errors); });
+  const float peak = values.empty() ? 1.0f : std::max(1.0f, *std::max_element(values.begin(), values.end()));
+  pd::plotWithLine("##topology_rate", values, 0.0f, peak * 1.1f, sparkH * 0.5f, "requests per second (120 s)");
+  pd::plotWithLine("##topology_errors", errors, 0.0f, peak * 1.1f, sparkH * 0.5f, "failed per second");
+}
+
+}  // namespace gwdash
