@@ -83,8 +83,11 @@ std::string labRateText(std::int64_t rateMilli) {
 
 std::string labWindowText(gateway::Duration window) {
   if (window % gateway::kSecond == 0) return fmt::format("{} s", window / gateway::kSecond);
-  if (window % gateway::kMillisecond == 0) return fmt::format("{} ms", window / gateway::kMillisecond);
-  return fmt::format("{} us", window);
+  if (window % gateway::kMillisecond == 0 && window < gateway::kSecond) {
+    return fmt::format("{} ms", window / gateway::kMillisecond);
+  }
+  // A window derived from a rate (burst / rate) is rarely whole: seconds to the millisecond.
+  return fmt::format("{:.3f} s", static_cast<double>(window) / static_cast<double>(gateway::kSecond));
 }
 
 }  // namespace
