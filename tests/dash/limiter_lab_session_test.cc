@@ -8,22 +8,13 @@
 
 #include "sim/scenario/scenario.h"
 #include "tools/gwdash/model/limiter_lab_model.h"
+#include "tests/dash/dash_test_support.h"
 #include "tools/gwdash/model/sim_session.h"
 
 namespace gwdash {
 namespace {
 
 using gateway::seconds;
-
-std::unique_ptr<SimSession> openLabSession(const char* name) {
-  const std::string path = std::string(GATEWAY_SOURCE_DIR) + "/scenarios/" + name;
-  gateway::FieldErrors errors;
-  auto doc = gwsim::readScenarioDocument(path, errors);
-  EXPECT_TRUE(doc) << errors.text();
-  auto load = gwsim::loadScenarioFile(path);
-  EXPECT_TRUE(load.ok()) << load.errors.text();
-  return std::make_unique<SimSession>(*doc, std::move(*load.scenario));
-}
 
 const LabLane& sessionLane(const LimiterLabModel& model, const std::string& algorithm) {
   for (const LabLane& lane : model.lanes()) {
@@ -35,7 +26,7 @@ const LabLane& sessionLane(const LimiterLabModel& model, const std::string& algo
 }
 
 TEST(LimiterLabSessionTest, BoundaryBurstScenarioShowsFixedWindowsTwiceTheLimit) {
-  auto session = openLabSession("boundary_burst.json");
+  auto session = testing::openShippedSession("boundary_burst.json");
   LimiterLabModel model;
   session->addListener(&model);
   session->advance(seconds(65));
@@ -60,7 +51,7 @@ TEST(LimiterLabSessionTest, BoundaryBurstScenarioShowsFixedWindowsTwiceTheLimit)
 
 TEST(LimiterLabSessionTest, TheLabsLaneOfTheGatewaysAlgorithmDecidesAsTheGateway) {
   // noisy_neighbour: a gcra tier (rate 60, burst 30) per consumer, one tenant far above it.
-  auto session = openLabSession("noisy_neighbour.json");
+  auto session = testing::openShippedSession("noisy_neighbour.json");
   LimiterLabModel model;
   session->addListener(&model);
   session->advance(seconds(20));
@@ -79,7 +70,7 @@ TEST(LimiterLabSessionTest, TheLabsLaneOfTheGatewaysAlgorithmDecidesAsTheGateway
 }
 
 TEST(LimiterLabSessionTest, PlayingInStepsEqualsAJump) {
-  auto played = openLabSession("noisy_neighbour.json");
+  auto played = testing::openShippedSession("noisy_neighbour.json");
   LimiterLabModel a;
   played->addListener(&a);
   std::uint64_t frame = 0;
@@ -89,7 +80,7 @@ TEST(LimiterLabSessionTest, PlayingInStepsEqualsAJump) {
     if (frame % 5 == 0 && played->now() < seconds(11)) played->stepEvent();
     ++frame;
   }
-  auto jumped = openLabSession("noisy_neighbour.json");
+  auto jumped = testing::openShippedSession("noisy_neighbour.json");
   LimiterLabModel b;
   jumped->addListener(&b);
   jumped->jumpTo(seconds(12));

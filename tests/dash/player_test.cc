@@ -15,18 +15,8 @@
 namespace gwdash {
 namespace {
 
-std::unique_ptr<SimSession> playerSession(const std::string& name) {
-  const std::string path = std::string(GATEWAY_SOURCE_DIR) + "/scenarios/" + name;
-  auto load = gwsim::loadScenarioFile(path);
-  EXPECT_TRUE(load.ok()) << load.errors.text();
-  gateway::FieldErrors errors;
-  auto document = gwsim::readScenarioDocument(path, errors);
-  EXPECT_TRUE(document.has_value()) << errors.text();
-  return std::make_unique<SimSession>(std::move(*document), std::move(*load.scenario));
-}
-
 TEST(GwdashPlayerTest, SimulatedTimeIsWallTimeTimesTheSpeed) {
-  auto session = playerSession("boundary_burst.json");
+  auto session = testing::openShippedSession("boundary_burst.json");
   Player player;
   player.frame(*session, 0.5);
   EXPECT_EQ(session->now(), 0) << "paused: nothing plays";
@@ -41,7 +31,7 @@ TEST(GwdashPlayerTest, SimulatedTimeIsWallTimeTimesTheSpeed) {
 }
 
 TEST(GwdashPlayerTest, AStallIsNotMadeUpAndTheEndPauses) {
-  auto session = playerSession("boundary_burst.json");
+  auto session = testing::openShippedSession("boundary_burst.json");
   Player player;
   player.playing = true;
   player.speed = 1.0;
@@ -54,7 +44,7 @@ TEST(GwdashPlayerTest, AStallIsNotMadeUpAndTheEndPauses) {
 }
 
 TEST(GwdashPlayerTest, MaxPlaysABoundedNumberOfEventsPerFrame) {
-  auto session = playerSession("flash_crowd.json");
+  auto session = testing::openShippedSession("flash_crowd.json");
   Player player;
   player.playing = true;
   player.max = true;

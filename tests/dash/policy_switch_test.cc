@@ -10,6 +10,7 @@
 
 #include "libgateway/config/config_loader.h"
 #include "sim/scenario/scenario.h"
+#include "tests/dash/dash_test_support.h"
 #include "tools/gwdash/model/sim_session.h"
 
 namespace gwdash {
@@ -112,13 +113,9 @@ TEST(PolicySwitchTest, ARateAndBurstLimitSwitchedToAWindowGetsLimitAndWindow) {
 TEST(PolicySwitchTest, EverySwitchAppliesLiveToARunningSession) {
   for (const std::string name : {"boundary_burst.json", "outage_with_breaker.json", "cache_stampede.json", "flash_crowd.json"}) {
     SCOPED_TRACE(name);
-    const std::string path = std::string(GATEWAY_SOURCE_DIR) + "/scenarios/" + name;
-    auto load = gwsim::loadScenarioFile(path);
-    ASSERT_TRUE(load.ok()) << load.errors.text();
-    gateway::FieldErrors errors;
-    auto document = gwsim::readScenarioDocument(path, errors);
-    ASSERT_TRUE(document.has_value()) << errors.text();
-    SimSession session(std::move(*document), std::move(*load.scenario));
+    auto opened = testing::openShippedSession(name);
+    ASSERT_TRUE(opened);
+    SimSession& session = *opened;
     session.advance(gateway::seconds(1));
     const nlohmann::json initial = session.scenario().gatewayJson;
     const auto switches = policySwitches(session.run().configJson(), initial);

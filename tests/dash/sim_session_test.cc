@@ -6,6 +6,7 @@
 #include "libgateway/core/random.h"
 #include "sim/engine/simulation_run.h"
 #include "sim/scenario/scenario.h"
+#include "tests/dash/dash_test_support.h"
 #include "tools/gwdash/model/sim_session.h"
 
 namespace gwdash {
@@ -42,19 +43,8 @@ class SessionDigestListener final : public DashboardListener {
   std::string title;
 };
 
-std::string sessionScenarioPath(const char* name) { return std::string(GATEWAY_SOURCE_DIR) + "/scenarios/" + name; }
-
-std::unique_ptr<SimSession> openSession(const char* name) {
-  gateway::FieldErrors errors;
-  auto doc = gwsim::readScenarioDocument(sessionScenarioPath(name), errors);
-  EXPECT_TRUE(doc) << errors.text();
-  auto load = gwsim::loadScenarioFile(sessionScenarioPath(name));
-  EXPECT_TRUE(load.ok()) << load.errors.text();
-  return std::make_unique<SimSession>(*doc, std::move(*load.scenario));
-}
-
 TEST(SimSessionTest, JumpEqualsPlayingInSmallSteps) {
-  auto played = openSession("outage_with_breaker.json");
+  auto played = testing::openShippedSession("outage_with_breaker.json");
   SessionDigestListener a;
   played->addListener(&a);
   // Frames of uneven length, some cut short by an event budget, some single steps.
@@ -68,7 +58,7 @@ TEST(SimSessionTest, JumpEqualsPlayingInSmallSteps) {
   }
   ASSERT_EQ(played->now(), seconds(25));
 
-  auto jumped = openSession("outage_with_breaker.json");
+  auto jumped = testing::openShippedSession("outage_with_breaker.json");
   SessionDigestListener b;
   jumped->addListener(&b);
   const JumpReport report = jumped->jumpTo(seconds(25));
@@ -85,7 +75,7 @@ TEST(SimSessionTest, JumpEqualsPlayingInSmallSteps) {
 }
 
 TEST(SimSessionTest, ARewindReRunsFromZeroAndChecksTheCheckpoints) {
-  auto s = openSession("boundary_burst.json");
+  auto s = testing::openShippedSession("boundary_burst.json");
   SessionDigestListener l;
   s->addListener(&l);
   s->advance(seconds(65));
@@ -103,7 +93,7 @@ TEST(SimSessionTest, ARewindReRunsFromZeroAndChecksTheCheckpoints) {
 }
 
 TEST(SimSessionTest, StepsMoveByAnEventARequestAndASecond) {
-  auto s = openSession("boundary_burst.json");
+  auto s = testing::openShippedSession("boundary_burst.json");
   SessionDigestListener l;
   s->addListener(&l);
   ASSERT_TRUE(s->stepEvent());
@@ -121,7 +111,7 @@ TEST(SimSessionTest, StepsMoveByAnEventARequestAndASecond) {
 }
 
 TEST(SimSessionTest, LiveChangesAreOnTheTimelineReplayedAndExported) {
-  auto s = openSession("boundary_burst.json");
+  auto s = testing::openShippedSession("boundary_burst.json");
   SessionDigestListener l;
   s->addListener(&l);
   s->advance(seconds(59) + gateway::millis(500));
@@ -161,7 +151,7 @@ TEST(SimSessionTest, LiveChangesAreOnTheTimelineReplayedAndExported) {
   EXPECT_EQ(replay.traceHash(), liveHash);
 
   // Without the switch the fixed window admits all 200; sliding_log from 59.5 s admits fewer.
-  auto plain = openSession("boundary_burst.json");
+  auto plain = testing::openShippedSession("boundary_burst.json");
   plain->advance(seconds(70));
   EXPECT_NE(plain->traceHash(), liveHash);
   EXPECT_EQ(plain->run().result().limiterAllowed, 200u);
@@ -169,7 +159,7 @@ TEST(SimSessionTest, LiveChangesAreOnTheTimelineReplayedAndExported) {
 }
 
 TEST(SimSessionTest, RestartWithAnotherSeedChangesTheRunAndKeepsTheTimeline) {
-  auto s = openSession("outage_with_breaker.json");
+  auto s = testing::openShippedSession("outage_with_breaker.json");
   s->advance(seconds(5));
   const std::uint64_t first = s->traceHash();
   s->restart(12345);

@@ -8,24 +8,15 @@
 #include "sim/scenario/scenario.h"
 #include "tools/gwdash/model/inspector_model.h"
 #include "tools/gwdash/model/latency_model.h"
+#include "tests/dash/dash_test_support.h"
 #include "tools/gwdash/model/sim_session.h"
 
 namespace gwdash {
 namespace {
 
-std::unique_ptr<SimSession> openTrafficSession(const char* name) {
-  const std::string path = std::string(GATEWAY_SOURCE_DIR) + "/scenarios/" + name;
-  gateway::FieldErrors errors;
-  auto doc = gwsim::readScenarioDocument(path, errors);
-  EXPECT_TRUE(doc) << errors.text();
-  auto load = gwsim::loadScenarioFile(path);
-  EXPECT_TRUE(load.ok()) << load.errors.text();
-  return std::make_unique<SimSession>(*doc, std::move(*load.scenario));
-}
-
 TEST(TrafficModelsInASession, PlayingAndJumpingLeaveTheSameDigests) {
   const gateway::TimePoint target = gateway::seconds(25);
-  auto played = openTrafficSession("outage_with_breaker.json");
+  auto played = testing::openShippedSession("outage_with_breaker.json");
   LatencyModel playedLatency;
   InspectorModel playedInspector;
   played->addListener(&playedLatency);
@@ -36,7 +27,7 @@ TEST(TrafficModelsInASession, PlayingAndJumpingLeaveTheSameDigests) {
   }
   ASSERT_EQ(played->now(), target);
 
-  auto jumped = openTrafficSession("outage_with_breaker.json");
+  auto jumped = testing::openShippedSession("outage_with_breaker.json");
   LatencyModel jumpedLatency;
   InspectorModel jumpedInspector;
   jumped->addListener(&jumpedLatency);

@@ -127,18 +127,15 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "gwdash: cannot read the scenario file %s: %s\n", a.scenario.c_str(), why.c_str());
       return gateway::kExitBadInput;
     }
-    auto load = gwsim::loadScenarioFile(a.scenario);
     gateway::FieldErrors errors;
-    std::optional<nlohmann::json> document;
-    if (load.ok()) document = gwsim::readScenarioDocument(a.scenario, errors);
-    if (!load.ok() || !document) {
+    auto session = gwdash::SimSession::open(a.scenario, a.seed, errors);
+    if (!session) {
       std::fprintf(stderr, "gwdash: %s is not a valid scenario:\n", a.scenario.c_str());
-      for (const auto& e : load.errors.list()) std::fprintf(stderr, "  %s\n", e.str().c_str());
       for (const auto& e : errors.list()) std::fprintf(stderr, "  %s\n", e.str().c_str());
       return gateway::kExitBadInput;
     }
     if (a.at) {
-      const double end = static_cast<double>(load.scenario->duration) / 1e6;
+      const double end = static_cast<double>(session->duration()) / 1e6;
       if (*a.at > end) {
         char text[160];
         std::snprintf(text, sizeof text, "--at %g is after the scenario's end (%g s)", *a.at, end);
@@ -146,7 +143,6 @@ int main(int argc, char** argv) {
       }
       settings.at = static_cast<gateway::TimePoint>(std::llround(*a.at * 1e6));
     }
-    auto session = std::make_unique<gwdash::SimSession>(std::move(*document), std::move(*load.scenario), a.seed);
     source = gwdash::makeSimSource(std::move(session));
   }
 

@@ -33,6 +33,16 @@ SimSession::SimSession(nlohmann::json document, gwsim::Scenario scenario, std::o
 
 SimSession::~SimSession() = default;
 
+std::unique_ptr<SimSession> SimSession::open(const std::string& path, std::optional<std::uint64_t> seed,
+                                             gateway::FieldErrors& errors) {
+  auto load = gwsim::loadScenarioFile(path);
+  for (const auto& e : load.errors.list()) errors.add(e.path, e.message);
+  if (!load.ok()) return nullptr;
+  auto document = gwsim::readScenarioDocument(path, errors);
+  if (!document) return nullptr;
+  return std::make_unique<SimSession>(std::move(*document), std::move(*load.scenario), seed);
+}
+
 void SimSession::addListener(DashboardListener* listener) {
   listeners_.push_back(listener);
   listener->reset(context_);

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "libgateway/config/json_reader.h"
 #include "libgateway/core/time.h"
 #include "sim/engine/simulation_run.h"
 #include "sim/scenario/scenario.h"
@@ -54,6 +55,10 @@ class SimSession {
   // (gwsim::readScenarioDocument); `scenario` is what it loaded to.
   SimSession(nlohmann::json document, gwsim::Scenario scenario, std::optional<std::uint64_t> seed = {});
   ~SimSession();
+  // Loads a scenario file and opens a session on it; null, with every error at its JSON path
+  // in `errors`, when the file does not load.
+  static std::unique_ptr<SimSession> open(const std::string& path, std::optional<std::uint64_t> seed,
+                                          gateway::FieldErrors& errors);
 
   void addListener(DashboardListener* listener);  // reset() at once with the current context
   const DashboardContext& context() const { return context_; }
