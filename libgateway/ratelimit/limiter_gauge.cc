@@ -14,6 +14,15 @@ LimitDecision queryGauge(const Limiter& limiter, const State& state, TimePoint n
   return limiter.acquire(copy, now, 0);
 }
 
+// `g` with what the query says: the requests left now and when the state is fresh again.
+template <typename Limiter, typename State>
+LimiterGauge withQuery(LimiterGauge g, const Limiter& limiter, const State& state, TimePoint now) {
+  const LimitDecision d = queryGauge(limiter, state, now);
+  g.remaining = d.remaining;
+  g.resetAfter = d.resetAfter;
+  return g;
+}
+
 constexpr double kGaugeSubUnits = static_cast<double>(kSubUnitsPerRequest);
 
 // Ticks (microseconds * rateMilli) from `now` to `ahead`, 0 when it has passed.
@@ -33,10 +42,7 @@ LimiterGauge gauge(const TokenBucket& limiter, const TokenBucketState& state, Ti
   const Duration elapsed = std::max<Duration>(0, now - state.last);
   const double sub = static_cast<double>(state.subTokens) + static_cast<double>(elapsed) * static_cast<double>(limiter.rateMilli());
   g.level = std::min(g.capacity, sub / kGaugeSubUnits);
-  const LimitDecision d = queryGauge(limiter, state, now);
-  g.remaining = d.remaining;
-  g.resetAfter = d.resetAfter;
-  return g;
+  return withQuery(g, limiter, state, now);
 }
 
 LimiterGauge gauge(const Gcra& limiter, const GcraState& state, TimePoint now) {
@@ -46,10 +52,7 @@ LimiterGauge gauge(const Gcra& limiter, const GcraState& state, TimePoint now) {
   const double perMs = static_cast<double>(limiter.rateMilli()) * 1000.0;
   g.level = ticksAheadOf(state.tat, now, limiter.rateMilli()) / perMs;
   g.capacity = static_cast<double>(limiter.burst()) * kGaugeSubUnits / perMs;
-  const LimitDecision d = queryGauge(limiter, state, now);
-  g.remaining = d.remaining;
-  g.resetAfter = d.resetAfter;
-  return g;
+  return withQuery(g, limiter, state, now);
 }
 
 LimiterGauge gauge(const LeakyBucket& limiter, const LeakyBucketState& state, TimePoint now) {
@@ -58,10 +61,7 @@ LimiterGauge gauge(const LeakyBucket& limiter, const LeakyBucketState& state, Ti
   // One departure slot is kSubUnitsPerRequest ticks: the slots taken ahead of a newcomer.
   g.level = ticksAheadOf(state.nextSlot, now, limiter.rateMilli()) / kGaugeSubUnits;
   g.capacity = static_cast<double>(limiter.burst() + 1);
-  const LimitDecision d = queryGauge(limiter, state, now);
-  g.remaining = d.remaining;
-  g.resetAfter = d.resetAfter;
-  return g;
+  return withQuery(g, limiter, state, now);
 }
 
 LimiterGauge gauge(const FixedWindow& limiter, const FixedWindowState& state, TimePoint now) {
@@ -72,10 +72,7 @@ LimiterGauge gauge(const FixedWindow& limiter, const FixedWindowState& state, Ti
   g.windowEnd = g.windowStart + limiter.window();
   // fixed_window.h: a count whose window has passed counts for nothing.
   if (state.windowStart >= g.windowStart) g.level = static_cast<double>(state.count);
-  const LimitDecision d = queryGauge(limiter, state, now);
-  g.remaining = d.remaining;
-  g.resetAfter = d.resetAfter;
-  return g;
+  return withQuery(g, limiter, state, now);
 }
 
 LimiterGauge gauge(const SlidingLog& limiter, const SlidingLogState& state, TimePoint now) {
@@ -95,10 +92,7 @@ LimiterGauge gauge(const SlidingLog& limiter, const SlidingLogState& state, Time
   }
   g.level = static_cast<double>(inWindow);
   g.current = static_cast<double>(entries);
-  const LimitDecision d = queryGauge(limiter, state, now);
-  g.remaining = d.remaining;
-  g.resetAfter = d.resetAfter;
-  return g;
+  return withQuery(g, limiter, state, now);
 }
 
 LimiterGauge gauge(const SlidingCounter& limiter, const SlidingCounterState& state, TimePoint now) {
@@ -118,10 +112,7 @@ LimiterGauge gauge(const SlidingCounter& limiter, const SlidingCounterState& sta
   }
   const double rest = static_cast<double>(g.windowEnd - at) / static_cast<double>(window);
   g.level = g.previous * rest + g.current;
-  const LimitDecision d = queryGauge(limiter, state, now);
-  g.remaining = d.remaining;
-  g.resetAfter = d.resetAfter;
-  return g;
+  return withQuery(g, limiter, state, now);
 }
 
 LimiterGauge gauge(const ConcurrencyLimit& limiter, const ConcurrencyState& state, TimePoint now) {
