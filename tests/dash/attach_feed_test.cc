@@ -114,7 +114,7 @@ TEST(AttachFeedTest, GatewaydRedactsSecretsAndTheResultStillLoadsHere) {
   EXPECT_EQ(redacted["routes"][0]["match"]["headers"]["X-Tenant"], "blue") << "not a credential";
   EXPECT_EQ(redacted["auth"]["jwt"]["keys"][1]["public_key_file"], "keys/rs.pem") << "a path, not a secret";
 
-  // Key files are gatewayd's: here every key becomes a placeholder with its kid, and it loads.
+  // Key files are gatewayd's: here every key becomes a stand-in with its kid, and it loads.
   const json loadable = loadableConfig(redacted);
   EXPECT_FALSE(loadable["auth"]["jwt"].contains("jwks_file"));
   ASSERT_EQ(loadable["auth"]["jwt"]["keys"].size(), 2u);

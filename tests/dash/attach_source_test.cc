@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <functional>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -68,12 +67,13 @@ class AttachSourceTest : public gateway::testing::StackTest {
   // Polls `source` until `done` holds or 15 s pass; false on the deadline.
   static bool pollUntil(AttachSource& source, const std::function<bool()>& done) {
     const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline) {
+    while (true) {
       source.poll();
       if (done()) return true;
-      std::this_thread::sleep_for(5ms);
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left <= 0ms) return false;
+      source.waitForRound(left);  // woken by the poller's next round, not by a timer
     }
-    return false;
   }
 
   json adminGet(const std::string& target) {

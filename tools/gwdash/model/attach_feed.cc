@@ -20,9 +20,9 @@ json attachedObject(const std::string& body, std::string_view endpoint, std::str
   return doc;
 }
 
-// A placeholder for a redacted HS secret: long enough for every HS algorithm's minimum.
-constexpr const char* kPlaceholderSecret =
-    "gwdash-placeholder: gatewayd does not show its keys; this one verifies nothing.";
+// A stand-in for a redacted HS secret (the dashboard verifies no token): long enough for every HS algorithm's minimum.
+constexpr const char* kStandInSecret =
+    "gwdash stand-in: gatewayd does not show its keys; this one verifies nothing.";
 
 }  // namespace
 
@@ -74,12 +74,12 @@ json loadableConfig(json config) {
   json keys = json::array();
   if (auto old = jwt->find("keys"); old != jwt->end() && old->is_array()) {
     for (const auto& k : *old) {
-      json key = {{"algorithms", json::array({"HS256"})}, {"secret", kPlaceholderSecret}};
+      json key = {{"algorithms", json::array({"HS256"})}, {"secret", kStandInSecret}};
       if (k.is_object() && k.contains("kid")) key["kid"] = k["kid"];
       keys.push_back(std::move(key));
     }
   }
-  if (keys.empty()) keys.push_back({{"algorithms", json::array({"HS256"})}, {"secret", kPlaceholderSecret}});
+  if (keys.empty()) keys.push_back({{"algorithms", json::array({"HS256"})}, {"secret", kStandInSecret}});
   (*jwt)["keys"] = std::move(keys);
   jwt->erase("jwks_file");
   return config;

@@ -43,7 +43,7 @@ struct AttachedConfig {
 std::optional<AttachedConfig> parseAttachedConfig(const std::string& body, std::string& error);
 
 // /config's document made loadable here: gatewayd redacted its secrets and its key files'
-// paths are relative to its own folder, so every JWT key becomes a placeholder HS256 key with
+// paths are relative to its own folder, so every JWT key becomes a stand-in HS256 key with
 // the same kid (jwks_file goes). Routes, services, instances and policies stay as they are.
 nlohmann::json loadableConfig(nlohmann::json config);
 

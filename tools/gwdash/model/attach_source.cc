@@ -49,6 +49,8 @@ struct AttachSource::Event {
 struct AttachSource::Shared {
   std::mutex mutex;
   std::condition_variable wake;
+  std::condition_variable published;  // after each round: its events (or its error) are in
+  std::uint64_t rounds = 0;           // finished, each followed by `published`
   bool stopping = false;
   std::vector<Event> events;  // read, not yet delivered
   std::string error;                // the last round's failure; "" after a good round
@@ -82,6 +84,8 @@ class AttachSource::Poller {
       lock.unlock();
       round();
       lock.lock();
+      ++shared_.rounds;
+      shared_.published.notify_all();
       shared_.wake.wait_for(lock, options_.period, [this] { return shared_.stopping; });
     }
   }
@@ -245,6 +249,13 @@ void AttachSource::poll() {
         break;
     }
   }
+}
+
+bool AttachSource::waitForRound(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(shared_->mutex);
+  const std::uint64_t seen = shared_->rounds;
+  return shared_->published.wait_for(lock, timeout,
+                                     [&] { return !shared_->events.empty() || shared_->rounds != seen; });
 }
 
 gateway::TimePoint AttachSource::now() const { return now_; }

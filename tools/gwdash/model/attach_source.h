@@ -37,6 +37,10 @@ class AttachSource {
 
   void addListener(DashboardListener* listener);   // reset() at once
   void poll();                 // dashboard thread, every frame; never blocks
+  // Blocks until something waits for poll() or the poller finishes its next round (its
+  // status() may have changed), or `timeout` passes (false): for a reader that is not driven
+  // by frames (a test, a headless consumer).
+  bool waitForRound(std::chrono::milliseconds timeout);
   gateway::TimePoint now() const;   // gatewayd's clock at the last snapshot
   std::string status() const;       // "connected: 2 snapshots/s, last 120 ms ago" or the error
   const DashboardContext& context() const;
