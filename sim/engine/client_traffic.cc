@@ -22,9 +22,9 @@ std::string clientAddress(std::size_t g, std::uint32_t c) {
 
 }  // namespace
 
-ClientTraffic::ClientTraffic(const Scenario& scenario, const gateway::Random& root, SimEnv& env,
-                             gateway::Gateway& gateway, RunRecorder& recorder)
-    : scenario_(scenario), env_(env), gateway_(gateway), recorder_(recorder) {
+ClientTraffic::ClientTraffic(const Scenario& scenario, const gateway::Random& root, gateway::Clock& clock,
+                             gateway::Scheduler& scheduler, CallSink& sink, CallRecorder& recorder)
+    : scenario_(scenario), clock_(clock), scheduler_(scheduler), sink_(sink), recorder_(recorder) {
   for (std::size_t g = 0; g < scenario.clients.size(); ++g) {
     groups_.push_back(GroupState{&scenario.clients[g], root.stream("client/" + scenario.clients[g].name), {}});
     if (scenario.clients[g].count <= 65536) {
@@ -53,7 +53,7 @@ void ClientTraffic::startGroup(std::size_t g) {
                                              std::max<double>(1.0, cg.think->mean()))))
                                        : static_cast<Duration>(gs.random.uniform(1000));
       const TimePoint at = cg.start + jitter;
-      if (at < groupStop(cg)) env_.scheduler().schedule(at, [this, g, c] { newRequest(g, c); });
+      if (at < groupStop(cg)) scheduler_.schedule(at, [this, g, c] { newRequest(g, c); });
     }
     return;
   }
@@ -66,7 +66,7 @@ void ClientTraffic::scheduleReplay(std::size_t g, std::size_t index) {
   if (index >= cg.replay->size()) return;
   const RecordedRequest& rec = (*cg.replay)[index];
   if (rec.at >= groupStop(cg) || rec.at < cg.start) return;
-  env_.scheduler().schedule(rec.at, [this, g, index] {
+  scheduler_.schedule(rec.at, [this, g, index] {
     const ClientGroup& group = *groups_[g].group;
     const RecordedRequest& r = (*group.replay)[index];
     const std::uint32_t id = allocCall();
@@ -74,7 +74,7 @@ void ClientTraffic::scheduleReplay(std::size_t g, std::size_t index) {
     call.group = static_cast<std::uint32_t>(g);
     call.client = 0;
     call.attempt = 0;
-    call.firstStart = env_.now();
+    call.firstStart = clock_.now();
     call.request = gateway::Request{};
     call.request.method = r.method;
     call.request.target = r.target;
@@ -122,11 +122,11 @@ void ClientTraffic::scheduleArrival(std::size_t g, TimePoint from, bool first) {
       break;
     }
   }
-  env_.scheduler().schedule(t, [this, g] {
+  scheduler_.schedule(t, [this, g] {
     GroupState& state = groups_[g];
     const auto client = static_cast<std::uint32_t>(state.random.uniform(state.group->count));
     newRequest(g, client);
-    scheduleArrival(g, env_.now());
+    scheduleArrival(g, clock_.now());
   });
 }
 
@@ -148,7 +148,7 @@ void ClientTraffic::newRequest(std::size_t g, std::uint32_t c) {
   call.group = static_cast<std::uint32_t>(g);
   call.client = c;
   call.attempt = 0;
-  call.firstStart = env_.now();
+  call.firstStart = clock_.now();
   cg.mix.make(gs.random, call.request);
   call.request.clientAddress = gs.addresses.empty() ? clientAddress(g, c) : gs.addresses[c];
   if (!cg.apiKeys.empty()) call.request.headers.set(cg.apiKeyHeader, cg.apiKeys[c % cg.apiKeys.size()]);
@@ -161,9 +161,9 @@ void ClientTraffic::sendAttempt(std::uint32_t id) {
   const ClientGroup& cg = *groups_[call.group].group;
   ++gatewayRequests_;
   recorder_.enterGateway(call.group, call.client);
-  if (arrivals_ && *arrivals_) (*arrivals_)(Arrival{env_.now(), call.group, call.client, &call.request});
+  if (arrivals_ && *arrivals_) (*arrivals_)(Arrival{clock_.now(), call.group, call.client, &call.request});
   // A client that may retry keeps its request; otherwise it moves.
-  gateway_.handle(cg.retry.maxRetries > 0 ? gateway::Request(call.request) : std::move(call.request),
+  sink_.handle(cg.retry.maxRetries > 0 ? gateway::Request(call.request) : std::move(call.request),
                   [this, id](gateway::Response r) { onClientResponse(id, r); });
   recorder_.leaveGateway();
 }
@@ -173,7 +173,7 @@ void ClientTraffic::onClientResponse(std::uint32_t id, const gateway::Response& 
   recorder_.countAnswer(call.group, call.client, r.status);
   GroupState& gs = groups_[call.group];
   const ClientGroup& cg = *gs.group;
-  const TimePoint now = env_.now();
+  const TimePoint now = clock_.now();
   const bool retryable = std::find(cg.retry.retryOn.begin(), cg.retry.retryOn.end(), r.status) != cg.retry.retryOn.end();
   if (retryable && call.attempt < cg.retry.maxRetries && now < scenario_.duration) {
     Duration wait = 0;
@@ -190,7 +190,7 @@ void ClientTraffic::onClientResponse(std::uint32_t id, const gateway::Response& 
     }
     ++call.attempt;
     ++retries_;
-    env_.scheduler().schedule(now + wait, [this, id] { sendAttempt(id); });
+    scheduler_.schedule(now + wait, [this, id] { sendAttempt(id); });
     return;
   }
   recorder_.recordCall(call.group, r.status, now - call.firstStart, r.body.size());
@@ -200,7 +200,7 @@ void ClientTraffic::onClientResponse(std::uint32_t id, const gateway::Response& 
   if (cg.closedLoop) {
     const Duration think = cg.think ? cg.think->sample(gs.random) : 0;
     const TimePoint next = now + think;
-    if (next < groupStop(cg)) env_.scheduler().schedule(next, [this, g, c] { newRequest(g, c); });
+    if (next < groupStop(cg)) scheduler_.schedule(next, [this, g, c] { newRequest(g, c); });
   }
 }
 

@@ -1,6 +1,8 @@
 // The scenario's client groups: open-loop arrivals, closed-loop clients or a replayed trace,
-// each call sent to the Gateway with the group's retries. One thread, not thread-safe; the
-// scenario, SimEnv, Gateway and RunRecorder are the caller's and must outlive it.
+// each call sent to a CallSink with the group's retries: the in-process Gateway in virtual
+// time (gwsim), or a real gateway in real time (gwload scenario). One thread, not
+// thread-safe; the scenario, clock, scheduler, sink and recorder are the caller's and must
+// outlive it.
 #pragma once
 
 #include <cstdint>
@@ -9,10 +11,9 @@
 
 #include "libgateway/core/random.h"
 #include "libgateway/http/message.h"
-#include "libgateway/pipeline/gateway.h"
+#include "libgateway/core/env.h"
 #include "sim/engine/arrival.h"
-#include "sim/engine/run_recorder.h"
-#include "sim/engine/sim_env.h"
+#include "sim/engine/traffic_world.h"
 #include "sim/scenario/scenario.h"
 
 namespace gwsim {
@@ -20,8 +21,8 @@ namespace gwsim {
 class ClientTraffic {
  public:
   // Each group draws from its own stream of `root`, "client/<group>".
-  ClientTraffic(const Scenario& scenario, const gateway::Random& root, SimEnv& env, gateway::Gateway& gateway,
-                RunRecorder& recorder);
+  ClientTraffic(const Scenario& scenario, const gateway::Random& root, gateway::Clock& clock,
+                gateway::Scheduler& scheduler, CallSink& sink, CallRecorder& recorder);
   ClientTraffic(const ClientTraffic&) = delete;
   ClientTraffic& operator=(const ClientTraffic&) = delete;
 
@@ -60,9 +61,10 @@ class ClientTraffic {
   void onClientResponse(std::uint32_t id, const gateway::Response& r);
 
   const Scenario& scenario_;
-  SimEnv& env_;
-  gateway::Gateway& gateway_;
-  RunRecorder& recorder_;
+  gateway::Clock& clock_;
+  gateway::Scheduler& scheduler_;
+  CallSink& sink_;
+  CallRecorder& recorder_;
   std::vector<GroupState> groups_;
   // Client calls live in a slab so callbacks capture an index, not a shared_ptr.
   std::vector<ClientCall> calls_;

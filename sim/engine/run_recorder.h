@@ -13,12 +13,13 @@
 #include "libgateway/pipeline/exchange.h"
 #include "sim/engine/breaker_analysis.h"
 #include "sim/engine/trace_writer.h"
+#include "sim/engine/traffic_world.h"
 #include "sim/report/run_result.h"
 #include "sim/scenario/scenario.h"
 
 namespace gwsim {
 
-class RunRecorder final : public gateway::ExchangeObserver {
+class RunRecorder final : public gateway::ExchangeObserver, public CallRecorder {
  public:
   RunRecorder(const Scenario& scenario, std::FILE* trace, RunResult& result);
   RunRecorder(const RunRecorder&) = delete;
@@ -31,14 +32,14 @@ class RunRecorder final : public gateway::ExchangeObserver {
 
   // The client traffic tells which client's call is inside Gateway::handle, so an admission
   // there is counted in that client's remembered consumer entry, without a lookup.
-  void enterGateway(std::uint32_t group, std::uint32_t client) {
+  void enterGateway(std::uint32_t group, std::uint32_t client) override {
     handlingGroup_ = group;
     handlingClient_ = client;
   }
-  void leaveGateway() { handlingGroup_ = kNoGroup; }
+  void leaveGateway() override { handlingGroup_ = kNoGroup; }
   // A client got the answer to the exchange that completed last: counted for its consumer.
   // Defined here so that the per-request path from the client traffic stays one call.
-  void countAnswer(std::uint32_t group, std::uint32_t client, int status) {
+  void countAnswer(std::uint32_t group, std::uint32_t client, int status) override {
     if (!completed_) return;
     StatsSlot* slot = statsSlot(group, client);
     ConsumerStats& consumer = consumerStats(*completed_, slot);
@@ -49,7 +50,7 @@ class RunRecorder final : public gateway::ExchangeObserver {
   }
   // A client's call is over, retries included; `latency` runs from its first try, and
   // `bodyBytes` is the size of the answer the client kept.
-  void recordCall(std::uint32_t group, int status, gateway::Duration latency, std::size_t bodyBytes = 0) {
+  void recordCall(std::uint32_t group, int status, gateway::Duration latency, std::size_t bodyBytes) override {
     LatencyStats& s = *groupStats_[group];
     s.statuses.add(status);
     s.latency.record(latency);

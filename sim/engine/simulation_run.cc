@@ -48,8 +48,21 @@ class ObserverPair final : public gateway::ExchangeObserver {
   gateway::ExchangeObserver& second_;
 };
 
+// The simulated world's sink: the in-process Gateway itself.
+class GatewaySink final : public CallSink {
+ public:
+  explicit GatewaySink(gateway::Gateway& gateway) : gateway_(gateway) {}
+  void handle(gateway::Request request, std::function<void(gateway::Response)> done) override {
+    gateway_.handle(std::move(request), std::move(done));
+  }
+
+ private:
+  gateway::Gateway& gateway_;
+};
+
 }  // namespace simulation_run_detail
 
+using simulation_run_detail::GatewaySink;
 using simulation_run_detail::ObserverPair;
 
 // One run's world: the simulated services, the virtual clock and event queue, the real
@@ -63,7 +76,8 @@ struct SimulationRun::World {
         shared(s.gateway),
         recorder(s, options.trace, result),
         gateway(shared, env.env()),
-        traffic(s, root, env, gateway, recorder),
+        sink(gateway),
+        traffic(s, root, env.clock(), env.scheduler(), sink, recorder),
         end(s.duration + options.drainLimit),
         configJson(s.gatewayJson),
         pending(s.changes.begin(), s.changes.end()) {
@@ -100,6 +114,7 @@ struct SimulationRun::World {
   RunResult result;
   RunRecorder recorder;  // outlives the Gateway, which reports to it
   gateway::Gateway gateway;
+  GatewaySink sink;
   ClientTraffic traffic;
   TimePoint end;
   nlohmann::json configJson;
