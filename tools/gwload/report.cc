@@ -61,11 +61,15 @@ double Report::throughput() const {
   return span > 0 ? static_cast<double>(result.measured) / span : 0;
 }
 
-bool Report::fellBehind() const { return result.measured > 0 && achievedRate() < 0.99 * settings.rate; }
+double Report::scheduledRate() const {
+  return settings.durationS > 0 ? static_cast<double>(result.measured) / settings.durationS : 0;
+}
+
+bool Report::fellBehind() const { return result.measured > 0 && achievedRate() < 0.99 * scheduledRate(); }
 
 std::string Report::behindMessage() const {
-  return fmt::format("fell behind: achieved {:.1f}/s of {:g}/s, send lag p99 {:.3f} ms", achievedRate(), settings.rate,
-                     toMs(result.sendLag.quantile(0.99)));
+  return fmt::format("fell behind: achieved {:.1f}/s of {:.{}f}/s, send lag p99 {:.3f} ms", achievedRate(),
+                     scheduledRate(), settings.arrival == Arrival::kConstant ? 0 : 1, toMs(result.sendLag.quantile(0.99)));
 }
 
 std::optional<double> Report::metric(std::string_view name) const {
@@ -110,8 +114,9 @@ std::string formatText(const Report& report, const std::vector<Verdict>& verdict
   out += fmt::format("requests    {} measured, {} responses, {} errors; {} connection{} opened; {} body bytes\n",
                      r.measured, r.responses, r.errorCount(), r.connectionsOpened, r.connectionsOpened == 1 ? "" : "s",
                      r.bytesReceived);
-  out += fmt::format("rate        intended {:g}/s, achieved {:.1f}/s, completed {:.1f}/s\n", report.settings.rate,
-                     report.achievedRate(), report.throughput());
+  out += fmt::format("rate        intended {:g}/s", report.settings.rate);
+  if (report.settings.arrival != Arrival::kConstant) out += fmt::format(" (scheduled {:.1f}/s)", report.scheduledRate());
+  out += fmt::format(", achieved {:.1f}/s, completed {:.1f}/s\n", report.achievedRate(), report.throughput());
   out += fmt::format("send lag    p99 {:.3f} ms, max {:.3f} ms (dispatch minus intended time)\n",
                      toMs(r.sendLag.quantile(0.99)), toMs(r.sendLag.max()));
   if (report.fellBehind()) out += "WARNING     " + report.behindMessage() + "\n";
@@ -154,6 +159,7 @@ nlohmann::json toJson(const Report& report, const std::vector<Verdict>& verdicts
   j["connections_max"] = s.connectionsMax;
   j["timeout_ms"] = s.timeoutMs;
   j["intended_rate"] = s.rate;
+  j["scheduled_rate"] = report.scheduledRate();
   j["achieved_rate"] = report.achievedRate();
   j["throughput"] = report.throughput();
   j["fell_behind"] = report.fellBehind();

@@ -35,7 +35,10 @@ struct Report {
 
   double achievedRate() const;    // measured requests dispatched per second
   double throughput() const;      // measured requests completed per second
-  // The generator could not keep its schedule: achieved below 99% of the intended rate.
+  // What the schedule itself offered, measured requests per second of the duration: the
+  // intended rate for constant arrivals, within a few percent of it for Poisson ones.
+  double scheduledRate() const;
+  // The generator could not keep its schedule: achieved below 99% of the scheduled rate.
   bool fellBehind() const;
   std::string behindMessage() const;  // "fell behind: achieved X/s of Y/s, send lag p99 Z ms"
   // A threshold metric's value (threshold.h knownMetrics()); nullopt for an unknown name.
