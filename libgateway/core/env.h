@@ -61,6 +61,10 @@ struct UpstreamResult {
   UpstreamOutcome outcome = UpstreamOutcome::kResponse;
   Response response;   // meaningful when outcome == kResponse
   std::string detail;  // human-readable reason for the failure kinds
+  // When the request went on the wire (its first bytes written, on the transport's clock);
+  // 0 when it never was (no connection, no free slot, a deadline passed first). A load
+  // generator measures the latency the upstream gave from here (gwload's "uncorrected").
+  TimePoint sentAt = 0;
   // The try failed because the client's streamed request body did (the client went away,
   // sent too much or broke its chunking): not the upstream's fault, so it counts against no
   // breaker, outlier detector or adaptive limit.

@@ -190,6 +190,7 @@ void UpstreamConnection::startRequest() {
   } else {
     sender_.begin(head_, request_.body);
   }
+  sentAt_ = owner_->loop.clock().now();
   writeRequest();
 }
 
@@ -308,6 +309,7 @@ void UpstreamConnection::beginStreaming() {
   streaming_ = true;
   setDeadline(owner_->loop.sweep().coarseNow() + owner_->options.bodyIdleTimeout);
   UpstreamResult result;
+  result.sentAt = sentAt_;
   result.response = std::move(response);
   result.response.stream = std::move(body);
   Call call = std::move(*call_);
@@ -397,6 +399,7 @@ void UpstreamConnection::onIoError(const error_code& ec) {
 
 void UpstreamConnection::complete(bool keepAlive) {
   UpstreamResult result;
+  result.sentAt = sentAt_;
   result.response = std::move(parser_->response());
   parser_.reset();
   Call call = std::move(*call_);
@@ -408,6 +411,7 @@ void UpstreamConnection::complete(bool keepAlive) {
 void UpstreamConnection::failCall(UpstreamResult result) {
   close();
   if (!call_) return;
+  result.sentAt = sentAt_;  // 0 when the connect failed: nothing was written
   Call call = std::move(*call_);
   call_.reset();
   owner_->deliver(call, std::move(result));

@@ -149,6 +149,7 @@ class UpstreamConnection final : public Expirable,
   bool timedOut_ = false;
   bool aborted_ = false;
   int interim_ = 0;  // 1xx answers skipped for this request
+  TimePoint sentAt_ = 0;  // when this request's first bytes were written (UpstreamResult::sentAt)
 };
 
 }  // namespace gateway::net

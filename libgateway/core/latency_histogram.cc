@@ -1,10 +1,10 @@
-#include "sim/report/latency_histogram.h"
+#include "libgateway/core/latency_histogram.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
-namespace gwsim {
+namespace gateway {
 
 LatencyHistogram::LatencyHistogram(int subBits)
     : subBits_(subBits), buckets_(static_cast<std::size_t>(kMaxExponent + 1) << subBits, 0) {}
@@ -18,7 +18,9 @@ std::int64_t LatencyHistogram::upperEdge(std::size_t i) const {
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& o) {
-  for (std::size_t i = 0; i < buckets_.size() && i < o.buckets_.size(); ++i) buckets_[i] += o.buckets_[i];
+  if (o.subBits_ == subBits_) {
+    for (std::size_t i = 0; i < buckets_.size(); ++i) buckets_[i] += o.buckets_[i];
+  }
   count_ += o.count_;
   sum_ += o.sum_;
   max_ = std::max(max_, o.max_);
@@ -39,9 +41,12 @@ std::int64_t LatencyHistogram::quantile(double q) const {
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < buckets_.size(); ++i) {
     seen += buckets_[i];
-    if (seen >= std::max<std::uint64_t>(rank, 1)) return std::min(upperEdge(i), max_);
+    if (seen >= std::max<std::uint64_t>(rank, 1)) {
+      // The top bucket is open-ended: its values are reported as the largest one seen.
+      return i + 1 == buckets_.size() ? max_ : std::min(upperEdge(i), max_);
+    }
   }
   return max_;
 }
 
-}  // namespace gwsim
+}  // namespace gateway
