@@ -105,11 +105,18 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request requ
 
   const FaultEffect fx = faults_.evaluate(inst.service, inst.id, now, faultRandom_);
   if (fx.down || fx.reset || fx.hang || (fx.abortStatus && *fx.abortStatus >= 500)) ++sentWhileFailing_[inst.service];
-  if (fx.down) {
-    ++inst.counters.refused;
+  // Every answer takes the round trip: the request's way there and the answer's way back.
+  const gateway::Duration roundTrip = 2 * networkLatency_;
+  if (fx.down || fx.reset) {
+    // As mock-services: a refused connection, or a reset as soon as the request is read,
+    // before it reaches a worker.
+    if (fx.down) ++inst.counters.refused;
+    else ++inst.counters.resets;
     armDeadline(job);
-    scheduler_->schedule(now + networkLatency_, [this, job] {
-      answer(job, UpstreamResult{UpstreamOutcome::kConnectError, {}, "connection refused (instance down)"});
+    const bool down = fx.down;
+    scheduler_->schedule(now + roundTrip, [this, job, down] {
+      answer(job, down ? UpstreamResult{UpstreamOutcome::kConnectError, {}, "connection refused (instance down)"}
+                       : UpstreamResult{UpstreamOutcome::kReset, {}, "connection reset by peer"});
     });
     return;
   }
@@ -125,7 +132,7 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request requ
     ++inst.counters.aborted;
     const int status = *fx.abortStatus;
     armDeadline(job);
-    scheduler_->schedule(now + 2 * networkLatency_ + fx.extraLatency + bodyTime, [this, job, status] {
+    scheduler_->schedule(now + roundTrip + fx.extraLatency + bodyTime, [this, job, status] {
       Call* c = findCall(job);
       if (!c) return;
       UpstreamResult r;
@@ -138,31 +145,66 @@ void SimTransport::send(const gateway::Endpoint& endpoint, gateway::Request requ
     });
     return;
   }
-  call.extraLatency = fx.extraLatency;
   call.bodyTime = bodyTime;
-  call.reset = fx.reset;
+  if (fx.extraLatency > 0) {
+    // A latency fault delays the request before it reaches the instance (as mock-services
+    // and Toxiproxy's latency toxic do): it holds no worker. The caller may give up meanwhile;
+    // the request still arrives.
+    call.delayed = true;
+    armDeadline(job);
+    scheduler_->schedule(now + fx.extraLatency, [this, job] { admit(job); });
+    return;
+  }
+  admit(job);
+}
+
+void SimTransport::admit(std::uint64_t job) {
+  Call* c = findCall(job);
+  if (!c) return;
+  c->delayed = false;
+  Instance& inst = *c->instance;
+  const gateway::TimePoint now = clock_->now();
   InstanceModel::Work work;
-  switch (inst.model.arrive(job, inst.random, work, workerLimit(inst))) {
+  // A capacity fault that leaves no worker refuses every arrival, as mock-services does.
+  const bool noCapacity = faults_.capacityFactor(inst.service, inst.id, now) <= 0.0;
+  const auto admission =
+      noCapacity ? InstanceModel::Admission::kRejected : inst.model.arrive(job, inst.random, work, workerLimit(inst));
+  if (c->answered) {
+    // The caller gave up while the request was on its way: a worker that takes it stays busy
+    // until done; otherwise it leaves at once, as a queued call leaves at the deadline.
+    if (admission == InstanceModel::Admission::kStarted) {
+      inst.counters.maxBusy = std::max(inst.counters.maxBusy, inst.model.busy());
+      startWork(job, work);
+      return;
+    }
+    if (admission == InstanceModel::Admission::kQueued) inst.model.abandon(job);
+    else ++inst.counters.rejected;
+    freeCall(*c);
+    return;
+  }
+  switch (admission) {
     case InstanceModel::Admission::kStarted:
       inst.counters.maxBusy = std::max(inst.counters.maxBusy, inst.model.busy());
       startWork(job, work);
       break;
     case InstanceModel::Admission::kQueued:
-      armDeadline(job);
-      call.queued = true;
+      if (c->deadlineTimer == 0) armDeadline(job);
+      c->queued = true;
       inst.counters.maxQueued = std::max(inst.counters.maxQueued, inst.model.queued());
       break;
     case InstanceModel::Admission::kRejected:
       ++inst.counters.rejected;
-      armDeadline(job);
-      scheduler_->schedule(now + 2 * networkLatency_ + bodyTime, [this, job] {
-        Call* c = findCall(job);
-        if (!c) return;
+      if (c->deadlineTimer == 0) armDeadline(job);
+      scheduler_->schedule(now + 2 * networkLatency_ + c->bodyTime, [this, job, noCapacity] {
+        Call* call = findCall(job);
+        if (!call) return;
         UpstreamResult r;
-        if (c->instance->content) {
-          const Instance& in = *c->instance;
-          r.response = gateway::errorResponse(503, "overloaded", in.id + " is at capacity (" + std::to_string(in.model.spec().workers) +
-                                                                     " workers, queue " + std::to_string(in.model.spec().queue) + ")");
+        if (call->instance->content) {
+          const Instance& in = *call->instance;
+          r.response = noCapacity ? gateway::errorResponse(503, "no_capacity", "capacity fault: no workers left")
+                                  : gateway::errorResponse(503, "overloaded",
+                                                           in.id + " is at capacity (" + std::to_string(in.model.spec().workers) +
+                                                               " workers, queue " + std::to_string(in.model.spec().queue) + ")");
         }
         r.response.status = 503;
         r.response.headers.set("X-Overload", "queue full");
@@ -195,11 +237,14 @@ void SimTransport::startWork(std::uint64_t job, const InstanceModel::Work& work)
   c->queued = false;
   c->working = true;
   c->status = work.status;
-  const gateway::TimePoint at = clock_->now() + work.serviceTime + c->extraLatency + 2 * networkLatency_;
+  c->instance->counters.busyTime += work.serviceTime;
+  // The worker is busy for the service time only; the answer reaches the caller a round trip
+  // (and a slow body) later.
+  const gateway::TimePoint at = clock_->now() + work.serviceTime;
   // Work started on arrival needs no deadline timer when its answer comes strictly first (a
-  // tie goes to the deadline, armed before the completion as it always was). Queued calls
-  // were armed when they queued.
-  const gateway::TimePoint answerAt = at + (c->reset ? 0 : c->bodyTime);
+  // tie goes to the deadline, armed before the completion as it always was). Queued and
+  // faulted calls were armed before.
+  const gateway::TimePoint answerAt = at + 2 * networkLatency_ + c->bodyTime;
   if (c->deadlineTimer == 0 && !c->answered && answerAt >= c->deadline) armDeadline(job);
   scheduler_->schedule(at, [this, job] { complete(job); });
 }
@@ -212,15 +257,14 @@ void SimTransport::complete(std::uint64_t job) {
   const int status = c->status;
   if (status >= 500) ++inst.counters.errors;
   else ++inst.counters.served;
+  const gateway::Duration toCaller = 2 * networkLatency_ + c->bodyTime;
   if (c->answered) {
     freeCall(*c);  // the caller timed out earlier; only the worker was still busy
-  } else if (c->reset) {
-    ++inst.counters.resets;
-    answer(job, UpstreamResult{UpstreamOutcome::kReset, {}, "connection reset by peer"});
-  } else if (c->bodyTime > 0) {
-    // The worker is done; the caller has the whole answer only when the body trickled in
-    // (a deadline passing first wins, and this timer then finds the call gone).
-    scheduler_->schedule(clock_->now() + c->bodyTime, [this, job, r = resultOf(*c, status)]() mutable {
+  } else if (toCaller > 0) {
+    // The worker is done; the caller has the whole answer a round trip later and only when
+    // the body trickled in (a deadline passing first wins, and this timer then finds the
+    // call gone).
+    scheduler_->schedule(clock_->now() + toCaller, [this, job, r = resultOf(*c, status)]() mutable {
       answer(job, std::move(r));
     });
   } else {
@@ -254,8 +298,9 @@ void SimTransport::answer(std::uint64_t job, UpstreamResult result) {
     c->deadlineTimer = 0;
   }
   auto done = std::move(c->done);
-  // A call whose worker is still busy stays registered until complete() frees it.
-  if (!c->working) freeCall(*c);
+  // A call whose worker is still busy, or still on its way to the instance, stays registered
+  // until complete() or admit() frees it.
+  if (!c->working && !c->delayed) freeCall(*c);
   done(std::move(result));
 }
 

@@ -26,6 +26,7 @@ struct InstanceCounters {
   std::uint64_t refused = 0, resets = 0, aborted = 0, hung = 0;
   std::uint32_t maxBusy = 0;
   std::size_t maxQueued = 0;
+  gateway::Duration busyTime = 0;  // the service times of all work started: utilisation x workers x time
 };
 
 class SimTransport final : public gateway::UpstreamTransport {
@@ -65,9 +66,8 @@ class SimTransport final : public gateway::UpstreamTransport {
     std::function<void(gateway::UpstreamResult)> done;
     gateway::TimerId deadlineTimer = 0;
     gateway::TimePoint deadline = 0;
-    gateway::Duration extraLatency = 0;
     gateway::Duration bodyTime = 0;  // a slow_body fault: the body's transfer after the work
-    bool reset = false;
+    bool delayed = false;   // a latency fault holds it before it reaches the instance
     bool answered = false;  // the caller has its result (maybe a timeout)
     bool queued = false;    // waiting in the instance's queue
     bool working = false;   // a worker holds it; complete() will fire
@@ -87,6 +87,8 @@ class SimTransport final : public gateway::UpstreamTransport {
 
   // The caller gives up at its deadline: armed unless the answer is known to come first.
   void armDeadline(std::uint64_t job);
+  // The request reaches the instance: a worker, the queue, or a 503.
+  void admit(std::uint64_t job);
   void startWork(std::uint64_t job, const InstanceModel::Work& work);
   void complete(std::uint64_t job);
   void answer(std::uint64_t job, gateway::UpstreamResult result);
