@@ -26,7 +26,7 @@ struct AgreeArgs {
   std::string real;
   std::string sim;
   std::vector<std::string> tolerances;
-  std::uint64_t minCount = 20;
+  std::int64_t minCount = 20;
   std::optional<std::uint64_t> seed;
   std::optional<double> durationS;
   bool json = false;
@@ -126,7 +126,7 @@ int agreeMain(const AgreeArgs& args) {
   if (!args.sim.empty()) warnAgreeMismatch(scenario.name, *sim, args.sim, std::nullopt);
   warnAgreeMismatch(scenario.name, *real, args.real, sim->seconds);
 
-  const AgreeReport report = compareAgreeResults(*sim, *real, tolerances, args.minCount);
+  const AgreeReport report = compareAgreeResults(*sim, *real, tolerances, static_cast<std::uint64_t>(args.minCount));
   if (args.json) {
     std::fputs(agreeReportJson(report, sources).dump(2).c_str(), stdout);
     std::fputc('\n', stdout);
@@ -157,7 +157,7 @@ Command addAgreeCommand(CLI::App& app) {
                     "Counts under N in both worlds (and percentiles of rows with under N requests) are shown, "
                     "not judged")
       ->default_val(20)
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000'000'000}));
   agree->add_option("--seed", args->seed, "Override the scenario's seed (when simulating)")->excludes(simFile);
   agree->add_option("--duration-s", args->durationS, "Override the scenario's duration (when simulating; seconds)")
       ->check(CLI::Range(0.001, 1e7))
