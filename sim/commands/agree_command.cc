@@ -27,6 +27,7 @@ struct AgreeArgs {
   std::string sim;
   std::vector<std::string> tolerances;
   std::int64_t minCount = 20;
+  double minMs = 0.5;
   std::optional<std::uint64_t> seed;
   std::optional<double> durationS;
   bool json = false;
@@ -126,7 +127,8 @@ int agreeMain(const AgreeArgs& args) {
   if (!args.sim.empty()) warnAgreeMismatch(scenario.name, *sim, args.sim, std::nullopt);
   warnAgreeMismatch(scenario.name, *real, args.real, sim->seconds);
 
-  const AgreeReport report = compareAgreeResults(*sim, *real, tolerances, static_cast<std::uint64_t>(args.minCount));
+  const AgreeReport report =
+      compareAgreeResults(*sim, *real, tolerances, static_cast<std::uint64_t>(args.minCount), args.minMs);
   if (args.json) {
     std::fputs(agreeReportJson(report, sources).dump(2).c_str(), stdout);
     std::fputc('\n', stdout);
@@ -158,6 +160,10 @@ Command addAgreeCommand(CLI::App& app) {
                     "not judged")
       ->default_val(20)
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000'000'000}));
+  agree->add_option("--min-ms", args->minMs,
+                    "Percentiles within this many milliseconds of each other are within any tolerance")
+      ->default_val(0.5)
+      ->check(CLI::Range(0.0, 1e6));
   agree->add_option("--seed", args->seed, "Override the scenario's seed (when simulating)")->excludes(simFile);
   agree->add_option("--duration-s", args->durationS, "Override the scenario's duration (when simulating; seconds)")
       ->check(CLI::Range(0.001, 1e7))

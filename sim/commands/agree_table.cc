@@ -22,13 +22,14 @@ std::optional<double> relativeDiff(double sim, double real) {
   return (real - sim) / sim;
 }
 
-void judgeAgreeCell(AgreeCell& c, bool small) {
+void judgeAgreeCell(AgreeCell& c, bool small, double floor = 0) {
   if (!c.tolerance || !c.sim || !c.real) return;
   if (small) {
     c.verdict = AgreeCell::Verdict::kSmall;
     return;
   }
-  const bool within = c.diff && std::fabs(*c.diff) <= *c.tolerance + kAgreeSlack;
+  const bool within = (c.diff && std::fabs(*c.diff) <= *c.tolerance + kAgreeSlack) ||
+                      std::fabs(*c.real - *c.sim) <= floor + kAgreeSlack;
   c.verdict = within ? AgreeCell::Verdict::kWithin : AgreeCell::Verdict::kBeyond;
 }
 
@@ -52,7 +53,7 @@ double agreeLatencyOf(const AgreeStats& s, const std::string& metric) {
 
 AgreeRow compareAgreeRow(const std::string& kind, const std::string& name, const AgreeStats* sim,
                          const AgreeStats* real, const std::set<std::string>& errorKinds,
-                         const AgreeTolerances& tolerances, std::uint64_t minCount) {
+                         const AgreeTolerances& tolerances, std::uint64_t minCount, double minMs) {
   AgreeRow row{kind, name, sim && real ? "" : sim ? "sim" : "real", {}};
   const AgreeStats none;
   std::vector<std::string> counts = agreeCountMetrics();
@@ -79,7 +80,7 @@ AgreeRow compareAgreeRow(const std::string& kind, const std::string& name, const
     if (real) c.real = agreeLatencyOf(*real, metric);
     if (sim && real) c.diff = relativeDiff(*c.sim, *c.real);
     c.tolerance = agreeToleranceOf(tolerances, metric);
-    judgeAgreeCell(c, fewRequests);
+    judgeAgreeCell(c, fewRequests, minMs);
     row.cells.push_back(std::move(c));
   }
   return row;
@@ -87,7 +88,7 @@ AgreeRow compareAgreeRow(const std::string& kind, const std::string& name, const
 
 void addAgreeRows(AgreeReport& report, const std::string& kind, const std::map<std::string, AgreeStats>& sim,
                   const std::map<std::string, AgreeStats>& real, const std::set<std::string>& errorKinds,
-                  const AgreeTolerances& tolerances, std::uint64_t minCount) {
+                  const AgreeTolerances& tolerances, std::uint64_t minCount, double minMs) {
   std::set<std::string> names;
   for (const auto& [n, _] : sim) names.insert(n);
   for (const auto& [n, _] : real) names.insert(n);
@@ -95,7 +96,8 @@ void addAgreeRows(AgreeReport& report, const std::string& kind, const std::map<s
     auto s = sim.find(n);
     auto r = real.find(n);
     report.rows.push_back(compareAgreeRow(kind, n, s == sim.end() ? nullptr : &s->second,
-                                          r == real.end() ? nullptr : &r->second, errorKinds, tolerances, minCount));
+                                          r == real.end() ? nullptr : &r->second, errorKinds, tolerances, minCount,
+                                          minMs));
     const AgreeRow& row = report.rows.back();
     if (!row.onlyIn.empty()) {
       report.notes.push_back(fmt::format("{} {}: only in the {} result (the other world's counts taken as 0)", kind, n,
@@ -157,9 +159,10 @@ std::string formatAgreeDiff(const AgreeCell& cell) {
 }
 
 AgreeReport compareAgreeResults(const AgreeResult& sim, const AgreeResult& real, const AgreeTolerances& tolerances,
-                                std::uint64_t minCount) {
+                                std::uint64_t minCount, double minMs) {
   AgreeReport report;
   report.minCount = minCount;
+  report.minMs = minMs;
   std::set<std::string> kinds;
   collectAgreeKinds(sim, kinds);
   collectAgreeKinds(real, kinds);
@@ -167,10 +170,10 @@ AgreeReport compareAgreeResults(const AgreeResult& sim, const AgreeResult& real,
     report.notes.push_back(fmt::format("error kinds: only the {} result has them (the other's taken as 0)",
                                        sim.hasErrorKinds ? "simulated" : "real"));
   }
-  addAgreeRows(report, "route", sim.routes, real.routes, kinds, tolerances, minCount);
-  report.rows.push_back(compareAgreeRow("total", "", &sim.total, &real.total, kinds, tolerances, minCount));
+  addAgreeRows(report, "route", sim.routes, real.routes, kinds, tolerances, minCount, minMs);
+  report.rows.push_back(compareAgreeRow("total", "", &sim.total, &real.total, kinds, tolerances, minCount, minMs));
   if (sim.hasGroups && real.hasGroups) {
-    addAgreeRows(report, "group", sim.groups, real.groups, kinds, tolerances, minCount);
+    addAgreeRows(report, "group", sim.groups, real.groups, kinds, tolerances, minCount, minMs);
   } else if (sim.hasGroups != real.hasGroups) {
     report.notes.push_back(fmt::format("client groups: only the {} result has them; not compared",
                                        sim.hasGroups ? "simulated" : "real"));
@@ -229,8 +232,9 @@ std::string formatAgreeTable(const AgreeReport& report, const AgreeSources& sour
   out += fmt::format(
       "diff = (real - sim) / sim; 4xx counts the 4xx answers other than 429.\n"
       "small: a count under {0} in both worlds, or a percentile of a row with under {0} requests in\n"
-      "either, is shown but not judged (--min-count): its relative noise is large.\n",
-      report.minCount);
+      "either, is shown but not judged (--min-count): its relative noise is large.\n"
+      "Percentiles within {1} ms of each other are within any tolerance (--min-ms).\n",
+      report.minCount, report.minMs);
   for (const auto& n : report.notes) out += "note: " + n + "\n";
   if (report.agrees()) {
     out += fmt::format("agree: {} judged cells, all within tolerance ({} small ones not judged)\n", report.judged,
@@ -265,6 +269,7 @@ nlohmann::json agreeReportJson(const AgreeReport& report, const AgreeSources& so
           {"sim", {{"source", sources.sim}, {"seconds", optional(sources.simSeconds)}}},
           {"real", {{"source", sources.real}, {"seconds", optional(sources.realSeconds)}}},
           {"min_count", report.minCount},
+          {"min_ms", report.minMs},
           {"rows", rows},
           {"notes", report.notes},
           {"judged", report.judged},

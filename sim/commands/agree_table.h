@@ -39,13 +39,16 @@ struct AgreeReport {
   std::vector<std::string> notes;  // what was not compared and why
   std::size_t judged = 0, beyond = 0, small = 0;
   std::uint64_t minCount = 0;
+  double minMs = 0;
   bool agrees() const { return beyond == 0; }
   // One line per cell beyond its tolerance: "route orders: 429 count sim 1200 real 1310 (+9.2% > 5%)".
   std::vector<std::string> failures() const;
 };
 
+// `minMs`: percentiles that differ by at most this many milliseconds are within any
+// tolerance (a relative difference of sub-millisecond times is mostly noise).
 AgreeReport compareAgreeResults(const AgreeResult& sim, const AgreeResult& real, const AgreeTolerances& tolerances,
-                                std::uint64_t minCount);
+                                std::uint64_t minCount, double minMs = 0);
 
 // What the table's title says about the two results.
 struct AgreeSources {

@@ -219,6 +219,19 @@ TEST(AgreeCompare, SmallCountsAreShownButNotJudged) {
   EXPECT_EQ(strict.failures()[0], "route users: 2xx count sim 5 real 10 (+100.0% > 5%)");
 }
 
+TEST(AgreeCompare, PercentilesWithinTheMillisecondFloorAgree) {
+  nlohmann::json simDoc = agreeSampleRun().toJson();
+  simDoc["total"]["latency_ms"]["p50"] = 0.33;
+  nlohmann::json realDoc = agreeSampleRun().toJson();
+  realDoc["total"]["latency_ms"]["p50"] = 0.26;  // -21%, but 0.07 ms
+  const AgreeResult sim = agreeRead(simDoc), real = agreeRead(realDoc);
+  EXPECT_FALSE(compareAgreeResults(sim, real, defaultAgreeTolerances(), 20, 0).agrees());
+  const AgreeReport floored = compareAgreeResults(sim, real, defaultAgreeTolerances(), 20, 0.1);
+  EXPECT_TRUE(floored.agrees());
+  EXPECT_EQ(agreeCell(floored, "total", "", "p50").verdict, AgreeCell::Verdict::kWithin);
+  EXPECT_FALSE(compareAgreeResults(sim, real, defaultAgreeTolerances(), 20, 0.05).agrees());
+}
+
 TEST(AgreeCompare, RowsAndGroupsInOneWorldOnlyAreReportedNotCrashedOn) {
   const AgreeResult sim = agreeRead(agreeSampleRun().toJson());
   nlohmann::json doc = agreeSampleRun().toJson();
