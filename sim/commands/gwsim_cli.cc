@@ -9,6 +9,7 @@
 #include "libgateway/core/exit_code.h"
 #include "libgateway/core/version.h"
 #include "sim/command.h"
+#include "sim/commands/agree_command.h"
 #include "sim/commands/compare_command.h"
 #include "sim/commands/run_command.h"
 #include "sim/limiter/limiter_command.h"
@@ -19,10 +20,10 @@ const char* const kExitStatusHelp =
     "EXIT STATUS (every gwsim command)\n"
     "  0  done, and every expectation held\n"
     "  1  the run finished, but an expectation failed (compare: in any row, unless\n"
-    "     --variants-may-fail)\n"
+    "     --variants-may-fail; agree: a compared cell beyond its tolerance)\n"
     "  2  bad input or usage: a flag, the scenario file, a trace; nothing was run\n"
     "  3  runtime failure: an output file (--out, --trace, --policy-state, gen-trace --out)\n"
-    "     could not be written";
+    "     could not be written; agree: the simulation could not run";
 
 namespace {
 
@@ -138,9 +139,10 @@ int runGwsim(const std::vector<std::string>& args, std::ostream& out, std::ostre
   commands.push_back(addRunCommand(app));
   commands.push_back(addCompareCommand(app));
   commands.push_back(addLimiterCommand(app));
+  commands.push_back(addAgreeCommand(app));
   std::vector<std::string> topic;
   CLI::App* help = app.add_subcommand("help", "Print the help of gwsim or of a command (gwsim help limiter compare)");
-  help->add_option("command", topic, "The command: run, compare, limiter, limiter compare, ...");
+  help->add_option("command", topic, "The command: run, compare, limiter, limiter compare, agree, ...");
   if (auto status = parseArguments(app, args, out, err)) return *status;
   if (help->parsed()) return showHelp(app, topic, out, err);
   for (auto& c : commands) {

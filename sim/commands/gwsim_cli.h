@@ -1,4 +1,4 @@
-// gwsim's command line as a whole: the subcommands (run, compare, limiter, help), --version,
+// gwsim's command line as a whole: the subcommands (run, compare, limiter, agree, help), --version,
 // and the one exit-code table every subcommand keeps (libgateway/core/exit_code.h):
 //   0 done, and every expectation held; 1 the run finished but an expectation failed;
 //   2 bad input or usage (a flag, the scenario file, a trace), nothing was run;

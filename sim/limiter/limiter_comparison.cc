@@ -59,7 +59,7 @@ std::string csv(const std::vector<ReplaySummary>& summaries) {
   return out;
 }
 
-std::string json(const std::vector<ReplaySummary>& summaries) {
+std::string summariesJson(const std::vector<ReplaySummary>& summaries) {
   nlohmann::json rows = nlohmann::json::array();
   for (const ReplaySummary& s : summaries) {
     rows.push_back({{"algorithm", s.algorithm},
@@ -85,7 +85,7 @@ std::string formatSummaries(const std::vector<ReplaySummary>& summaries, ReportF
   switch (format) {
     case ReportFormat::kTable: return table(summaries);
     case ReportFormat::kCsv: return csv(summaries);
-    case ReportFormat::kJson: return json(summaries);
+    case ReportFormat::kJson: return summariesJson(summaries);
   }
   return "";
 }

@@ -43,7 +43,7 @@ TEST_F(GwsimCli, HelpExitsZeroWithTheExitCodeTable) {
   EXPECT_NE(r.out.find("Usage: gwsim limiter compare"), std::string::npos) << r.out;
   r = gwsim({"help", "nope"});
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "gwsim has no command \"nope\" (run, compare, limiter or help; see: gwsim --help)\n");
+  EXPECT_EQ(r.err, "gwsim has no command \"nope\" (run, compare, limiter, agree or help; see: gwsim --help)\n");
 }
 
 TEST_F(GwsimCli, VersionPrintsTheToolkitVersion) {
@@ -57,7 +57,7 @@ TEST_F(GwsimCli, NoSubcommandPrintsUsageAndExitsTwo) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("Usage: gwsim"), std::string::npos) << r.err;
-  const std::string last = "gwsim: a subcommand is required: run, compare, limiter or help\n";
+  const std::string last = "gwsim: a subcommand is required: run, compare, limiter, agree or help\n";
   ASSERT_GE(r.err.size(), last.size());
   EXPECT_EQ(r.err.substr(r.err.size() - last.size()), last) << r.err;
 }
@@ -69,7 +69,7 @@ TEST_F(GwsimCli, UnknownCommandsFlagsAndValuesAreUsageErrors) {
     std::string err;
   };
   const std::vector<Case> cases = {
-      {{"bogus"}, "gwsim: unknown command \"bogus\" (run, compare, limiter or help) (see: gwsim --help)\n"},
+      {{"bogus"}, "gwsim: unknown command \"bogus\" (run, compare, limiter, agree or help) (see: gwsim --help)\n"},
       {{"--bogus"}, "gwsim: unknown option --bogus (see: gwsim --help)\n"},
       {{"run", "--bogus", file}, "gwsim run: unknown option --bogus (see: gwsim run --help)\n"},
       {{"run", file, "more", "args"}, "gwsim run: unexpected arguments: more args (see: gwsim run --help)\n"},
