@@ -88,7 +88,8 @@ bool Report::targetBehind() const {
 
 std::string Report::targetMessage() const {
   return fmt::format("the target fell behind: {:.1f}/s of {:.{}f}/s went on the wire, the rest waited for one of {} "
-                     "connection{} per thread (corrected p99 {:.3f} ms)",
+                     "connection{} per thread (corrected p99 {:.3f} ms; answers too slow for the rate, or too few "
+                     "connections)",
                      achievedRate(), scheduledRate(), settings.arrival == Arrival::kConstant ? 0 : 1,
                      settings.connectionsMax, settings.connectionsMax == 1 ? "" : "s", toMs(result.corrected.quantile(0.99)));
 }

@@ -44,7 +44,8 @@ struct Report {
   bool fellBehind() const;
   std::string behindMessage() const;  // "fell behind: achieved X/s of Y/s, send lag p99 Z ms"
   // gwload kept up, but below 99% of the scheduled rate went on the wire: requests waited for
-  // a connection (all --connections-max busy) because the target answered too slowly.
+  // a connection (all --connections-max busy) because answers came back too slowly for the
+  // rate (a slow target; or, with gwload's CPU saturated, answers read late).
   bool targetBehind() const;
   std::string targetMessage() const;
   // A threshold metric's value (threshold.h knownMetrics()); nullopt for an unknown name.
