@@ -50,6 +50,8 @@ TEST_F(GwloadTest, HoldsTheRequestedRateWithinOnePercent) {
   EXPECT_EQ(j["requests"]["errors"], 0);
   EXPECT_NEAR(j["achieved_rate"].get<double>(), 400.0, 4.0);
   EXPECT_EQ(j["fell_behind"], false);
+  EXPECT_EQ(j["target_behind"], false);
+  EXPECT_EQ(j["requests"]["sent"], 800);
   // Every request went on the wire (sentAt), so both histograms hold all 800.
   EXPECT_EQ(j["latency_ms"]["corrected"]["count"], 800);
   EXPECT_EQ(j["latency_ms"]["uncorrected"]["count"], 800);

@@ -67,7 +67,9 @@ TEST(GwloadReportTest, MetricsFromAKnownRun) {
   EXPECT_EQ(report.metric("status_2xx"), 97);
   EXPECT_EQ(report.metric("status_5xx"), 1);
   EXPECT_EQ(report.metric("connections"), 2);
-  EXPECT_NEAR(*report.metric("rate"), 100.0, 1e-9);  // dispatched on schedule
+  EXPECT_NEAR(*report.metric("dispatch_rate"), 100.0, 1e-9);  // dispatched on schedule
+  EXPECT_NEAR(*report.metric("rate"), 99.0, 1e-9);             // the refused one never went out
+  EXPECT_FALSE(report.targetBehind());
   EXPECT_EQ(report.metric("intended_rate"), 100);
   EXPECT_FALSE(report.fellBehind());
   // Corrected: the first request waited 500 ms + 1 ms; the uncorrected max is the timeout's.
@@ -91,13 +93,39 @@ TEST(GwloadReportTest, FallingBehindIsSaidPlainly) {
     report.result.record(intended, intended * 5 / 4, intended * 5 / 4 + 100, answered(200, intended * 5 / 4));
   }
   EXPECT_TRUE(report.fellBehind());
-  EXPECT_NEAR(report.achievedRate(), 1000 / 1.24975, 0.5);
+  EXPECT_NEAR(report.dispatchRate(), 1000 / 1.24975, 0.5);
+  EXPECT_FALSE(report.targetBehind());  // gwload's own lateness is not blamed on the target
   EXPECT_EQ(report.behindMessage().rfind("fell behind: achieved 800.2/s of 1000/s, send lag p99 ", 0), 0u)
       << report.behindMessage();
   const nlohmann::json j = toJson(report, {});
   EXPECT_EQ(j["fell_behind"], true);
   EXPECT_EQ(j["behind_message"], report.behindMessage());
   EXPECT_NE(formatText(report, {}).find("WARNING     fell behind: achieved 800.2/s of 1000/s"), std::string::npos);
+}
+
+TEST(GwloadReportTest, ATargetThatCannotKeepUpIsNamedAsSuch) {
+  Report report;
+  report.settings.rate = 1000;
+  report.settings.durationS = 1;
+  report.settings.connectionsMax = 4;
+  // Dispatched on time; on the wire 25% later each (waiting for one of 4 connections).
+  for (int i = 0; i < 1000; ++i) {
+    const gateway::TimePoint intended = i * 1000;
+    report.result.record(intended, intended, intended * 5 / 4 + 100, answered(200, intended * 5 / 4 + 1));
+  }
+  EXPECT_FALSE(report.fellBehind());
+  EXPECT_TRUE(report.targetBehind());
+  EXPECT_NEAR(report.achievedRate(), 1000 / 1.24975, 0.5);
+  EXPECT_EQ(report.targetMessage().rfind("the target fell behind: 800.2/s of 1000/s went on the wire, the rest waited "
+                                         "for one of 4 connections per thread (corrected p99 ", 0), 0u)
+      << report.targetMessage();
+  const nlohmann::json j = toJson(report, {});
+  EXPECT_EQ(j["target_behind"], true);
+  EXPECT_EQ(j["fell_behind"], false);
+  EXPECT_EQ(j["target_message"], report.targetMessage());
+  std::ostringstream err;
+  EXPECT_EQ(rateExitStatus(report, {}, err), 0);  // a finding, not a failure: --expect decides
+  EXPECT_EQ(err.str(), "gwload: " + report.targetMessage() + "\n");
 }
 
 TEST(GwloadReportTest, TextAndJsonCarryTheFigures) {
@@ -122,6 +150,7 @@ TEST(GwloadReportTest, TextAndJsonCarryTheFigures) {
 
   const nlohmann::json j = toJson(report, verdicts);
   EXPECT_EQ(j["requests"]["measured"], 100);
+  EXPECT_EQ(j["requests"]["sent"], 99);
   EXPECT_EQ(j["status"]["200"], 97);
   EXPECT_EQ(j["status"]["503"], 1);
   EXPECT_EQ(j["errors"]["connect"], 1);

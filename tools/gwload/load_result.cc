@@ -21,6 +21,10 @@ void LoadResult::record(gateway::TimePoint intended, gateway::TimePoint dispatch
   lastDispatched = std::max(lastDispatched, dispatched);
   lastCompleted = std::max(lastCompleted, now);
   sendLag.record(dispatched - intended);
+  if (result.sentAt != 0) {
+    ++sent;
+    lastSent = std::max(lastSent, result.sentAt);
+  }
   using gateway::UpstreamOutcome;
   std::optional<ErrorKind> error;
   switch (result.outcome) {
@@ -56,6 +60,8 @@ void LoadResult::merge(const LoadResult& o) {
   }
   measured += o.measured;
   responses += o.responses;
+  sent += o.sent;
+  lastSent = std::max(lastSent, o.lastSent);
   bytesReceived += o.bytesReceived;
   connectionsOpened += o.connectionsOpened;
   firstIntended = std::min(firstIntended, o.firstIntended);

@@ -28,10 +28,12 @@ struct LoadResult {
   std::array<std::string, kErrorKinds> firstError{};  // the first detail of each kind
   std::uint64_t measured = 0;    // requests intended after the warm-up, all completed
   std::uint64_t responses = 0;
+  std::uint64_t sent = 0;  // went on the wire (UpstreamResult::sentAt set)
   std::uint64_t bytesReceived = 0;
   std::uint64_t connectionsOpened = 0;
   gateway::TimePoint firstIntended = gateway::kNever;  // of the measured requests
   gateway::TimePoint lastDispatched = 0;
+  gateway::TimePoint lastSent = 0;
   gateway::TimePoint lastCompleted = 0;
 
   // One request's end. `intended`: its scheduled time; `dispatched`: when gwload handed it to

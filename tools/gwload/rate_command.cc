@@ -120,6 +120,7 @@ std::optional<CheckedRate> checkRateFlags(const RateFlags& f, std::string& error
 int rateExitStatus(const Report& report, const std::vector<Verdict>& verdicts, std::ostream& err) {
   const LoadResult& r = report.result;
   if (report.fellBehind()) err << "gwload: " << report.behindMessage() << "\n";
+  if (report.targetBehind()) err << "gwload: " << report.targetMessage() << "\n";
   if (r.responses == 0) {
     std::string why;
     for (std::size_t k = 0; k < kErrorKinds; ++k) {

@@ -47,13 +47,22 @@ std::string settingsLine(const RateSettings& s) {
 
 }  // namespace
 
-double Report::achievedRate() const {
-  if (result.measured == 0) return 0;
-  // On schedule, the last dispatch is one mean gap before the end of the measured part.
-  const double gap = settings.rate > 0 ? 1.0 / settings.rate : 0;
-  const double span = std::max(settings.durationS, toMs(result.lastDispatched - measureStart) / 1000.0 + gap);
-  return span > 0 ? static_cast<double>(result.measured) / span : 0;
+namespace {
+
+// `count` over the measured part, stretched when the last one came after its end (on
+// schedule, the last one is one mean gap before the end).
+double ratePerSecond(const Report& r, std::uint64_t count, gateway::TimePoint last) {
+  if (count == 0) return 0;
+  const double gap = r.settings.rate > 0 ? 1.0 / r.settings.rate : 0;
+  const double span = std::max(r.settings.durationS, toMs(last - r.measureStart) / 1000.0 + gap);
+  return span > 0 ? static_cast<double>(count) / span : 0;
 }
+
+}  // namespace
+
+double Report::achievedRate() const { return ratePerSecond(*this, result.sent, result.lastSent); }
+
+double Report::dispatchRate() const { return ratePerSecond(*this, result.measured, result.lastDispatched); }
 
 double Report::throughput() const {
   if (result.measured == 0) return 0;
@@ -65,11 +74,24 @@ double Report::scheduledRate() const {
   return settings.durationS > 0 ? static_cast<double>(result.measured) / settings.durationS : 0;
 }
 
-bool Report::fellBehind() const { return result.measured > 0 && achievedRate() < 0.99 * scheduledRate(); }
+bool Report::fellBehind() const { return result.measured > 0 && dispatchRate() < 0.99 * scheduledRate(); }
 
 std::string Report::behindMessage() const {
-  return fmt::format("fell behind: achieved {:.1f}/s of {:.{}f}/s, send lag p99 {:.3f} ms", achievedRate(),
+  return fmt::format("fell behind: achieved {:.1f}/s of {:.{}f}/s, send lag p99 {:.3f} ms", dispatchRate(),
                      scheduledRate(), settings.arrival == Arrival::kConstant ? 0 : 1, toMs(result.sendLag.quantile(0.99)));
+}
+
+bool Report::targetBehind() const {
+  // Nothing on the wire at all is a connection failure (exit status 3), not a slow target.
+  return result.sent > 0 && !fellBehind() && achievedRate() < 0.99 * scheduledRate();
+}
+
+std::string Report::targetMessage() const {
+  return fmt::format("the target fell behind: {:.1f}/s of {:.{}f}/s went on the wire, the rest waited for one of {} "
+                     "connection{} per thread (corrected p99 {:.3f} ms; answers too slow for the rate, or too few "
+                     "connections)",
+                     achievedRate(), scheduledRate(), settings.arrival == Arrival::kConstant ? 0 : 1,
+                     settings.connectionsMax, settings.connectionsMax == 1 ? "" : "s", toMs(result.corrected.quantile(0.99)));
 }
 
 std::optional<double> Report::metric(std::string_view name) const {
@@ -77,6 +99,7 @@ std::optional<double> Report::metric(std::string_view name) const {
   if (name.starts_with("uncorrected_")) return latencyMetric(r.uncorrected, name.substr(12));
   if (auto v = latencyMetric(r.corrected, name)) return v;
   if (name == "rate") return achievedRate();
+  if (name == "dispatch_rate") return dispatchRate();
   if (name == "intended_rate") return settings.rate;
   if (name == "throughput") return throughput();
   if (name == "count") return static_cast<double>(r.measured);
@@ -116,10 +139,12 @@ std::string formatText(const Report& report, const std::vector<Verdict>& verdict
                      r.bytesReceived);
   out += fmt::format("rate        intended {:g}/s", report.settings.rate);
   if (report.settings.arrival != Arrival::kConstant) out += fmt::format(" (scheduled {:.1f}/s)", report.scheduledRate());
-  out += fmt::format(", achieved {:.1f}/s, completed {:.1f}/s\n", report.achievedRate(), report.throughput());
+  out += fmt::format(", dispatched {:.1f}/s, on the wire {:.1f}/s, completed {:.1f}/s\n", report.dispatchRate(),
+                     report.achievedRate(), report.throughput());
   out += fmt::format("send lag    p99 {:.3f} ms, max {:.3f} ms (dispatch minus intended time)\n",
                      toMs(r.sendLag.quantile(0.99)), toMs(r.sendLag.max()));
   if (report.fellBehind()) out += "WARNING     " + report.behindMessage() + "\n";
+  if (report.targetBehind()) out += "WARNING     " + report.targetMessage() + "\n";
   out += fmt::format("latency ms  {:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "p50", "p90", "p99", "p99.9", "p99.99",
                      "max", "mean");
   out += latencyRow("corrected", r.corrected);
@@ -164,7 +189,10 @@ nlohmann::json toJson(const Report& report, const std::vector<Verdict>& verdicts
   j["throughput"] = report.throughput();
   j["fell_behind"] = report.fellBehind();
   if (report.fellBehind()) j["behind_message"] = report.behindMessage();
-  j["requests"] = {{"measured", r.measured}, {"responses", r.responses}, {"errors", r.errorCount()}};
+  j["dispatch_rate"] = report.dispatchRate();
+  j["target_behind"] = report.targetBehind();
+  if (report.targetBehind()) j["target_message"] = report.targetMessage();
+  j["requests"] = {{"measured", r.measured}, {"sent", r.sent}, {"responses", r.responses}, {"errors", r.errorCount()}};
   j["bytes_received"] = r.bytesReceived;
   j["connections_opened"] = r.connectionsOpened;
   j["latency_ms"] = {{"corrected", latencyJson(r.corrected)}, {"uncorrected", latencyJson(r.uncorrected)}};

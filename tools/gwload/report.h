@@ -33,14 +33,21 @@ struct Report {
   LoadResult result;
   gateway::TimePoint measureStart = 0;  // the intended time of the first measured request
 
-  double achievedRate() const;    // measured requests dispatched per second
+  // Measured requests that went on the wire per second: what the target was offered.
+  double achievedRate() const;
+  double dispatchRate() const;    // measured requests gwload dispatched per second
   double throughput() const;      // measured requests completed per second
   // What the schedule itself offered, measured requests per second of the duration: the
   // intended rate for constant arrivals, within a few percent of it for Poisson ones.
   double scheduledRate() const;
-  // The generator could not keep its schedule: achieved below 99% of the scheduled rate.
+  // gwload could not keep its schedule: it dispatched below 99% of the scheduled rate.
   bool fellBehind() const;
   std::string behindMessage() const;  // "fell behind: achieved X/s of Y/s, send lag p99 Z ms"
+  // gwload kept up, but below 99% of the scheduled rate went on the wire: requests waited for
+  // a connection (all --connections-max busy) because answers came back too slowly for the
+  // rate (a slow target; or, with gwload's CPU saturated, answers read late).
+  bool targetBehind() const;
+  std::string targetMessage() const;
   // A threshold metric's value (threshold.h knownMetrics()); nullopt for an unknown name.
   std::optional<double> metric(std::string_view name) const;
 };
