@@ -53,7 +53,7 @@ void ClientTraffic::startGroup(std::size_t g) {
                                              std::max<double>(1.0, cg.think->mean()))))
                                        : static_cast<Duration>(gs.random.uniform(1000));
       const TimePoint at = cg.start + jitter;
-      if (at < groupStop(cg)) scheduler_.schedule(at, [this, g, c] { newRequest(g, c); });
+      if (at < groupStop(cg)) scheduler_.schedule(at, [this, g, c, at] { newRequest(g, c, at); });
     }
     return;
   }
@@ -74,7 +74,7 @@ void ClientTraffic::scheduleReplay(std::size_t g, std::size_t index) {
     call.group = static_cast<std::uint32_t>(g);
     call.client = 0;
     call.attempt = 0;
-    call.firstStart = clock_.now();
+    call.firstStart = r.at;
     call.request = gateway::Request{};
     call.request.method = r.method;
     call.request.target = r.target;
@@ -122,11 +122,14 @@ void ClientTraffic::scheduleArrival(std::size_t g, TimePoint from, bool first) {
       break;
     }
   }
-  scheduler_.schedule(t, [this, g] {
+  // The next arrival counts from this one's intended time, not from when its timer fired: in
+  // real time (gwload scenario) a late timer must not stretch every later gap. In virtual
+  // time the two are the same.
+  scheduler_.schedule(t, [this, g, t] {
     GroupState& state = groups_[g];
     const auto client = static_cast<std::uint32_t>(state.random.uniform(state.group->count));
-    newRequest(g, client);
-    scheduleArrival(g, clock_.now());
+    newRequest(g, client, t);
+    scheduleArrival(g, t);
   });
 }
 
@@ -140,7 +143,7 @@ std::uint32_t ClientTraffic::allocCall() {
   return static_cast<std::uint32_t>(calls_.size() - 1);
 }
 
-void ClientTraffic::newRequest(std::size_t g, std::uint32_t c) {
+void ClientTraffic::newRequest(std::size_t g, std::uint32_t c, TimePoint intended) {
   GroupState& gs = groups_[g];
   const ClientGroup& cg = *gs.group;
   const std::uint32_t id = allocCall();
@@ -148,7 +151,7 @@ void ClientTraffic::newRequest(std::size_t g, std::uint32_t c) {
   call.group = static_cast<std::uint32_t>(g);
   call.client = c;
   call.attempt = 0;
-  call.firstStart = clock_.now();
+  call.firstStart = intended;  // a client's latency counts from when it meant to send
   cg.mix.make(gs.random, call.request);
   call.request.clientAddress = gs.addresses.empty() ? clientAddress(g, c) : gs.addresses[c];
   if (!cg.apiKeys.empty()) call.request.headers.set(cg.apiKeyHeader, cg.apiKeys[c % cg.apiKeys.size()]);
@@ -200,7 +203,7 @@ void ClientTraffic::onClientResponse(std::uint32_t id, const gateway::Response& 
   if (cg.closedLoop) {
     const Duration think = cg.think ? cg.think->sample(gs.random) : 0;
     const TimePoint next = now + think;
-    if (next < groupStop(cg)) scheduler_.schedule(next, [this, g, c] { newRequest(g, c); });
+    if (next < groupStop(cg)) scheduler_.schedule(next, [this, g, c, next] { newRequest(g, c, next); });
   }
 }
 

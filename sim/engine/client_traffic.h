@@ -56,7 +56,8 @@ class ClientTraffic {
   // as it did when the whole run was one file.
   inline void scheduleArrival(std::size_t g, gateway::TimePoint from, bool first = false);
   std::uint32_t allocCall();
-  void newRequest(std::size_t g, std::uint32_t c);
+  // `intended`: when the client meant to send it (its latency counts from then).
+  void newRequest(std::size_t g, std::uint32_t c, gateway::TimePoint intended);
   void sendAttempt(std::uint32_t id);
   void onClientResponse(std::uint32_t id, const gateway::Response& r);
 

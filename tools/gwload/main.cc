@@ -6,10 +6,12 @@
 
 #include "tools/gwload/gwload_cli.h"
 #include "tools/gwload/rate_command.h"
+#include "tools/gwload/scenario_command.h"
 
 int main(int argc, char** argv) {
   const std::vector<gwload::AddCommand> commands = {
       gwload::addRateCommand,
+      gwload::addScenarioCommand,
   };
   return gwload::runGwload(std::vector<std::string>(argv + 1, argv + argc), commands, std::cout, std::cerr);
 }

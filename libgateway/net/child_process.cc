@@ -1,4 +1,4 @@
-#include "tests/integration/child_process.h"
+#include "libgateway/net/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,7 +15,7 @@
 
 extern char** environ;
 
-namespace gateway::testing {
+namespace gateway::net {
 
 namespace {
 
@@ -120,4 +120,4 @@ std::string ChildProcess::stderrText() const {
   return ss.str();
 }
 
-}  // namespace gateway::testing
+}  // namespace gateway::net

@@ -1,0 +1,102 @@
+// gwload scenario: a shipped scenario, cut short, replayed for real against a stack gwload
+// starts itself (mock-services + gatewayd on free loopback ports), then set beside the same
+// scenario in gwsim with `gwsim agree`; and the command's exit codes for bad input and an
+// unreachable gateway.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "libgateway/core/exit_code.h"
+#include "tests/integration/cli_exit.h"
+#include "tests/integration/stack_test.h"
+#include "tests/integration/temp_dir.h"
+
+namespace gateway::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string scenarioPath(const std::string& name) { return std::string(GATEWAY_SOURCE_DIR) + "/scenarios/" + name; }
+
+CliResult runGwloadScenario(const TempDir& dir, const std::vector<std::string>& args, std::chrono::milliseconds limit = 60s) {
+  std::vector<std::string> argv = {GWLOAD_PATH, "scenario"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return runToExit(argv, dir.file("gwload.err"), limit);
+}
+
+nlohmann::json readJsonFile(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in, nullptr, false);
+}
+
+std::uint64_t classCount(const nlohmann::json& stats, const char* key) {
+  return stats.contains(key) && stats[key].is_number_unsigned() ? stats[key].get<std::uint64_t>() : 0;
+}
+
+// api_plans cut to 8 seconds: the free tenants drain their token buckets from the second second, so
+// both 2xx and 429 answers come back; the real run and the simulation agree on both counts.
+TEST(GwloadScenario, ShortenedRateLimitScenarioAgreesWithTheSimulator) {
+  TempDir dir;
+  const std::string scenario = scenarioPath("api_plans.json");
+  const CliResult real = runGwloadScenario(
+      dir, {scenario, "--launch", "--duration-s", "8", "--quiet", "--json", dir.file("real.json")}, 90s);
+  ASSERT_TRUE(real.code) << "gwload did not end: " << real.err;
+  ASSERT_TRUE(*real.code == kExitOk || *real.code == kExitCheckFailed) << real.out << real.err;
+  const nlohmann::json r = readJsonFile(dir.file("real.json"));
+  ASSERT_TRUE(r.is_object()) << "no JSON result";
+  EXPECT_EQ(r["world"], "real");
+  EXPECT_EQ(r["real"]["no_answer"]["connect"], 0);
+  EXPECT_EQ(r["real"]["no_answer"]["timeout"], 0);
+  ASSERT_TRUE(r.contains("routes")) << r.dump();
+  const nlohmann::json& total = r["total"];
+  EXPECT_GT(classCount(total, "status_2xx"), 100u) << total.dump();
+  ASSERT_TRUE(total["status"].is_object()) << total.dump();
+  EXPECT_GT(total["status"].value("429", std::uint64_t{0}), 100u) << total.dump();
+
+  const CliResult sim = runToExit({GWSIM_PATH, "run", scenario, "--duration-s", "8", "--json"}, dir.file("gwsim.err"), 60s);
+  ASSERT_TRUE(sim.code) << sim.err;
+  std::ofstream(dir.file("sim.json")) << sim.out;
+  // Counts at the default tolerances (5%); the median within 50%, not 20%: the suite runs
+  // beside other tests on two cores, and a late timer counts as latency (bench/agreement.sh
+  // measures latency agreement on a quiet machine).
+  const CliResult agree = runToExit({GWSIM_PATH, "agree", scenario, "--sim", dir.file("sim.json"), "--real",
+                                     dir.file("real.json"), "--tolerance", "p50=50%"},
+                                    dir.file("agree.err"), 60s);
+  ASSERT_TRUE(agree.code) << agree.err;
+  EXPECT_EQ(*agree.code, kExitOk) << agree.out << agree.err;
+}
+
+TEST(GwloadScenario, NeitherGatewayNorLaunchIsAUsageError) {
+  TempDir dir;
+  const CliResult run = runGwloadScenario(dir, {scenarioPath("api_plans.json")});
+  ASSERT_TRUE(run.code);
+  EXPECT_EQ(*run.code, kExitBadInput);
+  EXPECT_TRUE(contains(run.err, "--gateway")) << run.err;
+}
+
+TEST(GwloadScenario, ABrokenScenarioIsBadInputWithItsPath) {
+  TempDir dir;
+  const std::string path = dir.write("broken.json", R"({"name": "x", "duration_s": "long"})");
+  const CliResult run = runGwloadScenario(dir, {path, "--gateway", "127.0.0.1:9"});
+  ASSERT_TRUE(run.code);
+  EXPECT_EQ(*run.code, kExitBadInput);
+  EXPECT_TRUE(contains(run.err, "/duration_s")) << run.err;
+}
+
+TEST(GwloadScenario, AGatewayThatRefusesEveryConnectionIsARuntimeFailure) {
+  TempDir dir;
+  const std::string port = std::to_string(unusedPort());
+  const CliResult run = runGwloadScenario(
+      dir, {scenarioPath("api_plans.json"), "--gateway", "127.0.0.1:" + port, "--duration-s", "1", "--quiet"});
+  ASSERT_TRUE(run.code) << run.err;
+  EXPECT_EQ(*run.code, kExitRuntime) << run.out << run.err;
+  EXPECT_TRUE(contains(run.err, "no try could connect")) << run.err;
+}
+
+}  // namespace
+}  // namespace gateway::testing
