@@ -98,5 +98,17 @@ TEST(GwloadScenario, AGatewayThatRefusesEveryConnectionIsARuntimeFailure) {
   EXPECT_TRUE(contains(run.err, "no try could connect")) << run.err;
 }
 
+// outage_with_breaker has a fault: with no mock-services to post it to, nothing is sent.
+TEST(GwloadScenario, AFaultThatCannotBePostedStopsTheReplayBeforeItStarts) {
+  TempDir dir;
+  const std::string port = std::to_string(unusedPort());
+  const CliResult run = runGwloadScenario(dir, {scenarioPath("outage_with_breaker.json"), "--gateway", "127.0.0.1:" + port,
+                                                "--mock-admin", "127.0.0.1:" + port, "--quiet"});
+  ASSERT_TRUE(run.code) << run.err;
+  EXPECT_EQ(*run.code, kExitRuntime) << run.out << run.err;
+  EXPECT_TRUE(contains(run.err, "fault not applied: down on payments")) << run.err;
+  EXPECT_TRUE(contains(run.out, " 0 requests")) << run.out;
+}
+
 }  // namespace
 }  // namespace gateway::testing

@@ -57,8 +57,6 @@ ReplayOutcome replayScenario(const gwsim::Scenario& scenario, const ReplayOption
   ReplaySink sink(loop, scenario.gateway, options.gateway, options.timeout, options.maxConnections, result);
   const auto wallStart = std::chrono::steady_clock::now();
 
-  // 1. The fault timeline, posted before the first request so each starts at its own time.
-  std::size_t faultsOut = 0;
   std::unique_ptr<ScenarioClock> clock;
   std::unique_ptr<gwsim::ClientTraffic> traffic;
   ReplayCallRecorder recorder(scenario, result);
@@ -92,12 +90,14 @@ ReplayOutcome replayScenario(const gwsim::Scenario& scenario, const ReplayOption
     loop.scheduler().schedule(realClock.now() + gateway::millis(50), [&] { tick(); });
   };
 
-  // The control connection to mock-services: its own pool, so it counts in no route.
+  // The fault timeline, posted before the first request so each fault starts at its own time
+  // (mock-services counts at_s from the post), over a connection pool of its own so that it
+  // counts in no route. A fault refused or not delivered stops the replay before it starts.
   gateway::net::UpstreamStats controlStats;
   gateway::net::PooledTransport control(loop, gateway::net::UpstreamOptions{}, controlStats,
                                         [](std::string_view) { return gateway::seconds(2); });
   const std::size_t faultCount = options.mockAdmin.empty() ? 0 : scenario.faults.size();
-  faultsOut = faultCount;
+  std::size_t faultsOut = faultCount;
   if (faultCount == 0) loop.post(startTraffic);
   for (std::size_t i = 0; i < faultCount; ++i) {
     const gwsim::FaultSpec& fault = scenario.faults[i];
@@ -118,7 +118,8 @@ ReplayOutcome replayScenario(const gwsim::Scenario& scenario, const ReplayOption
                    }
                    if (--faultsOut == 0) {
                      control.closeAll();
-                     startTraffic();
+                     if (out.faultErrors.empty()) startTraffic();
+                     else loop.stop();
                    }
                  });
   }
