@@ -98,6 +98,38 @@ TEST(GwloadScenario, AGatewayThatRefusesEveryConnectionIsARuntimeFailure) {
   EXPECT_TRUE(contains(run.err, "no try could connect")) << run.err;
 }
 
+// The fault timeline reaches mock-services at its times: 503s answered by an abort fault from
+// 1 s to 2 s of a 3 s scenario, as many as the simulation answers, and none outside it.
+TEST(GwloadScenario, TheFaultTimelineIsPostedToMockServicesAtItsTimes) {
+  TempDir dir;
+  const std::string scenario = dir.write("abort.json", R"({
+    "name": "abort-window", "seed": 5, "duration_s": 3,
+    "gateway": {
+      "services": [{"name": "echo", "instances": [{"id": "echo-1", "address": "127.0.0.1:9991"}]}],
+      "routes": [{"name": "echo", "match": {"prefix": "/"}, "service": "echo"}]
+    },
+    "services": {"echo": {"model": {"workers": 8, "queue": 64, "latency": {"kind": "constant", "ms": 2}}}},
+    "clients": [{"name": "c", "arrival": {"process": "constant", "rate": 100}, "requests": [{"path": "/x"}]}],
+    "faults": [{"kind": "abort", "service": "echo", "status": 503, "at_s": 1, "for_s": 1}]
+  })");
+  const CliResult real =
+      runGwloadScenario(dir, {scenario, "--launch", "--quiet", "--json", dir.file("real.json")}, 60s);
+  ASSERT_TRUE(real.code) << real.err;
+  ASSERT_EQ(*real.code, kExitOk) << real.out << real.err;
+  const nlohmann::json r = readJsonFile(dir.file("real.json"));
+  ASSERT_TRUE(r.is_object());
+  const std::uint64_t aborted = r["total"]["status"].value("503", std::uint64_t{0});
+  EXPECT_GE(aborted, 95u) << r["total"].dump();   // 100 a second for the fault's second
+  EXPECT_LE(aborted, 105u) << r["total"].dump();
+  EXPECT_GE(classCount(r["total"], "status_2xx"), 190u) << r["total"].dump();
+
+  const CliResult agree = runToExit({GWSIM_PATH, "agree", scenario, "--real", dir.file("real.json"), "--tolerance",
+                                     "5xx=5%,p50=50%"},
+                                    dir.file("agree.err"), 60s);
+  ASSERT_TRUE(agree.code) << agree.err;
+  EXPECT_EQ(*agree.code, kExitOk) << agree.out << agree.err;
+}
+
 // outage_with_breaker has a fault: with no mock-services to post it to, nothing is sent.
 TEST(GwloadScenario, AFaultThatCannotBePostedStopsTheReplayBeforeItStarts) {
   TempDir dir;
