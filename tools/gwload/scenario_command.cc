@@ -28,6 +28,8 @@ Command addScenarioCommand(CLI::App& app) {
                 "start mock-services and gatewayd for the scenario on free loopback ports, stop them at the end");
   sub->add_option("--gatewayd", a.gatewaydPath, "with --launch: the gatewayd binary (default: the one built with gwload)");
   sub->add_option("--mock-services", a.mockServicesPath, "with --launch: the mock-services binary");
+  sub->add_option("--gateway-threads", a.gatewayThreads, "with --launch: gatewayd's worker threads (default: its own)")
+      ->check(CLI::Range(1, 256));
   sub->add_option("--speed", a.speed, "scenario seconds per real second (faults and arrivals; service times stay real)")
       ->check(CLI::Range(0.01, 100.0))
       ->capture_default_str();
@@ -87,6 +89,7 @@ int runScenarioCommand(const ScenarioArgs& a, std::ostream& out, std::ostream& e
     StackBinaries bin = builtBinaries();
     if (!a.gatewaydPath.empty()) bin.gatewayd = a.gatewaydPath;
     if (!a.mockServicesPath.empty()) bin.mockServices = a.mockServicesPath;
+    bin.gatewayThreads = a.gatewayThreads;
     if (bin.gatewayd.empty() || bin.mockServices.empty()) {
       return fail(err, gateway::kExitBadInput, "--launch needs --gatewayd and --mock-services (no built ones known)");
     }

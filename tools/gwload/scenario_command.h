@@ -22,6 +22,7 @@ struct ScenarioArgs {
   std::string mockAdmin;  // host:port of mock-services (fault API); empty: no faults
   bool launch = false;
   std::string gatewaydPath, mockServicesPath;  // for --launch; default: the built ones
+  int gatewayThreads = 0;                      // for --launch: gatewayd's --threads (0: its default)
   double speed = 1.0;
   double durationS = 0;  // > 0: cut the scenario to this many seconds
   double timeoutS = 30;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <vector>
 
 namespace gwload {
 
@@ -73,9 +74,13 @@ std::unique_ptr<ScenarioStack> ScenarioStack::start(const std::string& scenarioP
   if (!pointConfigAtMocks(config, mocksReady, error)) return nullptr;
   const std::string configPath = (stack->dir_ / "gateway.json").string();
   std::ofstream(configPath) << config.dump(2);
-  stack->gatewayd_ = gateway::net::ChildProcess::start(
-      {binaries.gatewayd, "--config", configPath, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"},
-      (stack->dir_ / "gatewayd.err").string(), error);
+  std::vector<std::string> argv = {binaries.gatewayd, "--config", configPath, "--listen", "127.0.0.1:0",
+                                   "--admin", "127.0.0.1:0"};
+  if (binaries.gatewayThreads > 0) {
+    argv.push_back("--threads");
+    argv.push_back(std::to_string(binaries.gatewayThreads));
+  }
+  stack->gatewayd_ = gateway::net::ChildProcess::start(argv, (stack->dir_ / "gatewayd.err").string(), error);
   if (!stack->gatewayd_) return nullptr;
   const auto gwLine = stack->gatewayd_->readLine(std::chrono::seconds(20));
   const auto ready = gwLine ? nlohmann::json::parse(*gwLine, nullptr, false) : nlohmann::json();

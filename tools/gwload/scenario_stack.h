@@ -18,6 +18,7 @@ namespace gwload {
 struct StackBinaries {
   std::string gatewayd;       // path of gatewayd
   std::string mockServices;   // path of mock-services
+  int gatewayThreads = 0;     // gatewayd's --threads; 0: its own default (the config's, or one per core)
 };
 
 // The binaries built beside this gwload (CMake compiles their paths in), or "" when unknown.
