@@ -21,6 +21,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The median's tolerance for gwsim agree: within 50% in plain builds (the suite runs beside
+// other tests on two cores, and a late timer counts as latency; bench/agreement.sh measures
+// latency agreement on a quiet machine); not judged under a sanitizer, where gatewayd and
+// mock-services run several times slower (counts are judged in every build).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr const char* kMedianTolerance = "p50=off";
+#else
+constexpr const char* kMedianTolerance = "p50=50%";
+#endif
+
 std::string scenarioPath(const std::string& name) { return std::string(GATEWAY_SOURCE_DIR) + "/scenarios/" + name; }
 
 CliResult runGwloadScenario(const TempDir& dir, const std::vector<std::string>& args, std::chrono::milliseconds limit = 60s) {
@@ -61,11 +71,9 @@ TEST(GwloadScenario, ShortenedRateLimitScenarioAgreesWithTheSimulator) {
   const CliResult sim = runToExit({GWSIM_PATH, "run", scenario, "--duration-s", "8", "--json"}, dir.file("gwsim.err"), 60s);
   ASSERT_TRUE(sim.code) << sim.err;
   std::ofstream(dir.file("sim.json")) << sim.out;
-  // Counts at the default tolerances (5%); the median within 50%, not 20%: the suite runs
-  // beside other tests on two cores, and a late timer counts as latency (bench/agreement.sh
-  // measures latency agreement on a quiet machine).
+  // Counts at the default tolerances (5%); the median as kMedianTolerance says.
   const CliResult agree = runToExit({GWSIM_PATH, "agree", scenario, "--sim", dir.file("sim.json"), "--real",
-                                     dir.file("real.json"), "--tolerance", "p50=50%"},
+                                     dir.file("real.json"), "--tolerance", kMedianTolerance},
                                     dir.file("agree.err"), 60s);
   ASSERT_TRUE(agree.code) << agree.err;
   EXPECT_EQ(*agree.code, kExitOk) << agree.out << agree.err;
@@ -124,7 +132,7 @@ TEST(GwloadScenario, TheFaultTimelineIsPostedToMockServicesAtItsTimes) {
   EXPECT_GE(classCount(r["total"], "status_2xx"), 190u) << r["total"].dump();
 
   const CliResult agree = runToExit({GWSIM_PATH, "agree", scenario, "--real", dir.file("real.json"), "--tolerance",
-                                     "5xx=5%,p50=50%"},
+                                     "5xx=5%", "--tolerance", kMedianTolerance},
                                     dir.file("agree.err"), 60s);
   ASSERT_TRUE(agree.code) << agree.err;
   EXPECT_EQ(*agree.code, kExitOk) << agree.out << agree.err;
