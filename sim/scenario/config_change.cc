@@ -49,19 +49,23 @@ bool applyConfigChange(const ConfigChange& change, nlohmann::json& config, const
   nlohmann::json updated = config;
   bool ok = true;
   for (const auto& [pointer, value] : change.set) {
-    const std::string where = path + "/set" + pointer;
+    // The error names the "set" member (its key escaped: the key is itself a pointer), and
+    // the message says which pointer.
+    const std::string where = childPath(path + "/set", pointer);
+    const std::string& written = pointer;  // a lambda may not capture a structured binding (clang 14)
+    const auto add = [&](const std::string& message) { errors.add(where, fmt::format("\"{}\": {}", written, message)); };
     try {
       const nlohmann::json::json_pointer ptr(pointer);
       const auto parent = ptr.parent_pointer();
       if (!updated.contains(parent) || !(updated.at(parent).is_object() || updated.at(parent).is_array())) {
-        errors.add(where, fmt::format("\"{}\" is not an object or array in the config", parent.to_string()));
+        add(fmt::format("\"{}\" is not an object or array in the config", parent.to_string()));
         ok = false;
         continue;
       }
       nlohmann::json& container = updated.at(parent);
       if (value.is_null()) {
         if (!updated.contains(ptr)) {
-          errors.add(where, "nothing to remove there");
+          add("nothing to remove there");
           ok = false;
         } else if (container.is_object()) {
           container.erase(ptr.back());
@@ -71,16 +75,16 @@ bool applyConfigChange(const ConfigChange& change, nlohmann::json& config, const
       } else if (container.is_array() && ptr.back() != "-" &&
                  (ptr.back().find_first_not_of("0123456789") != std::string::npos ||
                   std::stoul(ptr.back()) >= container.size())) {
-        errors.add(where, fmt::format("index \"{}\" is not in the array (use - to append)", ptr.back()));
+        add(fmt::format("index \"{}\" is not in the array (use - to append)", ptr.back()));
         ok = false;
       } else {
         updated[ptr] = value;
       }
     } catch (const nlohmann::json::exception& e) {
-      errors.add(where, fmt::format("bad JSON pointer: {}", e.what()));
+      add(fmt::format("bad JSON pointer: {}", e.what()));
       ok = false;
     } catch (const std::exception&) {
-      errors.add(where, "bad array index");
+      add("bad array index");
       ok = false;
     }
   }

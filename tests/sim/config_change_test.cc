@@ -52,8 +52,10 @@ TEST(ConfigChangeTest, ApplySetsRemovesAndRefusesMissingParents) {
   EXPECT_FALSE(applyConfigChange(bad, config, "/changes/1", errors));
   EXPECT_EQ(config, before);  // all or nothing
   const std::string text = errors.text();
-  EXPECT_NE(text.find("/changes/1/set/missing/x"), std::string::npos) << text;
-  EXPECT_NE(text.find("/changes/1/set/list/9"), std::string::npos) << text;
+  // Each error is at the "set" member, its key escaped as a JSON Pointer token, so the path
+  // names a place in the document; the message names the pointer as written.
+  EXPECT_NE(text.find("/changes/1/set/~1missing~1x: \"/missing/x\": "), std::string::npos) << text;
+  EXPECT_NE(text.find("/changes/1/set/~1list~19: \"/list/9\": index"), std::string::npos) << text;
   EXPECT_NE(text.find("nothing to remove"), std::string::npos) << text;
 }
 

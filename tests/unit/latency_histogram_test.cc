@@ -24,7 +24,9 @@ std::int64_t reportedFor(int subBits, std::int64_t v) {
 TEST(LatencyHistogramTest, ThreeDigitsKeepsEveryValueWithinATenthOfAPercent) {
   Random random(42);
   int checked = 0;
-  for (int i = 0; i < 200'000; ++i) {
+  // Each check builds a 33k-bucket histogram: 10,000 values keep this under a second in
+  // release and about 10 s under ASan (200,000 took 224 s there).
+  for (int i = 0; i < 10'000; ++i) {
     // Log-uniform from 1 us to about 70 minutes.
     const int bits = static_cast<int>(random.uniform(32));
     const auto v = static_cast<std::int64_t>(random.uniform(1ULL << bits) + (1ULL << bits));
@@ -33,7 +35,7 @@ TEST(LatencyHistogramTest, ThreeDigitsKeepsEveryValueWithinATenthOfAPercent) {
     ASSERT_LE(static_cast<double>(got - v), static_cast<double>(v) * 0.001) << v << " reported as " << got;
     ++checked;
   }
-  EXPECT_EQ(checked, 200'000);
+  EXPECT_EQ(checked, 10'000);
 }
 
 TEST(LatencyHistogramTest, SmallValuesAreExactAndBucketEdgesHold) {
