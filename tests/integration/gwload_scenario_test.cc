@@ -87,6 +87,16 @@ TEST(GwloadScenario, NeitherGatewayNorLaunchIsAUsageError) {
   EXPECT_TRUE(contains(run.err, "--gateway")) << run.err;
 }
 
+TEST(GwloadScenario, AGatewayThatIsNotHostColonPortIsAUsageError) {
+  TempDir dir;
+  for (const char* bad : {"http://127.0.0.1:8080", "127.0.0.1", "127.0.0.1:http", ":8080", "127.0.0.1:70000"}) {
+    const CliResult run = runGwloadScenario(dir, {scenarioPath("api_plans.json"), "--gateway", bad});
+    ASSERT_TRUE(run.code) << bad;
+    EXPECT_EQ(*run.code, kExitBadInput) << bad << ": " << run.err;
+    EXPECT_TRUE(contains(run.err, "--gateway \"" + std::string(bad) + "\": expected HOST:PORT")) << run.err;
+  }
+}
+
 TEST(GwloadScenario, ABrokenScenarioIsBadInputWithItsPath) {
   TempDir dir;
   const std::string path = dir.write("broken.json", R"({"name": "x", "duration_s": "long"})");
@@ -99,8 +109,10 @@ TEST(GwloadScenario, ABrokenScenarioIsBadInputWithItsPath) {
 TEST(GwloadScenario, AGatewayThatRefusesEveryConnectionIsARuntimeFailure) {
   TempDir dir;
   const std::string port = std::to_string(unusedPort());
-  const CliResult run = runGwloadScenario(
-      dir, {scenarioPath("api_plans.json"), "--gateway", "127.0.0.1:" + port, "--duration-s", "1", "--quiet"});
+  // The scenario is 60 s long; a gateway that refuses every connection for its first second
+  // stops the replay there (the run is bounded at 15 s).
+  const CliResult run =
+      runGwloadScenario(dir, {scenarioPath("api_plans.json"), "--gateway", "127.0.0.1:" + port, "--quiet"}, 15s);
   ASSERT_TRUE(run.code) << run.err;
   EXPECT_EQ(*run.code, kExitRuntime) << run.out << run.err;
   EXPECT_TRUE(contains(run.err, "no try could connect")) << run.err;

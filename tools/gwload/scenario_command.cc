@@ -7,10 +7,12 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "libgateway/core/exit_code.h"
+#include "libgateway/http/host_port.h"
 #include "sim/scenario/scenario.h"
 #include "tools/gwload/scenario_replay.h"
 #include "tools/gwload/scenario_stack.h"
@@ -85,6 +87,20 @@ int fail(std::ostream& err, int code, const std::string& what) {
 int runScenarioCommand(const ScenarioArgs& a, std::ostream& out, std::ostream& err) {
   if (a.launch == !a.gateway.empty()) {
     return fail(err, gateway::kExitBadInput, "give either --gateway HOST:PORT or --launch (see: gwload scenario --help)");
+  }
+  for (const auto& [flag, value] : {std::pair<const char*, const std::string*>{"--gateway", &a.gateway},
+                                    std::pair<const char*, const std::string*>{"--mock-admin", &a.mockAdmin}}) {
+    if (value->empty()) continue;
+    std::string why;
+    const auto hp = gateway::splitHostPort(*value, why);
+    const bool portOk = hp && !hp->port.empty() && hp->port.find_first_not_of("0123456789") == std::string_view::npos &&
+                        hp->port.size() <= 5 && std::stoi(std::string(hp->port)) > 0 && std::stoi(std::string(hp->port)) < 65536;
+    const bool hostOk = hp && !hp->host.empty() && hp->host.find('/') == std::string_view::npos &&
+                        (value->front() == '[' || hp->host.find(':') == std::string_view::npos);
+    if (!hostOk || !portOk) {
+      return fail(err, gateway::kExitBadInput,
+                  std::string(flag) + " \"" + *value + "\": expected HOST:PORT (e.g. 127.0.0.1:8080)" + (why.empty() ? "" : ": " + why));
+    }
   }
   if (std::ifstream probe(a.scenario); !probe) {
     return fail(err, gateway::kExitBadInput, "cannot read the scenario file " + a.scenario);

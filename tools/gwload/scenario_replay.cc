@@ -77,7 +77,10 @@ ReplayOutcome replayScenario(const gwsim::Scenario& scenario, const ReplayOption
                                      static_cast<double>(clock->toScenario(now)) / 1e6, result.gatewayRequests,
                                      sink.inFlight(), sink.noAnswer().total()));
       }
-      if (now >= end && (sink.inFlight() == 0 || now >= drainEnd)) {
+      // A gateway that refused every connection for a whole second is not there: stop.
+      const bool nobodyThere = now >= clock->toReal(gateway::seconds(1)) && result.gatewayRequests > 0 &&
+                               sink.noAnswer().connect == result.gatewayRequests;
+      if (nobodyThere || (now >= end && (sink.inFlight() == 0 || now >= drainEnd))) {
         out.unanswered = sink.inFlight();
         result.simulated = clock->toScenario(now);  // the scenario's time covered, drain included (as gwsim's)
         sink.close();
