@@ -142,10 +142,12 @@ nlohmann::json RunResult::toJson() const {
   return j;
 }
 
-std::string formatRunSummary(const RunResult& r) {
+std::string formatRunSummary(const RunResult& r, SummaryOf of) {
+  const bool simulated = of == SummaryOf::kSimulation;
   std::string out;
-  out += fmt::format("scenario {}  seed {}  simulated {:.1f}s  {} requests ({} from clients, {} retries)\n", r.scenario,
-                     r.seed, static_cast<double>(r.simulated) / 1e6, r.gatewayRequests, r.clientRequests, r.retries);
+  out += fmt::format("scenario {}  seed {}  {} {:.1f}s  {} requests ({} from clients, {} retries)\n", r.scenario, r.seed,
+                     simulated ? "simulated" : "replayed", static_cast<double>(r.simulated) / 1e6, r.gatewayRequests,
+                     r.clientRequests, r.retries);
   out += fmt::format("{:<22} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9}\n", "route",
                      "requests", "2xx", "4xx", "5xx", "429", "502", "503", "504", "p50 ms", "p90 ms", "p99 ms",
                      "p99.9 ms", "max ms");
@@ -162,8 +164,10 @@ std::string formatRunSummary(const RunResult& r) {
     out += "client groups (as clients saw it, retries included):\n";
     for (const auto& [name, s] : r.groups) row(name, s);
   }
-  out += fmt::format("rate limiting: {} allowed, {} denied, {} delayed; fairness (Jain) {:.3f}; max overshoot {:.2f}x quota\n",
-                     r.limiterAllowed, r.limiterDenied, r.limiterDelayed, r.jainFairness(), r.maxOvershoot());
+  if (simulated) {
+    out += fmt::format("rate limiting: {} allowed, {} denied, {} delayed; fairness (Jain) {:.3f}; max overshoot {:.2f}x quota\n",
+                       r.limiterAllowed, r.limiterDenied, r.limiterDelayed, r.jainFairness(), r.maxOvershoot());
+  }
   for (const auto& [name, b] : r.breakers) {
     out += fmt::format("circuit breaker {}: {} transitions; open {}s after the fault, closed {}s after it healed, {} false trips\n",
                        name, b.transitionCount, b.timeToOpenS ? fmt::format("{:.3f}", *b.timeToOpenS) : std::string("-"),
@@ -175,7 +179,7 @@ std::string formatRunSummary(const RunResult& r) {
   }
   for (const auto& [name, n] : r.sentWhileFailing) out += fmt::format("tries sent to {} while it was failing: {}\n", name, n);
   if (r.content.enabled) out += formatContentSummary(r.content);
-  out += "instances:\n";
+  if (simulated) out += "instances:\n";
   for (const auto& i : r.instances) {
     out += fmt::format("  {}/{}: received {}, served {}, errors {}, queue-full {}, timed out {}, refused {}, resets {}, "
                        "aborted {}, hung {}, max busy {}, max queued {}\n",
@@ -186,8 +190,10 @@ std::string formatRunSummary(const RunResult& r) {
     out += fmt::format("expectation {:<40} {}  (actual {})\n", e.text, e.passed ? "PASS" : "FAIL",
                        e.actual ? fmt::format("{:.4g}", *e.actual) : std::string("no such metric"));
   }
-  out += fmt::format("trace hash {:016x}  ({} events in {:.2f}s wall, {:.0f} simulated requests/s)\n", r.traceHash,
-                     r.events, r.wallSeconds, static_cast<double>(r.gatewayRequests) / std::max(1e-9, r.wallSeconds));
+  if (simulated) {
+    out += fmt::format("trace hash {:016x}  ({} events in {:.2f}s wall, {:.0f} simulated requests/s)\n", r.traceHash,
+                       r.events, r.wallSeconds, static_cast<double>(r.gatewayRequests) / std::max(1e-9, r.wallSeconds));
+  }
   return out;
 }
 

@@ -89,7 +89,10 @@ struct RunResult {
   std::optional<double> metric(const std::string& name, const std::map<std::string, std::string>& labels) const;
 };
 
-std::string formatRunSummary(const RunResult& result);
+// Which world a summary reports: a real run (gwload scenario) has no trace hash, events,
+// in-gateway limiter counts or simulated instances, so those lines are left out.
+enum class SummaryOf { kSimulation, kRealRun };
+std::string formatRunSummary(const RunResult& result, SummaryOf of = SummaryOf::kSimulation);
 void writeSeriesCsv(const RunResult& result, std::FILE* out);
 
 }  // namespace gwsim

@@ -142,13 +142,8 @@ class ThreadRun {
     gateway::Request request;
     request.method = plan_.settings.method;
     request.target = plan_.target.path;
-    bool hasHost = false;
-    for (const auto& [name, value] : plan_.headers) {
-      request.headers.add(name, value);
-      hasHost = hasHost || (name.size() == 4 && (name[0] == 'h' || name[0] == 'H') &&
-                            std::equal(name.begin() + 1, name.end(), "ost", [](char a, char b) { return (a | 0x20) == b; }));
-    }
-    if (!hasHost) request.headers.add("Host", plan_.target.host);
+    for (const auto& [name, value] : plan_.headers) request.headers.add(name, value);
+    if (!request.headers.has("host")) request.headers.add("Host", plan_.target.host);
     request.body = plan_.body;
     const gateway::TimePoint dispatched = clock_.now();
     ++inflight_;

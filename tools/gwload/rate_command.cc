@@ -2,27 +2,17 @@
 
 #include <unistd.h>
 
-#include <cctype>
 #include <cmath>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "libgateway/config/field_checks.h"
 #include "libgateway/core/exit_code.h"
 
 namespace gwload {
 
 namespace {
-
-bool tokenChars(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool finitePositive(double v) { return std::isfinite(v) && v > 0; }
 
@@ -63,7 +53,7 @@ std::optional<CheckedRate> checkRateFlags(const RateFlags& f, std::string& error
     error = fmt::format("--timeout {:g}: must be milliseconds above 0 (at most 3600000)", f.timeoutMs);
     return std::nullopt;
   }
-  if (!tokenChars(f.method)) {
+  if (!gateway::validToken(f.method)) {
     error = "--method \"" + f.method + "\": not an HTTP method (a token such as GET or POST)";
     return std::nullopt;
   }
@@ -82,7 +72,7 @@ std::optional<CheckedRate> checkRateFlags(const RateFlags& f, std::string& error
   }
   for (const std::string& h : f.headers) {
     const auto colon = h.find(':');
-    if (colon == std::string::npos || !tokenChars(h.substr(0, colon))) {
+    if (colon == std::string::npos || !gateway::validToken(h.substr(0, colon))) {
       error = "-H \"" + h + "\": expected 'Name: value' with a header name before the colon";
       return std::nullopt;
     }

@@ -6,13 +6,12 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "libgateway/core/exit_code.h"
-#include "libgateway/http/host_port.h"
+#include "libgateway/config/field_checks.h"
 #include "sim/scenario/scenario.h"
 #include "tools/gwload/scenario_replay.h"
 #include "tools/gwload/scenario_stack.h"
@@ -54,29 +53,6 @@ Command addScenarioCommand(CLI::App& app) {
 
 namespace {
 
-// gwsim's run summary without the lines only a simulation fills (the trace hash and event
-// count, the in-gateway limiter counts, the simulated instances): they would read as zeros.
-// Its first line says "replayed" where gwsim says "simulated".
-std::string realRunSummary(const gwsim::RunResult& r) {
-  std::istringstream in(gwsim::formatRunSummary(r));
-  std::string text, line;
-  bool inInstances = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("instances:", 0) == 0) {
-      inInstances = true;
-      continue;
-    }
-    if (inInstances && line.rfind("  ", 0) == 0) continue;
-    inInstances = false;
-    if (line.rfind("trace hash", 0) == 0 || line.rfind("rate limiting:", 0) == 0) continue;
-    if (text.empty()) {
-      if (const auto at = line.find(" simulated "); at != std::string::npos) line.replace(at, 11, " replayed ");
-    }
-    text += line + "\n";
-  }
-  return text;
-}
-
 int fail(std::ostream& err, int code, const std::string& what) {
   err << "gwload scenario: " << what << "\n";
   return code;
@@ -90,16 +66,10 @@ int runScenarioCommand(const ScenarioArgs& a, std::ostream& out, std::ostream& e
   }
   for (const auto& [flag, value] : {std::pair<const char*, const std::string*>{"--gateway", &a.gateway},
                                     std::pair<const char*, const std::string*>{"--mock-admin", &a.mockAdmin}}) {
-    if (value->empty()) continue;
     std::string why;
-    const auto hp = gateway::splitHostPort(*value, why);
-    const bool portOk = hp && !hp->port.empty() && hp->port.find_first_not_of("0123456789") == std::string_view::npos &&
-                        hp->port.size() <= 5 && std::stoi(std::string(hp->port)) > 0 && std::stoi(std::string(hp->port)) < 65536;
-    const bool hostOk = hp && !hp->host.empty() && hp->host.find('/') == std::string_view::npos &&
-                        (value->front() == '[' || hp->host.find(':') == std::string_view::npos);
-    if (!hostOk || !portOk) {
+    if (!value->empty() && !gateway::validAddress(*value, why)) {
       return fail(err, gateway::kExitBadInput,
-                  std::string(flag) + " \"" + *value + "\": expected HOST:PORT (e.g. 127.0.0.1:8080)" + (why.empty() ? "" : ": " + why));
+                  std::string(flag) + " \"" + *value + "\": expected HOST:PORT (e.g. 127.0.0.1:8080): " + why);
     }
   }
   if (std::ifstream probe(a.scenario); !probe) {
@@ -158,7 +128,7 @@ int runScenarioCommand(const ScenarioArgs& a, std::ostream& out, std::ostream& e
   const bool stoppedClean = !stack || stack->stop(stopProblems);
 
   const gwsim::RunResult& r = outcome.result;
-  out << realRunSummary(r);
+  out << gwsim::formatRunSummary(r, gwsim::SummaryOf::kRealRun);
   const NoAnswerCounts& n = outcome.noAnswer;
   out << fmt::format("real: {:.1f} s wall, {} connections opened; tries with no answer: {} (connect {}, reset {}, timeout {}, protocol {}); {} still out at the end\n",
                      outcome.wallSeconds, outcome.connectionsOpened, n.total(), n.connect, n.reset, n.timeout, n.protocol,
