@@ -78,8 +78,9 @@ ReplayOutcome replayScenario(const gwsim::Scenario& scenario, const ReplayOption
                                      sink.inFlight(), sink.noAnswer().total()));
       }
       // A gateway that refused every connection for a whole second is not there: stop.
-      const bool nobodyThere = now >= clock->toReal(gateway::seconds(1)) && result.gatewayRequests > 0 &&
-                               sink.noAnswer().connect == result.gatewayRequests;
+      const std::uint64_t answered = result.gatewayRequests - sink.inFlight();  // a try may still be out
+      const bool nobodyThere = now >= clock->toReal(gateway::seconds(1)) && answered > 0 &&
+                               sink.noAnswer().connect == answered;
       if (nobodyThere || (now >= end && (sink.inFlight() == 0 || now >= drainEnd))) {
         out.unanswered = sink.inFlight();
         result.simulated = clock->toScenario(now);  // the scenario's time covered, drain included (as gwsim's)
