@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: installs missing Debian packages (bootstrap.sh), then
 # for each part builds its tree and runs CTest on all cores:
-#   release  the optimised tree: unit, sim and integration suites
-#   asan     the same suites under AddressSanitizer + UndefinedBehaviorSanitizer
+#   release  the optimised tree: the integration and dash suites (the binaries users run)
+#   asan     the unit, sim and integration suites under AddressSanitizer + UBSan
 #   tsan     the threaded server and store tests under ThreadSanitizer
 #   fuzz     every libFuzzer target over its seed corpus for a few seconds (clang)
 # Usage: tools/test.sh [PART...] [-- extra ctest arguments]   (no PART: all four, in that order)

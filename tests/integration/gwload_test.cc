@@ -78,14 +78,17 @@ TEST_F(GwloadTest, CorrectedLatencyCatchesAStallTheUncorrectedHides) {
   EXPECT_GE(corrected["p90"].get<double>(), 500.0) << j.dump();
   EXPECT_LT(uncorrected["p99"].get<double>(), 250.0) << j.dump();
   EXPECT_LT(uncorrected["p90"].get<double>(), 50.0) << j.dump();
-  // One hung request timed out (plus at most a few queued ones whose own deadline came
-  // within the transport's 10 ms deadline sweep); nearly everything was answered and sent.
+  // The hung request timed out, and with it the few queued ones whose own deadline passed
+  // before the connection came free: the transport sweeps deadlines every 10 ms, and under
+  // ThreadSanitizer the loop runs later still (6 seen there), so at most 10, 50 ms at 200/s.
+  // Every other request was answered; the hung one was sent too, the expired ones never.
   const int timeouts = j["errors"]["timeout"].get<int>();
+  const int answered = j["status"]["200"].get<int>();
   EXPECT_GE(timeouts, 1);
-  EXPECT_LE(timeouts, 5);
+  EXPECT_LE(timeouts, 10);
   EXPECT_EQ(j["requests"]["measured"], 400);
-  EXPECT_GE(j["status"]["200"].get<int>(), 395);
-  EXPECT_GE(uncorrected["count"].get<int>(), 396);
+  EXPECT_EQ(answered + timeouts, 400) << j.dump();
+  EXPECT_GE(uncorrected["count"].get<int>(), answered + 1) << j.dump();
   EXPECT_EQ(j["thresholds_passed"], true);
   // The generator itself kept up: the stall is the upstream's, not gwload's.
   EXPECT_EQ(j["fell_behind"], false);

@@ -142,10 +142,13 @@ class StreamingTest : public ::testing::Test {
 
 TEST_F(StreamingTest, OneGigabyteDownloadPassesWithBoundedMemory) {
   startGateway();
-  const std::uint64_t size = 1'000'000'000;
+  // Under the sanitizers, where memory is not measured, 200 MB checks the relay in a fifth of
+  // the time; the release suite streams the whole gigabyte and bounds the peak.
+  const std::uint64_t size = kMemoryBoundsChecked ? 1'000'000'000 : 200'000'000;
   const auto start = Clock::now();
   EXPECT_EQ(download(size), size);
-  std::printf("[ timing ] 1 GB through gatewayd in %.2f s\n", std::chrono::duration<double>(Clock::now() - start).count());
+  std::printf("[ timing ] %.1f GB through gatewayd in %.2f s\n", static_cast<double>(size) / 1e9,
+              std::chrono::duration<double>(Clock::now() - start).count());
   expectPeakUnder(64 * kMiB, "1 GB download");
 }
 

@@ -1,5 +1,6 @@
-// Scenario files: every shipped scenario loads, passes its own expectations, and replays
-// identically for a seed (FoundationDB-style determinism check); bad files list every error.
+// Scenario files: every shipped scenario loads, passes its own expectations, and another seed
+// gives another run (the same seed's replay is golden_outputs_test.cc's); bad files list every
+// error.
 #include <filesystem>
 #include <fstream>
 
@@ -32,16 +33,15 @@ TEST(ShippedScenarios, AtLeastSixWithDescriptionsAndExpectations) {
 
 class ShippedScenario : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(ShippedScenario, MeetsItsExpectationsAndReplaysIdentically) {
+// That a seed replays identically is GoldenOutput's check (golden_outputs_test.cc): the same
+// run, byte for byte, as the one stored, trace hash included.
+TEST_P(ShippedScenario, MeetsItsExpectationsAndAnotherSeedIsAnotherRun) {
   auto load = loadScenarioFile(GetParam());
   ASSERT_TRUE(load.ok()) << load.errors.text();
   const RunResult first = testing::runQuiet(*load.scenario);
   for (const auto& e : first.expectations) {
     EXPECT_TRUE(e.passed) << e.text << " (actual " << (e.actual ? std::to_string(*e.actual) : "none") << ")";
   }
-  const RunResult second = testing::runQuiet(*load.scenario);
-  EXPECT_EQ(first.traceHash, second.traceHash);
-  EXPECT_EQ(first.toJson().dump(), second.toJson().dump());
   const RunResult other = testing::runQuiet(*load.scenario, load.scenario->seed + 1);
   EXPECT_NE(first.traceHash, other.traceHash) << "a different seed must give a different run";
 }

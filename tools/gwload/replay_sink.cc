@@ -41,6 +41,7 @@ nlohmann::json toJson(const NoAnswerCounts& n) {
 }
 
 void ReplaySink::handle(gateway::Request request, std::function<void(gateway::Response)> done) {
+  if (closed_) return;
   if (!request.headers.has("host")) request.headers.set("Host", gateway_);  // as the wire would
   const std::string& route = routeName(request);
   gwsim::LatencyStats& stats = result_.routes[route];

@@ -43,8 +43,12 @@ class ReplaySink final : public gwsim::CallSink {
   // By route name (as RunResult::routes).
   const std::map<std::string, NoAnswerCounts>& noAnswerByRoute() const { return routeNoAnswer_; }
   const gateway::net::UpstreamStats& connections() const { return stats_; }
-  // Closes every connection (tries still out fail); for the end of a replay.
-  void close() { transport_->closeAll(); }
+  // Closes every connection (tries still out fail); for the end of a replay. A try handed in
+  // after it (an arrival due in the same turn of the loop) is neither sent nor counted.
+  void close() {
+    closed_ = true;
+    transport_->closeAll();
+  }
 
  private:
   const std::string& routeName(const gateway::Request& request) const;
@@ -58,6 +62,7 @@ class ReplaySink final : public gwsim::CallSink {
   gateway::net::UpstreamStats stats_;
   std::unique_ptr<gateway::net::PooledTransport> transport_;
   std::uint64_t inFlight_ = 0;
+  bool closed_ = false;
   NoAnswerCounts noAnswer_;
   std::map<std::string, NoAnswerCounts> routeNoAnswer_;
 };

@@ -83,6 +83,7 @@ ReplayOutcome replayScenario(const gwsim::Scenario& scenario, const ReplayOption
                                sink.noAnswer().connect == answered;
       if (nobodyThere || (now >= end && (sink.inFlight() == 0 || now >= drainEnd))) {
         out.unanswered = sink.inFlight();
+        out.nobodyThere = nobodyThere;
         result.simulated = clock->toScenario(now);  // the scenario's time covered, drain included (as gwsim's)
         sink.close();
         loop.stop();

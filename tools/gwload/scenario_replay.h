@@ -36,6 +36,7 @@ struct ReplayOutcome {
   std::map<std::string, NoAnswerCounts> noAnswerByRoute;
   std::uint64_t connectionsOpened = 0;
   std::uint64_t unanswered = 0;             // tries still out when the drain ended
+  bool nobodyThere = false;                 // every answered try failed to connect for 1 s
   std::vector<std::string> faultErrors;     // faults mock-services refused (with its answer)
   double wallSeconds = 0;
 };
