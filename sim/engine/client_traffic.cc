@@ -160,6 +160,14 @@ void ClientTraffic::newRequest(std::size_t g, std::uint32_t c, TimePoint intende
 }
 
 void ClientTraffic::sendAttempt(std::uint32_t id) {
+  if (clientLatency_ > 0) {
+    scheduler_.schedule(clock_.now() + clientLatency_, [this, id] { enterGateway(id); });
+  } else {
+    enterGateway(id);
+  }
+}
+
+void ClientTraffic::enterGateway(std::uint32_t id) {
   ClientCall& call = calls_[id];
   const ClientGroup& cg = *groups_[call.group].group;
   ++gatewayRequests_;
@@ -167,13 +175,28 @@ void ClientTraffic::sendAttempt(std::uint32_t id) {
   if (arrivals_ && *arrivals_) (*arrivals_)(Arrival{clock_.now(), call.group, call.client, &call.request});
   // A client that may retry keeps its request; otherwise it moves.
   sink_.handle(cg.retry.maxRetries > 0 ? gateway::Request(call.request) : std::move(call.request),
-                  [this, id](gateway::Response r) { onClientResponse(id, r); });
+               [this, id](gateway::Response r) { onGatewayAnswer(id, std::move(r)); });
   recorder_.leaveGateway();
+}
+
+void ClientTraffic::onGatewayAnswer(std::uint32_t id, gateway::Response r) {
+  ClientCall& call = calls_[id];
+  // Counted for its consumer now: the recorder pairs it with the exchange that just completed.
+  recorder_.countAnswer(call.group, call.client, r.status);
+  if (clientLatency_ == 0) {
+    onClientResponse(id, r);
+    return;
+  }
+  call.answer = std::move(r);
+  scheduler_.schedule(clock_.now() + clientLatency_, [this, id] {
+    const gateway::Response answer = std::move(calls_[id].answer);
+    calls_[id].answer = gateway::Response{};
+    onClientResponse(id, answer);
+  });
 }
 
 void ClientTraffic::onClientResponse(std::uint32_t id, const gateway::Response& r) {
   ClientCall& call = calls_[id];
-  recorder_.countAnswer(call.group, call.client, r.status);
   GroupState& gs = groups_[call.group];
   const ClientGroup& cg = *gs.group;
   const TimePoint now = clock_.now();

@@ -30,6 +30,10 @@ class ClientTraffic {
   void start();
   // Told of every request before the gateway handles it (null or empty: nobody).
   void setArrivalListener(const ArrivalListener* listener) { arrivals_ = listener; }
+  // One way between a client and the gateway (the scenario's client_latency_ms): each try
+  // reaches the gateway that much after it is sent, and its answer the client that much after
+  // the gateway gave it. Virtual time only: for real, the hop is the wire's (0, the default).
+  void setClientLatency(gateway::Duration oneWay) { clientLatency_ = oneWay; }
 
   std::uint64_t clientRequests() const { return clientRequests_; }    // first attempts
   std::uint64_t gatewayRequests() const { return gatewayRequests_; }  // every attempt
@@ -46,7 +50,8 @@ class ClientTraffic {
     std::uint32_t client = 0;
     std::uint32_t attempt = 0;
     gateway::TimePoint firstStart = 0;
-    gateway::Request request;  // kept only when the group retries
+    gateway::Request request;  // kept only when the group retries, or while on its way
+    gateway::Response answer;  // on its way back to the client (client latency only)
   };
 
   gateway::TimePoint groupStop(const ClientGroup& g) const;
@@ -59,6 +64,8 @@ class ClientTraffic {
   // `intended`: when the client meant to send it (its latency counts from then).
   void newRequest(std::size_t g, std::uint32_t c, gateway::TimePoint intended);
   void sendAttempt(std::uint32_t id);
+  void enterGateway(std::uint32_t id);
+  void onGatewayAnswer(std::uint32_t id, gateway::Response r);
   void onClientResponse(std::uint32_t id, const gateway::Response& r);
 
   const Scenario& scenario_;
@@ -74,6 +81,7 @@ class ClientTraffic {
   std::uint64_t gatewayRequests_ = 0;
   std::uint64_t retries_ = 0;
   const ArrivalListener* arrivals_ = nullptr;
+  gateway::Duration clientLatency_ = 0;
 };
 
 }  // namespace gwsim

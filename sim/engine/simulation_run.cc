@@ -88,6 +88,7 @@ struct SimulationRun::World {
     result.scenario = s.name;
     result.seed = seed;
     traffic.setArrivalListener(&arrivals);
+    traffic.setClientLatency(s.clientLatency);
     traffic.start();
   }
 

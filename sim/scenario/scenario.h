@@ -93,6 +93,7 @@ struct Scenario {
   std::uint64_t seed = 1;
   gateway::Duration duration = gateway::seconds(60);
   gateway::Duration networkLatency = 0;     // one way, gateway <-> service
+  gateway::Duration clientLatency = 0;      // one way, client <-> gateway (virtual time only)
   // The Unix time of simulated t = 0, for JWT exp/nbf checks (default 2026-01-01T00:00:00Z).
   std::int64_t startUnixSeconds = 1767225600;
   nlohmann::json gatewayJson;               // the config as loaded (for --vary)

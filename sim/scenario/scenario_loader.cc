@@ -225,6 +225,7 @@ ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& base
   if (auto v = r.integer("seed", 0, INT64_MAX)) s.seed = static_cast<std::uint64_t>(*v);
   if (auto v = r.number("duration_s", 0.001, 1e7, true)) s.duration = seconds(*v);
   if (auto v = r.number("network_latency_ms", 0, 60000)) s.networkLatency = seconds(*v / 1000);
+  if (auto v = r.number("client_latency_ms", 0, 60000)) s.clientLatency = seconds(*v / 1000);
   if (auto v = r.integer("start_unix_s", 0, 32503680000)) s.startUnixSeconds = *v;
   if (const auto* g = r.any("gateway", true)) {
     if (g->is_string()) {
