@@ -122,6 +122,8 @@ void MockInstance::arrive(Request request, net::ResponseSink sink, double capaci
                      slowBody);
     case gwsim::InstanceModel::Admission::kQueued:
       jobs_.emplace(job, Job{std::move(request), std::move(sink), slowBody});
+      // Workers a capacity fault's end freed take the queue's first requests, in order.
+      while (auto next = model_.startWaiting(random_, workerLimit(capacity))) start(*next);
       return;
     case gwsim::InstanceModel::Admission::kStarted:
       jobs_.emplace(job, Job{std::move(request), std::move(sink), slowBody});
@@ -146,7 +148,9 @@ void MockInstance::complete(const gwsim::InstanceModel::Work& work) {
               job.slowBody);
     }
   }
-  if (auto next = model_.release(random_, workerLimit(fleet_.faults().capacity(service_, id_)))) start(*next);
+  // After a capacity fault's end, the other free workers take waiting requests too.
+  const std::uint32_t limit = workerLimit(fleet_.faults().capacity(service_, id_));
+  for (auto next = model_.release(random_, limit); next; next = model_.startWaiting(random_, limit)) start(*next);
 }
 
 nlohmann::json MockInstance::stats() const {

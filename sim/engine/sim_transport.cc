@@ -191,6 +191,11 @@ void SimTransport::admit(std::uint64_t job) {
       if (c->deadlineTimer == 0) armDeadline(job);
       c->queued = true;
       inst.counters.maxQueued = std::max(inst.counters.maxQueued, inst.model.queued());
+      // Workers a capacity fault's end freed take the queue's first requests, in order.
+      while (auto next = inst.model.startWaiting(inst.random, workerLimit(inst))) {
+        inst.counters.maxBusy = std::max(inst.counters.maxBusy, inst.model.busy());
+        startWork(next->job, *next);
+      }
       break;
     case InstanceModel::Admission::kRejected:
       ++inst.counters.rejected;
@@ -270,8 +275,10 @@ void SimTransport::complete(std::uint64_t job) {
   } else {
     answer(job, resultOf(*c, status));
   }
-  // The worker frees whether or not anyone still waits for the answer.
-  if (auto next = inst.model.release(inst.random, workerLimit(inst))) {
+  // The worker frees whether or not anyone still waits for the answer; after a capacity
+  // fault's end, the other free workers take waiting requests too.
+  for (auto next = inst.model.release(inst.random, workerLimit(inst)); next;
+       next = inst.model.startWaiting(inst.random, workerLimit(inst))) {
     inst.counters.maxBusy = std::max(inst.counters.maxBusy, inst.model.busy());
     startWork(next->job, *next);
   }

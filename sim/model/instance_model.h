@@ -50,8 +50,12 @@ class InstanceModel {
   // A request arrives. kStarted fills `started`; kQueued keeps `job` until a worker frees;
   // kRejected means answer 503 now. `workerLimit` lowers capacity (a capacity fault); 0 = spec.
   Admission arrive(std::uint64_t job, gateway::Random& random, Work& started, std::uint32_t workerLimit = 0);
-  // A worker finished. Returns the queued request that now starts, if any.
+  // A worker finished. Returns the queued request that now starts, if any; then call
+  // startWaiting until it returns nothing (a capacity fault's end frees several workers).
   std::optional<Work> release(gateway::Random& random, std::uint32_t workerLimit = 0);
+  // Starts the first queued request if a worker is free under `workerLimit`. Only after the
+  // limit rose (a capacity fault ended) can a request wait while a worker is free.
+  std::optional<Work> startWaiting(gateway::Random& random, std::uint32_t workerLimit = 0);
   // Removes a queued job that the caller gave up on (its deadline passed). True if found.
   bool abandon(std::uint64_t job);
 

@@ -198,6 +198,27 @@ TEST(Faults, CapacityReductionQueuesWork) {
   EXPECT_GT(withFault.total.latency.mean(), without.total.latency.mean() + gateway::millis(5));
 }
 
+TEST(Faults, EveryWorkerReturnsWhenACapacityFaultEndsWithAQueue) {
+  // 4 workers of 10 ms (400/s) per instance, 200/s each; a quarter of them (100/s) for the
+  // first 5 s, so about 500 requests wait when the fault ends. Then all 4 workers take the
+  // queue, which drains in about 2.5 s; were only the one worker back, the queue would grow
+  // until it overflowed into 503s.
+  nlohmann::json doc = faultScenario({{"kind", "capacity"}, {"service", "svc"}, {"at_s", 0}, {"for_s", 5}, {"capacity", 0.25}});
+  doc["services"]["svc"]["model"] = {{"workers", 4}, {"queue", 1000}, {"latency", {{"kind", "constant"}, {"ms", 10}}}};
+  doc["gateway"] = oneServiceGateway(2, 60000);
+  doc["clients"][0]["arrival"] = {{"process", "constant"}, {"rate", 400}};
+  const RunResult r = runQuiet(mustLoad(doc));
+  EXPECT_EQ(r.total.statuses.code(503), 0u);
+  EXPECT_EQ(r.total.statuses.code(200), r.total.statuses.total);
+  for (const auto& i : r.instances) {
+    EXPECT_EQ(i.maxBusy, 4u) << i.instance;
+    EXPECT_NEAR(static_cast<double>(i.maxQueued), 500, 20) << i.instance;
+  }
+  // A request arriving at t < 5 s finds 100t ahead of it; the longest wait is about 2.5 s
+  // (t = 2.5 s, its queue served by the one worker just as the fault ends).
+  EXPECT_LT(r.total.latency.max(), gateway::millis(2700));
+}
+
 TEST(Faults, SlowBodyAddsBodyBytesOverTheRateAfterTheWork) {
   // 2000 assumed body bytes at 10000 B/s: +200 ms on the 10 ms of work, and the worker is free
   // while the body trickles (one request at a time per instance, as without the fault).
