@@ -26,7 +26,8 @@ ClientTraffic::ClientTraffic(const Scenario& scenario, const gateway::Random& ro
                              gateway::Scheduler& scheduler, CallSink& sink, CallRecorder& recorder)
     : scenario_(scenario), clock_(clock), scheduler_(scheduler), sink_(sink), recorder_(recorder) {
   for (std::size_t g = 0; g < scenario.clients.size(); ++g) {
-    groups_.push_back(GroupState{&scenario.clients[g], root.stream("client/" + scenario.clients[g].name), {}});
+    const std::string stream = "client/" + scenario.clients[g].name;
+    groups_.push_back(GroupState{&scenario.clients[g], root.stream(stream), root.stream(stream + "/retry"), {}});
     if (scenario.clients[g].count <= 65536) {
       for (std::uint32_t c = 0; c < scenario.clients[g].count; ++c) groups_.back().addresses.push_back(clientAddress(g, c));
     }
@@ -206,7 +207,7 @@ void ClientTraffic::onClientResponse(std::uint32_t id, const gateway::Response& 
     if (cg.retry.backoff > 0) {
       // Exponential backoff with full jitter (AWS architecture blog).
       const Duration cap = cg.retry.backoff << std::min<std::uint32_t>(call.attempt, 20);
-      wait = static_cast<Duration>(gs.random.uniform(static_cast<std::uint64_t>(cap) + 1));
+      wait = static_cast<Duration>(gs.retryRandom.uniform(static_cast<std::uint64_t>(cap) + 1));
     }
     if (cg.retry.honourRetryAfter) {
       const std::string_view ra = r.headers.get("retry-after");

@@ -38,11 +38,16 @@ class ClientTraffic {
   std::uint64_t clientRequests() const { return clientRequests_; }    // first attempts
   std::uint64_t gatewayRequests() const { return gatewayRequests_; }  // every attempt
   std::uint64_t retries() const { return retries_; }
+  // Calls begun and not over: waiting for an answer, or for the time of their next try (a
+  // retry held by Retry-After may leave after the scenario's end; gwsim sends it, and so
+  // must a real replay).
+  std::size_t openCalls() const { return calls_.size() - freeCalls_.size(); }
 
  private:
   struct GroupState {
     const ClientGroup* group;
-    gateway::Random random;
+    gateway::Random random;       // arrivals, clients, request mix, think times
+    gateway::Random retryRandom;  // retry backoff: what the gateway answers never moves arrivals
     std::vector<std::string> addresses;  // precomputed for groups of up to 65,536 clients
   };
   struct ClientCall {

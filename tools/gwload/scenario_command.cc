@@ -37,7 +37,7 @@ Command addScenarioCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--duration-s", a.durationS, "cut the scenario to this many seconds")->check(CLI::Range(0.1, 86400.0));
   sub->add_option("--timeout", a.timeoutS, "seconds a try waits for its answer")->check(CLI::Range(0.001, 3600.0))->capture_default_str();
-  sub->add_option("--drain", a.drainS, "seconds to wait after the end for answers still out")
+  sub->add_option("--drain", a.drainS, "seconds to wait after the end for answers still out and retries already decided")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   sub->add_option("--connections-max", a.maxConnections, "connections to the gateway at most")

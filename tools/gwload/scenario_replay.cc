@@ -81,7 +81,9 @@ ReplayOutcome replayScenario(const gwsim::Scenario& scenario, const ReplayOption
       const std::uint64_t answered = result.gatewayRequests - sink.inFlight();  // a try may still be out
       const bool nobodyThere = now >= clock->toReal(gateway::seconds(1)) && answered > 0 &&
                                sink.noAnswer().connect == answered;
-      if (nobodyThere || (now >= end && (sink.inFlight() == 0 || now >= drainEnd))) {
+      // After the end, calls still open finish as in gwsim: answers still out, and retries
+      // already decided (held by a backoff or Retry-After), up to the drain.
+      if (nobodyThere || (now >= end && (traffic->openCalls() == 0 || now >= drainEnd))) {
         out.unanswered = sink.inFlight();
         out.nobodyThere = nobodyThere;
         result.simulated = clock->toScenario(now);  // the scenario's time covered, drain included (as gwsim's)
