@@ -26,8 +26,8 @@ ClientTraffic::ClientTraffic(const Scenario& scenario, const gateway::Random& ro
                              gateway::Scheduler& scheduler, CallSink& sink, CallRecorder& recorder)
     : scenario_(scenario), clock_(clock), scheduler_(scheduler), sink_(sink), recorder_(recorder) {
   for (std::size_t g = 0; g < scenario.clients.size(); ++g) {
-    const std::string stream = "client/" + scenario.clients[g].name;
-    groups_.push_back(GroupState{&scenario.clients[g], root.stream(stream), root.stream(stream + "/retry"), {}});
+    const std::string& name = scenario.clients[g].name;
+    groups_.push_back(GroupState{&scenario.clients[g], root.stream("client/" + name), root.stream("client-retry/" + name), {}});
     if (scenario.clients[g].count <= 65536) {
       for (std::uint32_t c = 0; c < scenario.clients[g].count; ++c) groups_.back().addresses.push_back(clientAddress(g, c));
     }

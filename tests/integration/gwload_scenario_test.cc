@@ -182,7 +182,9 @@ TEST(GwloadScenario, RetriesDueAfterTheEndAreSentAsInTheSimulation) {
   const std::uint64_t served = classCount(r["total"], "status_2xx");
   const std::uint64_t simServed = classCount(s["total"], "status_2xx");
   EXPECT_GE(simServed, 25u) << s["total"].dump();
-  EXPECT_NEAR(static_cast<double>(served), static_cast<double>(simServed), 2.0) << r["total"].dump();
+  // Retries land about 50 a second around the fault's end, which the real timers may see some
+  // 20 ms late (more under a sanitizer): a few may fall on the other side of it.
+  EXPECT_NEAR(static_cast<double>(served), static_cast<double>(simServed), 6.0) << r["total"].dump();
   EXPECT_GT(r["simulated_s"].get<double>(), 2.5);
 }
 

@@ -55,6 +55,8 @@ void ReplaySink::handle(gateway::Request request, std::function<void(gateway::Re
   transport_->send(endpoint, std::move(request), start + timeout_,
                    [this, &stats, &routeNoAnswer, start, done = std::move(done)](gateway::UpstreamResult r) {
                      --inFlight_;
+                     // A try the replay's stop cut off is counted once, as still out at the end.
+                     if (closed_) return;
                      gateway::Response response;
                      if (r.outcome == gateway::UpstreamOutcome::kResponse) {
                        response = std::move(r.response);

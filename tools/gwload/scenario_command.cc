@@ -130,9 +130,9 @@ int runScenarioCommand(const ScenarioArgs& a, std::ostream& out, std::ostream& e
   const gwsim::RunResult& r = outcome.result;
   out << gwsim::formatRunSummary(r, gwsim::SummaryOf::kRealRun);
   const NoAnswerCounts& n = outcome.noAnswer;
-  out << fmt::format("real: {:.1f} s wall, {} connections opened; tries with no answer: {} (connect {}, reset {}, timeout {}, protocol {}); {} still out at the end\n",
+  out << fmt::format("real: {:.1f} s wall, {} connections opened; tries with no answer: {} (connect {}, reset {}, timeout {}, protocol {}); {} still out at the end; {} retries due after the drain not sent\n",
                      outcome.wallSeconds, outcome.connectionsOpened, n.total(), n.connect, n.reset, n.timeout, n.protocol,
-                     outcome.unanswered);
+                     outcome.unanswered, outcome.unsentRetries);
   if (!a.jsonPath.empty()) {
     nlohmann::json j = r.toJson();
     j["world"] = "real";
@@ -144,6 +144,7 @@ int runScenarioCommand(const ScenarioArgs& a, std::ostream& out, std::ostream& e
                  {"connections_opened", outcome.connectionsOpened},
                  {"no_answer", {{"connect", n.connect}, {"reset", n.reset}, {"timeout", n.timeout}, {"protocol", n.protocol}}},
                  {"unanswered_at_end", outcome.unanswered},
+                 {"retries_not_sent", outcome.unsentRetries},
                  {"speed", a.speed}};
     if (a.jsonPath == "-") {
       out << j.dump(2) << "\n";

@@ -67,7 +67,8 @@ ReplayOutcome replayScenario(const gwsim::Scenario& scenario, const ReplayOption
     clock = std::make_unique<ScenarioClock>(realClock, loop.scheduler(), options.speed);
     traffic = std::make_unique<gwsim::ClientTraffic>(scenario, root, *clock, *clock, sink, recorder);
     traffic->start();
-    // The end: the scenario's duration, then answers still out, up to the drain.
+    // The end: the scenario's duration, then calls still open (answers out, retries already
+    // decided), up to the drain.
     const gateway::TimePoint end = clock->toReal(scenario.duration);
     const gateway::TimePoint drainEnd = end + options.drain;
     tick = [&, end, drainEnd] {
@@ -79,13 +80,14 @@ ReplayOutcome replayScenario(const gwsim::Scenario& scenario, const ReplayOption
       }
       // A gateway that refused every connection for a whole second is not there: stop.
       const std::uint64_t answered = result.gatewayRequests - sink.inFlight();  // a try may still be out
-      const bool nobodyThere = now >= clock->toReal(gateway::seconds(1)) && answered > 0 &&
-                               sink.noAnswer().connect == answered;
+      const bool noneConnected = answered > 0 && sink.noAnswer().connect == answered;
+      const bool nobodyThere = noneConnected && now >= clock->toReal(gateway::seconds(1));
       // After the end, calls still open finish as in gwsim: answers still out, and retries
       // already decided (held by a backoff or Retry-After), up to the drain.
       if (nobodyThere || (now >= end && (traffic->openCalls() == 0 || now >= drainEnd))) {
         out.unanswered = sink.inFlight();
-        out.nobodyThere = nobodyThere;
+        out.unsentRetries = traffic->openCalls() - std::min<std::size_t>(traffic->openCalls(), sink.inFlight());
+        out.nobodyThere = noneConnected;  // a scenario shorter than a second included
         result.simulated = clock->toScenario(now);  // the scenario's time covered, drain included (as gwsim's)
         sink.close();
         loop.stop();

@@ -24,7 +24,7 @@ struct ReplayOptions {
   std::string mockAdmin;  // "host:port" of any mock-services instance; empty: faults not applied
   double speed = 1.0;     // scenario seconds per real second
   gateway::Duration timeout = gateway::seconds(30);  // per try, real time
-  gateway::Duration drain = gateway::seconds(10);    // after the scenario's end, for answers still out
+  gateway::Duration drain = gateway::seconds(10);    // after the end, for answers out and retries decided
   std::size_t maxConnections = 1024;
   // Called about once a second with a progress line (empty: none).
   std::function<void(const std::string&)> progress;
@@ -36,6 +36,7 @@ struct ReplayOutcome {
   std::map<std::string, NoAnswerCounts> noAnswerByRoute;
   std::uint64_t connectionsOpened = 0;
   std::uint64_t unanswered = 0;             // tries still out when the drain ended
+  std::uint64_t unsentRetries = 0;          // retries decided but due after the drain: not sent
   bool nobodyThere = false;                 // every answered try failed to connect for 1 s
   std::vector<std::string> faultErrors;     // faults mock-services refused (with its answer)
   double wallSeconds = 0;
