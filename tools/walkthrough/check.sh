@@ -226,7 +226,12 @@ exits() {
   local pid=$1 code=$2 line=$3 file=$4 rc
   for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null && ! zombie "$pid" || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null && ! zombie "$pid"; then
-    problem "still running 20 s after the signal; its stderr so far: $(tail -n 5 "$file" | tr '\n' '|')"
+    # Each thread's name, state and kernel wait channel, to tell where a hang sits.
+    local threads="" t
+    for t in /proc/"$pid"/task/*; do
+      threads+="$(cat "$t/comm" 2>/dev/null):$(awk '{print $3}' "$t/stat" 2>/dev/null):$(cat "$t/wchan" 2>/dev/null) "
+    done
+    problem "still running 20 s after the signal; its stderr so far: $(tail -n 5 "$file" | tr '\n' '|'); its threads (name:state:wait): $threads"
     return
   fi
   wait "$pid"; rc=$?
