@@ -48,6 +48,23 @@ std::uint64_t classCount(const nlohmann::json& stats, const char* key) {
   return stats.contains(key) && stats[key].is_number_unsigned() ? stats[key].get<std::uint64_t>() : 0;
 }
 
+// A scenario over one echo service (8 workers answering in 2 ms), with the clients and faults
+// given as JSON arrays.
+std::string echoScenario(const std::string& name, int seed, double durationS, const std::string& clients,
+                         const std::string& faults) {
+  const nlohmann::json doc = {
+      {"name", name},
+      {"seed", seed},
+      {"duration_s", durationS},
+      {"gateway", nlohmann::json::parse(R"({
+        "services": [{"name": "echo", "instances": [{"id": "echo-1", "address": "127.0.0.1:9991"}]}],
+        "routes": [{"name": "echo", "match": {"prefix": "/"}, "service": "echo"}]})")},
+      {"services", nlohmann::json::parse(R"({"echo": {"model": {"workers": 8, "queue": 64, "latency": {"kind": "constant", "ms": 2}}}})")},
+      {"clients", nlohmann::json::parse(clients)},
+      {"faults", nlohmann::json::parse(faults)}};
+  return doc.dump(2);
+}
+
 // api_plans cut to 8 seconds: the free tenants drain their token buckets from the second second, so
 // both 2xx and 429 answers come back; the real run and the simulation agree on both counts.
 TEST(GwloadScenario, ShortenedRateLimitScenarioAgreesWithTheSimulator) {
@@ -122,16 +139,10 @@ TEST(GwloadScenario, AGatewayThatRefusesEveryConnectionIsARuntimeFailure) {
 // 1 s to 2 s of a 3 s scenario, as many as the simulation answers, and none outside it.
 TEST(GwloadScenario, TheFaultTimelineIsPostedToMockServicesAtItsTimes) {
   TempDir dir;
-  const std::string scenario = dir.write("abort.json", R"({
-    "name": "abort-window", "seed": 5, "duration_s": 3,
-    "gateway": {
-      "services": [{"name": "echo", "instances": [{"id": "echo-1", "address": "127.0.0.1:9991"}]}],
-      "routes": [{"name": "echo", "match": {"prefix": "/"}, "service": "echo"}]
-    },
-    "services": {"echo": {"model": {"workers": 8, "queue": 64, "latency": {"kind": "constant", "ms": 2}}}},
-    "clients": [{"name": "c", "arrival": {"process": "constant", "rate": 100}, "requests": [{"path": "/x"}]}],
-    "faults": [{"kind": "abort", "service": "echo", "status": 503, "at_s": 1, "for_s": 1}]
-  })");
+  const std::string scenario = dir.write("abort.json", echoScenario("abort-window", 5, 3, R"(
+    [{"name": "c", "arrival": {"process": "constant", "rate": 100}, "requests": [{"path": "/x"}]}])",
+                                                                     R"(
+    [{"kind": "abort", "service": "echo", "status": 503, "at_s": 1, "for_s": 1}])"));
   const CliResult real =
       runGwloadScenario(dir, {scenario, "--launch", "--quiet", "--json", dir.file("real.json")}, 60s);
   ASSERT_TRUE(real.code) << real.err;
@@ -157,17 +168,11 @@ TEST(GwloadScenario, TheFaultTimelineIsPostedToMockServicesAtItsTimes) {
 // leave after the end, when the fault is over, and are served.
 TEST(GwloadScenario, RetriesDueAfterTheEndAreSentAsInTheSimulation) {
   TempDir dir;
-  const std::string scenario = dir.write("late_retries.json", R"({
-    "name": "late-retries", "seed": 8, "duration_s": 2,
-    "gateway": {
-      "services": [{"name": "echo", "instances": [{"id": "echo-1", "address": "127.0.0.1:9991"}]}],
-      "routes": [{"name": "echo", "match": {"prefix": "/"}, "service": "echo"}]
-    },
-    "services": {"echo": {"model": {"workers": 8, "queue": 64, "latency": {"kind": "constant", "ms": 2}}}},
-    "clients": [{"name": "c", "arrival": {"process": "constant", "rate": 50},
-                 "retry": {"max": 1, "on": [503], "backoff_ms": 2000}, "requests": [{"path": "/x"}]}],
-    "faults": [{"kind": "abort", "service": "echo", "status": 503, "at_s": 0, "for_s": 2}]
-  })");
+  const std::string scenario = dir.write("late_retries.json", echoScenario("late-retries", 8, 2, R"(
+    [{"name": "c", "arrival": {"process": "constant", "rate": 50},
+      "retry": {"max": 1, "on": [503], "backoff_ms": 2000}, "requests": [{"path": "/x"}]}])",
+                                                                          R"(
+    [{"kind": "abort", "service": "echo", "status": 503, "at_s": 0, "for_s": 2}])"));
   const CliResult real = runGwloadScenario(dir, {scenario, "--launch", "--quiet", "--json", dir.file("real.json")}, 60s);
   ASSERT_TRUE(real.code) << real.err;
   ASSERT_EQ(*real.code, kExitOk) << real.out << real.err;

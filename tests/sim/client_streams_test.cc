@@ -1,7 +1,6 @@
 // A client group's arrivals never depend on what the gateway answers: its retries' backoff
 // draws from a stream of its own, so a fault (here, or one world's timing against the other's
 // in gwload scenario) moves the retries, never the requests that follow.
-#include <cstdio>
 #include <set>
 #include <sstream>
 #include <string>
@@ -15,21 +14,8 @@ namespace {
 
 // Each gateway request of a run as "start_us,client,target", from the run's CSV trace.
 std::multiset<std::string> tracedRequests(const Scenario& scenario) {
-  std::FILE* f = std::tmpfile();
-  EXPECT_NE(f, nullptr);
-  if (!f) return {};
-  RunOptions options;
-  options.trace = f;
-  runScenario(scenario, options);
-  std::rewind(f);
   std::multiset<std::string> out;
-  char line[1024];
-  bool header = true;
-  while (std::fgets(line, sizeof line, f)) {
-    if (header) {
-      header = false;
-      continue;
-    }
+  for (const std::string& line : testing::traceLines(scenario)) {
     std::stringstream row(line);
     std::string start, end, client, consumer, method, target;
     std::getline(row, start, ',');
@@ -40,7 +26,6 @@ std::multiset<std::string> tracedRequests(const Scenario& scenario) {
     std::getline(row, target, ',');
     out.insert(start + "," + client + "," + target);
   }
-  std::fclose(f);
   return out;
 }
 

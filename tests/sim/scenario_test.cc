@@ -128,19 +128,11 @@ TEST(Determinism, AddingAClientGroupDoesNotChangeAnotherGroupsDraws) {
       {"services", {{"svc", {{"model", {{"workers", 1000}, {"latency", 1}}}}}}},
       {"clients", {{{"name", "a"}, {"arrival", {{"rate", 200}}}, {"requests", {{{"path", "/a/{n}"}, {"params", {{"n", {{"dist", "uniform"}, {"min", 1}, {"max", 1000000}}}}}}}}}}}};
   auto linesOfGroupA = [](const Scenario& s) {
-    std::FILE* f = std::tmpfile();
-    RunOptions o;
-    o.trace = f;
-    runScenario(s, o);
-    std::rewind(f);
+    // start_us,end_us,client,...: keep group a's clients (127.1.x.y) with their times and targets.
     std::vector<std::string> lines;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, f)) {
-      // start_us,end_us,client,...: keep group a's clients (127.1.x.y) with their times and targets.
-      std::string line(buf);
-      if (line.find(",127.1.") != std::string::npos) lines.push_back(line);
+    for (std::string& line : testing::traceLines(s)) {
+      if (line.find(",127.1.") != std::string::npos) lines.push_back(std::move(line));
     }
-    std::fclose(f);
     return lines;
   };
   const auto alone = linesOfGroupA(testing::mustLoad(doc));

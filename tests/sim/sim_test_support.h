@@ -1,7 +1,9 @@
 // Helpers for simulator tests: build a scenario from JSON text with a one-service gateway.
 #pragma once
 
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -31,6 +33,25 @@ inline RunResult runQuiet(const Scenario& s, std::optional<std::uint64_t> seed =
   RunOptions o;
   o.seed = seed;
   return runScenario(s, o);
+}
+
+// A run's CSV trace (--trace), one string per gateway request, the header left out:
+// "start_us,end_us,client,consumer,method,target,...".
+inline std::vector<std::string> traceLines(const Scenario& s) {
+  std::FILE* f = std::tmpfile();
+  EXPECT_NE(f, nullptr);
+  if (!f) return {};
+  RunOptions o;
+  o.trace = f;
+  runScenario(s, o);
+  std::rewind(f);
+  std::vector<std::string> lines;
+  char buf[1024];
+  for (bool header = true; std::fgets(buf, sizeof buf, f); header = false) {
+    if (!header) lines.emplace_back(buf);
+  }
+  std::fclose(f);
+  return lines;
 }
 
 }  // namespace gwsim::testing
