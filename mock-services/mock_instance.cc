@@ -122,8 +122,8 @@ void MockInstance::arrive(Request request, net::ResponseSink sink, double capaci
                      slowBody);
     case gwsim::InstanceModel::Admission::kQueued:
       jobs_.emplace(job, Job{std::move(request), std::move(sink), slowBody});
-      // Workers a capacity fault's end freed take the queue's first requests, in order.
-      while (auto next = model_.startWaiting(random_, workerLimit(capacity))) start(*next);
+      // Workers a capacity fault's end freed take the queue's first requests.
+      model_.startWaiting(random_, workerLimit(capacity), [this](const gwsim::InstanceModel::Work& w) { start(w); });
       return;
     case gwsim::InstanceModel::Admission::kStarted:
       jobs_.emplace(job, Job{std::move(request), std::move(sink), slowBody});
@@ -148,9 +148,9 @@ void MockInstance::complete(const gwsim::InstanceModel::Work& work) {
               job.slowBody);
     }
   }
-  // After a capacity fault's end, the other free workers take waiting requests too.
-  const std::uint32_t limit = workerLimit(fleet_.faults().capacity(service_, id_));
-  for (auto next = model_.release(random_, limit); next; next = model_.startWaiting(random_, limit)) start(*next);
+  model_.release();
+  model_.startWaiting(random_, workerLimit(fleet_.faults().capacity(service_, id_)),
+                      [this](const gwsim::InstanceModel::Work& w) { start(w); });
 }
 
 nlohmann::json MockInstance::stats() const {

@@ -191,11 +191,7 @@ void SimTransport::admit(std::uint64_t job) {
       if (c->deadlineTimer == 0) armDeadline(job);
       c->queued = true;
       inst.counters.maxQueued = std::max(inst.counters.maxQueued, inst.model.queued());
-      // Workers a capacity fault's end freed take the queue's first requests, in order.
-      while (auto next = inst.model.startWaiting(inst.random, workerLimit(inst))) {
-        inst.counters.maxBusy = std::max(inst.counters.maxBusy, inst.model.busy());
-        startWork(next->job, *next);
-      }
+      startWaiting(inst);  // workers a capacity fault's end freed take the queue's first requests
       break;
     case InstanceModel::Admission::kRejected:
       ++inst.counters.rejected;
@@ -275,13 +271,16 @@ void SimTransport::complete(std::uint64_t job) {
   } else {
     answer(job, resultOf(*c, status));
   }
-  // The worker frees whether or not anyone still waits for the answer; after a capacity
-  // fault's end, the other free workers take waiting requests too.
-  for (auto next = inst.model.release(inst.random, workerLimit(inst)); next;
-       next = inst.model.startWaiting(inst.random, workerLimit(inst))) {
+  // The worker frees whether or not anyone still waits for the answer.
+  inst.model.release();
+  startWaiting(inst);
+}
+
+void SimTransport::startWaiting(Instance& inst) {
+  inst.model.startWaiting(inst.random, workerLimit(inst), [this, &inst](const InstanceModel::Work& work) {
     inst.counters.maxBusy = std::max(inst.counters.maxBusy, inst.model.busy());
-    startWork(next->job, *next);
-  }
+    startWork(work.job, work);
+  });
 }
 
 UpstreamResult SimTransport::resultOf(const Call& call, int status) const {

@@ -90,6 +90,8 @@ class SimTransport final : public gateway::UpstreamTransport {
   // The request reaches the instance: a worker, the queue, or a 503.
   void admit(std::uint64_t job);
   void startWork(std::uint64_t job, const InstanceModel::Work& work);
+  // Queued requests start while the instance has free workers (InstanceModel::startWaiting).
+  void startWaiting(Instance& inst);
   void complete(std::uint64_t job);
   void answer(std::uint64_t job, gateway::UpstreamResult result);
   std::uint32_t workerLimit(const Instance& inst) const;

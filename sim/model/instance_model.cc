@@ -68,12 +68,7 @@ InstanceModel::Admission InstanceModel::arrive(std::uint64_t job, gateway::Rando
   return Admission::kRejected;
 }
 
-std::optional<InstanceModel::Work> InstanceModel::release(gateway::Random& random, std::uint32_t workerLimit) {
-  if (busy_ > 0) --busy_;
-  return startWaiting(random, workerLimit);
-}
-
-std::optional<InstanceModel::Work> InstanceModel::startWaiting(gateway::Random& random, std::uint32_t workerLimit) {
+std::optional<InstanceModel::Work> InstanceModel::startNext(gateway::Random& random, std::uint32_t workerLimit) {
   const std::uint32_t workers = workerLimit ? std::min(workerLimit, spec_.workers) : spec_.workers;
   if (queue_.empty() || busy_ >= workers) return std::nullopt;
   const std::uint64_t job = queue_.front();

@@ -50,12 +50,17 @@ class InstanceModel {
   // A request arrives. kStarted fills `started`; kQueued keeps `job` until a worker frees;
   // kRejected means answer 503 now. `workerLimit` lowers capacity (a capacity fault); 0 = spec.
   Admission arrive(std::uint64_t job, gateway::Random& random, Work& started, std::uint32_t workerLimit = 0);
-  // A worker finished. Returns the queued request that now starts, if any; then call
-  // startWaiting until it returns nothing (a capacity fault's end frees several workers).
-  std::optional<Work> release(gateway::Random& random, std::uint32_t workerLimit = 0);
-  // Starts the first queued request if a worker is free under `workerLimit`. Only after the
-  // limit rose (a capacity fault ended) can a request wait while a worker is free.
-  std::optional<Work> startWaiting(gateway::Random& random, std::uint32_t workerLimit = 0);
+  // A worker finished; startWaiting then gives it the next queued request.
+  void release() {
+    if (busy_ > 0) --busy_;
+  }
+  // Starts queued requests, first come first, while a worker is free under `workerLimit`,
+  // passing each to `start`. Call it after release and after a queued arrival: after the
+  // limit rose (a capacity fault ended) several workers may be free at once.
+  template <typename Start>
+  void startWaiting(gateway::Random& random, std::uint32_t workerLimit, Start&& start) {
+    while (auto next = startNext(random, workerLimit)) start(*next);
+  }
   // Removes a queued job that the caller gave up on (its deadline passed). True if found.
   bool abandon(std::uint64_t job);
 
@@ -65,6 +70,8 @@ class InstanceModel {
 
  private:
   Work start(std::uint64_t job, gateway::Random& random);
+  // The first queued request, started, if a worker is free under `workerLimit`.
+  std::optional<Work> startNext(gateway::Random& random, std::uint32_t workerLimit);
 
   InstanceSpec spec_;
   std::uint32_t busy_ = 0;
