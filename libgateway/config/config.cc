@@ -34,6 +34,19 @@ std::string_view toString(LimitKey key) {
   return "unknown";
 }
 
+std::string_view toString(ClusterLimitMode mode) {
+  return mode == ClusterLimitMode::kSync ? "sync" : mode == ClusterLimitMode::kSplit ? "split" : "exact";
+}
+
+std::string_view toString(ClusterLimitFailure failure) {
+  switch (failure) {
+    case ClusterLimitFailure::kFailOpen: return "fail_open";
+    case ClusterLimitFailure::kFailClosed: return "fail_closed";
+    case ClusterLimitFailure::kLocalFallback: return "local_fallback";
+  }
+  return "unknown";
+}
+
 void StatusSet::addClass(int hundreds) {
   for (int s = hundreds * 100; s < hundreds * 100 + 100 && s < 600; ++s) codes.set(static_cast<std::size_t>(s));
 }

@@ -217,12 +217,35 @@ struct RateLimitPolicy {
   LimiterSpec spec;
   LimitKey key = LimitKey::kConsumer;
   std::string header;  // for LimitKey::kHeader
+  bool cluster = false;  // counted cluster-wide in Redis (rate_limits.cluster), not per instance
+};
+
+// Where cluster-scoped limits are kept and what happens when that store cannot answer
+// (libgateway/SEMANTICS.md, "Cluster-wide limits").
+// kExact: every decision in the store; kSync: local decisions, counts added up in the store every
+// sync interval; kSplit: no store, each of `instances` gateways enforces its share alone.
+enum class ClusterLimitMode { kExact, kSync, kSplit };
+enum class ClusterLimitFailure { kFailOpen, kFailClosed, kLocalFallback };
+std::string_view toString(ClusterLimitMode mode);
+std::string_view toString(ClusterLimitFailure failure);
+
+struct ClusterLimitsConfig {
+  std::vector<std::string> redis;          // "host:port" seeds: one standalone server or cluster nodes
+  ClusterLimitMode mode = ClusterLimitMode::kExact;
+  Duration syncInterval = millis(100);     // kSync: how often local counts go to Redis
+  Duration timeout = millis(50);           // per decision, after which on_failure applies
+  ClusterLimitFailure onFailure = ClusterLimitFailure::kLocalFallback;
+  std::int64_t instances = 1;              // gateway instances sharing a limit (local_fallback's share)
+  Duration retryInterval = seconds(1);     // while Redis is down, one decision per interval tries it
+  Duration concurrencyLease = seconds(60); // a concurrency unit whose release never came expires
+  std::string keyPrefix = "gw:rl:";
 };
 
 enum class RateLimitHeaders { kDraft, kLegacy, kBoth, kNone };
 
 struct RateLimitsConfig {
-  std::string scope = "instance";           // per gateway instance; "cluster" comes with Redis
+  std::string scope = "instance";           // default scope of tiers and policies: "instance" or "cluster"
+  ClusterLimitsConfig cluster;              // used when any limit is cluster-scoped
   std::int64_t maxKeys = 1'000'000;         // per policy store; idle keys evicted first
   Duration idleTimeout = seconds(600);      // a key unused this long may be evicted
   RateLimitHeaders headers = RateLimitHeaders::kDraft;

@@ -1,18 +1,21 @@
 #include "libgateway/config/rate_limit_loader.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "libgateway/config/field_checks.h"
+#include "libgateway/http/host_port.h"
+#include "libgateway/ratelimit/limit_script.h"
 
 namespace gateway {
 
 namespace {
 
 std::optional<RateLimitPolicy> loadPolicy(const nlohmann::json& v, const std::string& path, std::string name,
-                                          LimitKey defaultKey, FieldErrors& errors) {
+                                          LimitKey defaultKey, bool defaultCluster, FieldErrors& errors) {
   static const std::vector<std::string_view> kAlgorithms = {
       "token_bucket", "leaky_bucket", "fixed_window", "sliding_log", "sliding_counter", "gcra", "concurrency"};
   static const std::vector<std::string_view> kKeys = {"consumer", "api_key", "client_address", "header", "route"};
@@ -21,6 +24,7 @@ std::optional<RateLimitPolicy> loadPolicy(const nlohmann::json& v, const std::st
   RateLimitPolicy p;
   p.name = std::move(name);
   p.key = defaultKey;
+  p.cluster = defaultCluster;
   bool ok = true;
   const auto algo = r.choice("algorithm", kAlgorithms, true);
   if (algo) p.spec.algorithm = *parseLimiterAlgorithm(*algo);
@@ -66,6 +70,7 @@ std::optional<RateLimitPolicy> loadPolicy(const nlohmann::json& v, const std::st
     p.spec.limit = 0;
     p.spec.window = 0;
   }
+  if (auto sc = r.choice("scope", {"instance", "cluster"})) p.cluster = *sc == "cluster";
   if (auto k = r.choice("key", kKeys)) {
     p.key = static_cast<LimitKey>(std::find(kKeys.begin(), kKeys.end(), *k) - kKeys.begin());
   }
@@ -78,7 +83,61 @@ std::optional<RateLimitPolicy> loadPolicy(const nlohmann::json& v, const std::st
   }
   r.finish();
   if (!ok) return std::nullopt;
+  if (p.cluster) {
+    if (const std::string why = validateClusterSpec(p.spec); !why.empty()) {
+      errors.add(path, fmt::format("cluster scope: {}", why));
+      return std::nullopt;
+    }
+  }
   return p;
+}
+
+void loadCluster(const nlohmann::json& v, const std::string& path, ClusterLimitsConfig& c, FieldErrors& errors) {
+  JsonReader r(v, path, errors);
+  if (!r.isObject()) return;
+  if (const auto* list = r.array("redis", true)) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto& item = (*list)[i];
+      const std::string at = childPath(r.pathOf("redis"), i);
+      if (!item.is_string()) {
+        errors.add(at, fmt::format("expected a \"host:port\" string, got {}", jsonTypeName(item)));
+        continue;
+      }
+      const std::string address = item.get<std::string>();
+      std::string why;
+      int port = 0;
+      if (const auto hp = splitHostPort(address, why); !hp) {
+        errors.add(at, why);
+      } else if (std::from_chars(hp->port.data(), hp->port.data() + hp->port.size(), port).ec != std::errc{} ||
+                 port < 1 || port > 65535 || hp->host.empty()) {
+        errors.add(at, fmt::format("\"{}\" is not host:port with a port in 1..65535", address));
+      } else {
+        c.redis.push_back(address);
+      }
+    }
+    if (list->empty()) errors.add(r.pathOf("redis"), "give at least one \"host:port\" (a standalone server or cluster nodes)");
+  }
+  if (auto m = r.choice("mode", {"exact", "sync", "split"})) {
+    c.mode = *m == "sync" ? ClusterLimitMode::kSync : *m == "split" ? ClusterLimitMode::kSplit : ClusterLimitMode::kExact;
+  }
+  if (auto t = r.integer("sync_interval_ms", 1, 60'000)) c.syncInterval = millis(*t);
+  if (auto t = r.integer("timeout_ms", 1, 10'000)) c.timeout = millis(*t);
+  if (auto f = r.choice("on_failure", {"fail_open", "fail_closed", "local_fallback"})) {
+    c.onFailure = *f == "fail_open" ? ClusterLimitFailure::kFailOpen
+                  : *f == "fail_closed" ? ClusterLimitFailure::kFailClosed
+                                        : ClusterLimitFailure::kLocalFallback;
+  }
+  if (auto n = r.integer("instances", 1, 10'000)) c.instances = *n;
+  if (auto t = r.integer("retry_interval_ms", 1, 600'000)) c.retryInterval = millis(*t);
+  if (auto t = r.integer("concurrency_lease_ms", 1000, 24LL * 3600 * 1000)) c.concurrencyLease = millis(*t);
+  if (auto p = r.string("key_prefix")) {
+    if (p->size() > 64 || p->find_first_of("{} \r\n") != std::string::npos) {
+      errors.add(r.pathOf("key_prefix"), "at most 64 characters, without braces, spaces or line breaks");
+    } else {
+      c.keyPrefix = *p;
+    }
+  }
+  r.finish();
 }
 
 }  // namespace
@@ -96,7 +155,8 @@ void loadRateLimits(const nlohmann::json& value, const std::string& path, RateLi
                     DeclaredLimits& declared, FieldErrors& errors) {
   JsonReader r(value, path, errors);
   if (!r.isObject()) return;
-  if (auto s = r.choice("scope", {"instance"})) rl.scope = *s;
+  if (auto s = r.choice("scope", {"instance", "cluster"})) rl.scope = *s;
+  const bool defaultCluster = rl.scope == "cluster";
   if (auto n = r.integer("max_keys", 1, 1'000'000'000)) rl.maxKeys = *n;
   if (auto t = r.integer("idle_timeout_ms", 1, 31LL * 24 * 3600 * 1000)) rl.idleTimeout = millis(*t);
   if (auto h = r.choice("response_headers", {"draft", "legacy", "both", "none"})) {
@@ -109,7 +169,7 @@ void loadRateLimits(const nlohmann::json& value, const std::string& path, RateLi
   if (tiers) {
     for (const auto& [name, spec] : tiers->items()) {
       declared.tiers.insert(name);
-      if (auto p = loadPolicy(spec, childPath(r.pathOf("tiers"), name), name, LimitKey::kConsumer, errors)) {
+      if (auto p = loadPolicy(spec, childPath(r.pathOf("tiers"), name), name, LimitKey::kConsumer, defaultCluster, errors)) {
         rl.tiers.emplace(name, std::move(*p));
       }
     }
@@ -117,7 +177,7 @@ void loadRateLimits(const nlohmann::json& value, const std::string& path, RateLi
   if (const auto* policies = r.object("policies")) {
     for (const auto& [name, spec] : policies->items()) {
       declared.policies.insert(name);
-      if (auto p = loadPolicy(spec, childPath(r.pathOf("policies"), name), name, LimitKey::kRoute, errors)) {
+      if (auto p = loadPolicy(spec, childPath(r.pathOf("policies"), name), name, LimitKey::kRoute, defaultCluster, errors)) {
         rl.policies.emplace(name, std::move(*p));
       }
     }
@@ -125,6 +185,28 @@ void loadRateLimits(const nlohmann::json& value, const std::string& path, RateLi
   if (auto a = r.string("anonymous_tier")) {
     if (!(tiers && tiers->contains(*a))) errors.add(r.pathOf("anonymous_tier"), fmt::format("unknown tier \"{}\"", *a));
     rl.anonymousTier = *a;
+  }
+  const bool anyCluster =
+      std::any_of(rl.tiers.begin(), rl.tiers.end(), [](const auto& t) { return t.second.cluster; }) ||
+      std::any_of(rl.policies.begin(), rl.policies.end(), [](const auto& p) { return p.second.cluster; });
+  if (const auto* cluster = r.object("cluster")) {
+    loadCluster(*cluster, r.pathOf("cluster"), rl.cluster, errors);
+  } else if (anyCluster) {
+    errors.add(r.pathOf("cluster"), "required when a limit's scope is \"cluster\" (it names the Redis servers)");
+  }
+  if (rl.cluster.mode == ClusterLimitMode::kSync) {
+    // Sync mode counts windows locally and adds them up in Redis (Kong's sync_rate).
+    auto check = [&](const std::map<std::string, RateLimitPolicy>& list, std::string_view section) {
+      for (const auto& [name, p] : list) {
+        if (p.cluster && p.spec.algorithm != LimiterAlgorithm::kFixedWindow) {
+          errors.add(childPath(childPath(path, section), name),
+                     fmt::format("cluster mode \"sync\" counts fixed windows; {} needs mode \"exact\" or scope \"instance\"",
+                                 toString(p.spec.algorithm)));
+        }
+      }
+    };
+    check(rl.tiers, "tiers");
+    check(rl.policies, "policies");
   }
   r.finish();
 }

@@ -83,11 +83,16 @@ class UpstreamTransport {
   virtual bool timesOutAtDeadline() const { return false; }
 };
 
+class ClusterStore;
+
 struct Env {
   Clock& clock;
   Scheduler& scheduler;
   UpstreamTransport& transport;
   Random& random;
+  // Cluster-scoped rate limits ask it (libgateway/ratelimit/cluster_store.h); null: there is no
+  // cluster store, and such limits act as if it were down (their on_failure applies).
+  ClusterStore* clusterStore = nullptr;
 };
 
 }  // namespace gateway

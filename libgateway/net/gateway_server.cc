@@ -12,7 +12,9 @@
 #include "libgateway/net/admin_config.h"
 #include "libgateway/net/admin_stats.h"
 #include "libgateway/net/admin_token.h"
+#include "libgateway/net/asio_context.h"
 #include "libgateway/net/exchange_reporter.h"
+#include "libgateway/net/redis_limit_client.h"
 #include "libgateway/pipeline/gateway.h"
 #include "libgateway/pipeline/stage_list.h"
 
@@ -38,13 +40,25 @@ struct GatewayServer::Worker final : HttpHandler {
                     const ServiceConfig* s = runtime->config().findService(service);
                     return s ? s->connectTimeout : seconds(5);
                   }),
-        env{server.clock_, loop.scheduler(), transport, random},
+        redis(makeRedisClient(server)),
+        env{server.clock_, loop.scheduler(), transport, random, redis.get()},
         shared(*server.shared_),
         gateway(*server.shared_, env),
         reporter(server.metrics_, server.accessLog_.get()) {
     installStandardStages(gateway, *server.shared_, env);
     gateway.setObserver(&reporter);
     reporter.feedRecent(server.recent_.get(), index);
+  }
+
+  // The Redis client of cluster-scoped limits, on this worker's loop (null: none configured).
+  std::unique_ptr<RedisLimitClient> makeRedisClient(GatewayServer& server) {
+    if (server.redisSeeds_.empty()) return nullptr;
+    RedisLimitClient::Options o;
+    o.seeds = server.redisSeeds_;
+    o.timeout = server.shared_->runtime()->config().rateLimits.cluster.timeout;
+    o.unixOffset = server.shared_->unixTimeOffset();
+    o.health = server.shared_->limiters().clusterHealth();
+    return std::make_unique<RedisLimitClient>(ioContext(loop), server.clock_, std::move(o));
   }
 
   void handle(Request request, ResponseSink sink) override {
@@ -74,6 +88,7 @@ struct GatewayServer::Worker final : HttpHandler {
     if (flushTimer) loop.scheduler().cancel(flushTimer);
     flushTimer = 0;
     transport.closeAll();
+    if (redis) redis->close();
     reporter.flush();
     loop.finish();
   }
@@ -81,6 +96,7 @@ struct GatewayServer::Worker final : HttpHandler {
   EventLoop loop;  // first: outlives everything below
   Random random;
   PooledTransport transport;
+  std::unique_ptr<RedisLimitClient> redis;  // cluster-scoped limits' store; null without any
   Env env;
   SharedState& shared;
   Gateway gateway;
@@ -141,6 +157,17 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defau
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
   server->shared_->setUnixTimeOffset(unixNow - server->clock_.now());
+  if (const ClusterLimitsConfig& cluster = load.config->rateLimits.cluster; !cluster.redis.empty()) {
+    // Names are resolved once, here: the workers' connections take addresses only.
+    server->redisSeeds_ = cluster.redis;
+    std::string why;
+    if (!resolveRedisSeeds(server->redisSeeds_, why)) {
+      error = "rate_limits.cluster.redis: " + why;
+      return nullptr;
+    }
+    server->shared_->limiters().clusterHealth()->setLog(
+        [](std::string_view line) { fmt::print(stderr, "gatewayd: {}\n", line); });
+  }
   if (!options.accessLogPath.empty()) {
     server->accessLog_ = AccessLog::open(options.accessLogPath, error);
     if (!server->accessLog_) return nullptr;

@@ -69,6 +69,7 @@ class GatewayServer final : public GatewayControl {
   GatewayOptions options_;         // in effect; reload() changes only what it may (reloadMutex_)
   SteadyClock clock_;
   std::unique_ptr<SharedState> shared_;
+  std::vector<std::string> redisSeeds_;  // rate_limits.cluster.redis, resolved at start
   nlohmann::json configDocument_;  // the running config's, redacted (reloadMutex_)
   std::unique_ptr<RecentRequests> recent_;
   MetricsRegistry metrics_;

@@ -19,6 +19,7 @@ GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegi
   const RateLimitsConfig& rl = config_->rateLimits;
   for (const auto& [name, policy] : rl.tiers) {
     tiers_.emplace_back(name, RouteLimiter{&policy, limiters.get("tier:" + name, policy.spec, rl)});
+    if (policy.cluster) tiers_.back().second.cluster = limiters.cluster("tier:" + name, policy.spec, rl);
   }
   services_.resize(config_->services.size());
   for (std::size_t i = 0; i < config_->services.size(); ++i) {
@@ -53,6 +54,7 @@ GatewayRuntime::GatewayRuntime(std::shared_ptr<const Config> config, LimiterRegi
     for (const auto& name : rc.rateLimit.policies) {
       const RateLimitPolicy& policy = rl.policies.at(name);
       routes_[r].limiters.push_back(RouteLimiter{&policy, limiters.get("policy:" + name, policy.spec, rl)});
+      if (policy.cluster) routes_[r].limiters.back().cluster = limiters.cluster("policy:" + name, policy.spec, rl);
     }
     for (const auto& b : config_->routes[r].backends) {
       for (std::size_t i = 0; i < config_->services.size(); ++i) {

@@ -38,6 +38,8 @@ struct RouteLimiter {
   RouteLimiter(const RateLimitPolicy* p, std::shared_ptr<LimiterStore> s);
   const RateLimitPolicy* policy = nullptr;
   std::shared_ptr<LimiterStore> store;
+  // Set when the policy is cluster-scoped: decisions go to the cluster store (Env::clusterStore).
+  std::shared_ptr<const ClusterLimit> cluster;
   // Its item of the draft RateLimit-Policy header ("free";q=100;w=60, rateLimitPolicyItem),
   // the same on every response, so made once.
   std::string draftPolicyItem;

@@ -25,6 +25,25 @@ std::shared_ptr<LimiterStore> LimiterRegistry::get(const std::string& id, const 
   return store;
 }
 
+std::shared_ptr<const ClusterLimit> LimiterRegistry::cluster(const std::string& id, const LimiterSpec& spec,
+                                                             const RateLimitsConfig& limits) {
+  auto limit = std::make_shared<ClusterLimit>();
+  limit->settings = &limits.cluster;
+  limit->keyPrefix = clusterKeyPrefix(limits.cluster.keyPrefix, id, spec);
+  if (limits.cluster.onFailure == ClusterLimitFailure::kLocalFallback || limits.cluster.mode == ClusterLimitMode::kSplit) {
+    limit->fallback = get("fallback:" + id, instanceShare(spec, limits.cluster.instances), limits);
+  }
+  limit->health = health_;
+  if (limits.cluster.mode == ClusterLimitMode::kSync) {
+    // A reload keeps the counts of an unchanged policy (a fresh one would read 0 until its first sync).
+    std::lock_guard lock(mutex_);
+    auto& sync = syncs_[limit->keyPrefix];
+    if (!sync) sync = std::make_shared<WindowSync>();
+    limit->sync = sync;
+  }
+  return limit;
+}
+
 std::map<std::string, std::shared_ptr<LimiterStore>> LimiterRegistry::all() const {
   std::lock_guard lock(mutex_);
   std::map<std::string, std::shared_ptr<LimiterStore>> out;

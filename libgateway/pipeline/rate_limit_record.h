@@ -11,6 +11,7 @@
 
 #include "libgateway/core/time.h"
 #include "libgateway/http/headers.h"
+#include "libgateway/ratelimit/cluster_store.h"
 #include "libgateway/ratelimit/limiter_store.h"
 
 namespace gateway {
@@ -23,26 +24,33 @@ struct RateLimitRecord {
   ~RateLimitRecord() { releaseHolds(heldSince_); }
 
   const std::string* policy = nullptr;  // the policy that denied, or the last that allowed; null: no limit
-  bool denied = false;                  // answered 429
+  bool denied = false;                  // answered 429 (or 503 when `unavailable`)
+  bool unavailable = false;             // a cluster limit's store did not answer and on_failure is fail_closed
   std::int64_t remaining = 0;
   Duration retryAfter = 0;              // when denied; kNever if no wait will do
   Duration delay = 0;                   // leaky bucket: how long the request was held
   Headers headers;                      // added to the response (RateLimit-Policy, RateLimit, ...)
 
   bool applied() const { return policy != nullptr; }
-  // "allow", "deny" or "delay".
-  std::string_view result() const { return denied ? "deny" : delay > 0 ? "delay" : "allow"; }
+  // "allow", "deny", "delay" or "unavailable".
+  std::string_view result() const { return unavailable ? "unavailable" : denied ? "deny" : delay > 0 ? "delay" : "allow"; }
   // "allow:free r=4", "deny:free retry=120000us", "delay:free d=5000us" or "" (no limit).
   std::string decision() const;
 
   // A concurrency limit's slot, given back when the answer goes (or the exchange ends).
   void hold(std::shared_ptr<LimiterStore> store, std::string key, TimePoint now) {
-    holds_.push_back({std::move(store), std::move(key)});
+    holds_.push_back({std::move(store), nullptr, std::move(key)});
+    heldSince_ = now;
+  }
+  // The same for a cluster-scoped limit: the unit is given back in the cluster store (which
+  // lives in the worker's Env, so it outlives the exchange).
+  void hold(ClusterStore& store, std::string key, TimePoint now) {
+    holds_.push_back({nullptr, &store, std::move(key)});
     heldSince_ = now;
   }
   bool holding() const { return !holds_.empty(); }
   void releaseHolds(TimePoint now) {
-    for (auto& h : holds_) h.store->release(h.key, now);
+    for (auto& h : holds_) h.release(now);
     holds_.clear();
   }
   // The holds as one object that releases them when destroyed (at `now`): a streamed answer
@@ -52,7 +60,7 @@ struct RateLimitRecord {
       std::vector<Hold> holds;
       TimePoint at;
       ~Held() {
-        for (auto& h : holds) h.store->release(h.key, at);
+        for (auto& h : holds) h.release(at);
       }
     };
     auto held = std::make_shared<Held>();
@@ -65,7 +73,12 @@ struct RateLimitRecord {
  private:
   struct Hold {
     std::shared_ptr<LimiterStore> store;
+    ClusterStore* cluster;
     std::string key;
+    void release(TimePoint now) {
+      if (cluster) cluster->release(key, 1);
+      else store->release(key, now);
+    }
   };
   std::vector<Hold> holds_;
   TimePoint heldSince_ = 0;

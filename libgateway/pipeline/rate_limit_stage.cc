@@ -1,6 +1,9 @@
 #include "libgateway/pipeline/rate_limit_stage.h"
 
 #include "libgateway/http/json_escape.h"
+#include "libgateway/pipeline/cluster_limit_report.h"
+#include "libgateway/pipeline/limit_walk.h"
+#include "libgateway/pipeline/shared_state.h"
 
 #include <algorithm>
 #include <charconv>
@@ -12,43 +15,6 @@ namespace gateway {
 std::int64_t ceilSeconds(Duration d) { return d <= 0 ? 0 : (d + kSecond - 1) / kSecond; }
 
 namespace {
-
-// Writes the key a policy counts by into `key` (a reused buffer). Without a consumer (or
-// header), the client address stands in.
-void limitKey(const RateLimitPolicy& policy, const Exchange& ex, bool perRoute, std::string& key) {
-  key.clear();
-  if (perRoute) {
-    key += ex.route()->name;
-    key += '\x1f';
-  }
-  switch (policy.key) {
-    case LimitKey::kRoute: return;
-    case LimitKey::kConsumer:
-      if (!ex.consumer.empty()) {
-        key += "c:";
-        key += ex.consumer;
-        return;
-      }
-      break;
-    case LimitKey::kApiKey:
-      if (const auto k = ex.request.headers.find(ex.runtime->config().auth.apiKeyHeader)) {
-        key += "k:";
-        key += *k;
-        return;
-      }
-      break;
-    case LimitKey::kHeader:
-      if (const auto h = ex.request.headers.find(policy.header)) {
-        key += "h:";
-        key += *h;
-        return;
-      }
-      break;
-    case LimitKey::kClientAddress: break;
-  }
-  key += "a:";
-  key += ex.request.clientIp();
-}
 
 void appendInt(std::string& out, std::int64_t v) {
   char buf[24];
@@ -95,13 +61,14 @@ std::string rateLimitPolicyItem(std::string_view name, const LimiterSpec& spec) 
 namespace {
 
 // `policy` and `state` are the caller's buffers, reused from request to request.
-void addHeaders(const std::vector<RateLimitStage::Applied>& applied, RateLimitHeaders mode, Headers& out,
+void addHeaders(const std::vector<AppliedLimit>& applied, RateLimitHeaders mode, Headers& out,
                 std::string& policy, std::string& state) {
   if (applied.empty() || mode == RateLimitHeaders::kNone) return;
   if (mode == RateLimitHeaders::kDraft || mode == RateLimitHeaders::kBoth) {
     policy.clear();
     state.clear();
     for (const auto& a : applied) {
+      if (a.unknown) continue;  // the cluster store did not answer: no count to tell
       const LimiterSpec& s = a.policy->spec;
       const Duration t = a.decision.allowed ? a.decision.resetAfter : a.decision.retryAfter;
       if (!policy.empty()) {
@@ -118,16 +85,20 @@ void addHeaders(const std::vector<RateLimitStage::Applied>& applied, RateLimitHe
         appendInt(state, ceilSeconds(t));
       }
     }
-    out.set("RateLimit-Policy", policy);
-    out.set("RateLimit", state);
+    if (!policy.empty()) {
+      out.set("RateLimit-Policy", policy);
+      out.set("RateLimit", state);
+    }
   }
   if (mode == RateLimitHeaders::kLegacy || mode == RateLimitHeaders::kBoth) {
     // One limit can be told in the legacy form: the one closest to denying.
-    const RateLimitStage::Applied* tight = &applied.front();
+    const AppliedLimit* tight = nullptr;
     for (const auto& a : applied) {
-      if (!a.decision.allowed || a.decision.remaining < tight->decision.remaining) tight = &a;
+      if (a.unknown) continue;
+      if (!tight || !a.decision.allowed || a.decision.remaining < tight->decision.remaining) tight = &a;
       if (!a.decision.allowed) break;
     }
+    if (!tight) return;
     const Duration t = tight->decision.allowed ? tight->decision.resetAfter : tight->decision.retryAfter;
     char buf[24];
     auto number = [&buf](std::int64_t v) {
@@ -143,60 +114,74 @@ void addHeaders(const std::vector<RateLimitStage::Applied>& applied, RateLimitHe
 
 StageSpec RateLimitStage::spec() {
   return {"rate_limit", {},
-          [](const StageSetup& setup) -> std::unique_ptr<Stage> { return std::make_unique<RateLimitStage>(setup.env); },
+          [](const StageSetup& setup) -> std::unique_ptr<Stage> {
+            if (!setup.shared.runtime()->config().rateLimits.cluster.redis.empty()) {
+              setup.shared.addReporter(std::make_shared<ClusterLimitReport>(setup.shared));  // once: later calls add nothing
+            }
+            return std::make_unique<RateLimitStage>(setup.env);
+          },
           [](const RouteConfig& route, std::size_t) { return route.rateLimit.perConsumer || !route.rateLimit.policies.empty(); }};
 }
 
 std::optional<Response> RateLimitStage::onRequest(Exchange& ex) {
-  const GatewayRuntime& rt = *ex.runtime;
-  const RouteRuntime& route = rt.route(ex.routeIndex);
-  const RateLimitsConfig& rl = rt.config().rateLimits;
+  const RouteRuntime& route = ex.runtime->route(ex.routeIndex);
   if (!route.perConsumer && route.limiters.empty()) return std::nullopt;
-
-  const TimePoint now = ex.start;
-  RateLimitRecord& record = ex.rateLimit();
-  std::vector<Applied>& applied = applied_;
+  std::vector<AppliedLimit>& applied = applied_;
   applied.clear();
-  auto apply = [&](const RouteLimiter& limiter, bool perRoute) -> bool {
-    std::string& key = keyBuffer_;
-    limitKey(*limiter.policy, ex, perRoute, key);
-    const LimitDecision d = limiter.store->decide(key, now);
-    applied.push_back({&limiter, limiter.policy, d});
-    if (!d.allowed) return false;
-    record.delay = std::max(record.delay, d.delay);
-    // Given back when the answer goes, however the exchange ends.
-    if (limiter.policy->spec.algorithm == LimiterAlgorithm::kConcurrency) record.hold(limiter.store, key, now);
-    return true;
-  };
-
-  bool allowed = true;
-  if (route.perConsumer) {
-    const std::string& tierName = ex.consumer.empty() ? rl.anonymousTier : ex.tier;
-    if (const RouteLimiter* tier = tierName.empty() ? nullptr : rt.tier(tierName)) allowed = apply(*tier, false);
+  std::size_t k = 0;
+  const WalkStep step = walkLimits(env_, ex, applied, k, keyBuffer_);
+  if (step == WalkStep::kAsk) {
+    // A cluster-wide limit: the request waits here for the store's answer.
+    askCluster(env_, ex.pause(), applied, k, [](Env& env, Resumer& resumer, std::vector<AppliedLimit>& done, WalkStep end) {
+      std::string policyText, stateText;
+      std::optional<Response> answer = finishLimits(env, *resumer.exchange(), done, end, policyText, stateText, &resumer);
+      if (answer) resumer.answer(std::move(*answer));
+      else if (resumer.pending() && !resumer.exchange()->rateLimit().delay) resumer.resume();
+    });
+    return std::nullopt;
   }
-  for (std::size_t i = 0; allowed && i < route.limiters.size(); ++i) allowed = apply(route.limiters[i], true);
-  if (applied.empty()) return std::nullopt;
+  return finishLimits(env_, ex, applied, step, policyText_, stateText_, nullptr);
+}
 
-  const Applied& last = applied.back();
+std::optional<Response> finishLimits(Env& env, Exchange& ex, const std::vector<AppliedLimit>& applied, WalkStep step,
+                                     std::string& policyText, std::string& stateText, Resumer* paused) {
+  if (applied.empty()) return std::nullopt;
+  RateLimitRecord& record = ex.rateLimit();
+  const RateLimitsConfig& rl = ex.runtime->config().rateLimits;
+  const AppliedLimit& last = applied.back();
   record.policy = &last.policy->name;
   record.remaining = last.decision.remaining;
   record.retryAfter = last.decision.retryAfter;
-  addHeaders(applied, rl.headers, record.headers, policyText_, stateText_);
-  if (allowed) {
+  addHeaders(applied, rl.headers, record.headers, policyText, stateText);
+  if (step != WalkStep::kDenied) {
     if (record.delay > 0) {
       // A queueing limiter (leaky bucket) admitted the request for later: hold it until then.
-      env_.scheduler.schedule(ex.start + record.delay, [resumer = ex.pause()]() mutable { resumer.resume(); });
+      Resumer resumer = paused ? *paused : ex.pause();
+      env.scheduler.schedule(ex.start + record.delay, [resumer]() mutable { resumer.resume(); });
     }
     return std::nullopt;
   }
 
   record.denied = true;
-  ex.outcome = "rate_limited";
-  const LimitDecision& d = last.decision;
   Response r;
-  r.status = 429;
   std::string& body = r.body;
   body.reserve(160);
+  if (record.unavailable) {
+    // fail_closed: the limit cannot be checked, so nothing passes; not the client's fault.
+    ex.outcome = "rate_limit_unavailable";
+    r.status = 503;
+    body += "{\"error\":{\"status\":503,\"code\":\"rate_limit_unavailable\",\"policy\":";
+    appendJsonString(body, last.policy->name);
+    body += ",\"message\":";
+    appendJsonString(body, "rate limit \"" + last.policy->name + "\" cannot be checked: its cluster store does not answer");
+    body += "}}";
+    r.headers.set("Retry-After", "1");
+    r.headers.set("Content-Type", "application/json");
+    return r;
+  }
+  ex.outcome = "rate_limited";
+  const LimitDecision& d = last.decision;
+  r.status = 429;
   body += "{\"error\":{\"status\":429,\"code\":\"rate_limited\",\"policy\":";
   appendJsonString(body, last.policy->name);
   body += ",\"message\":";

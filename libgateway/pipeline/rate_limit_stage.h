@@ -6,7 +6,8 @@
 // the way out. A leaky bucket's delay pauses the exchange until its slot comes; a concurrency
 // limit's slot is given back when the answer goes, however it ends. What was decided is the
 // exchange's RateLimitRecord. Scope: per gateway instance, shared by its workers through
-// SharedState's LimiterRegistry. One stage per Gateway (thread).
+// SharedState's LimiterRegistry, or cluster-wide (a policy with scope "cluster": the request
+// pauses while the cluster store decides, limit_walk.h). One stage per Gateway (thread).
 #pragma once
 
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "libgateway/core/env.h"
 #include "libgateway/pipeline/exchange.h"
+#include "libgateway/pipeline/limit_walk.h"
 #include "libgateway/pipeline/stage.h"
 #include "libgateway/pipeline/stage_list.h"
 #include "libgateway/ratelimit/limit_decision.h"
@@ -33,19 +35,19 @@ class RateLimitStage final : public Stage {
   // Its entry in the stage list.
   static StageSpec spec();
 
-  struct Applied {
-    const RouteLimiter* limiter;
-    const RateLimitPolicy* policy;
-    LimitDecision decision;
-  };
-
  private:
   Env& env_;
   // Reused per request (a stage belongs to one thread): no allocation on the hot path.
-  std::vector<Applied> applied_;
+  std::vector<AppliedLimit> applied_;
   std::string keyBuffer_;
   std::string policyText_, stateText_;  // RateLimit-Policy and RateLimit values being built
 };
+
+// Ends the walk of the exchange's limits (limit_walk.h): records what was decided, adds the
+// limit headers, and returns the 429 (or fail_closed's 503) when a limit refused; holds the
+// exchange for a leaky bucket's delay (through `paused` when it is paused already).
+std::optional<Response> finishLimits(Env& env, Exchange& ex, const std::vector<AppliedLimit>& applied, WalkStep step,
+                                     std::string& policyText, std::string& stateText, Resumer* paused);
 
 // Whole seconds, rounded up, for Retry-After and the `t` header parameter.
 std::int64_t ceilSeconds(Duration d);

@@ -124,6 +124,11 @@ int runMain(const RunArgs& args) {
                  static_cast<double>(scenario.duration) / 1e6);
     // Every fault parameter is printed up front, as FoundationDB's simulator does.
     for (const auto& f : scenario.faults) std::fprintf(stderr, "  fault: %s\n", f.describe().c_str());
+    if (scenario.fleet.instances > 1) {
+      std::fprintf(stderr, "  gateways: %u instances, %s, redis round trip %.3f ms\n", scenario.fleet.instances,
+                   std::string(toString(scenario.fleet.balancer)).c_str(), static_cast<double>(scenario.fleet.redisLatency) / 1e3);
+    }
+    for (const auto& o : scenario.fleet.outages) std::fprintf(stderr, "  fault: %s\n", o.describe().c_str());
     for (const auto& c : scenario.changes) {
       std::fprintf(stderr, "  change at %.6fs: %s%s%s\n", static_cast<double>(c.at) / 1e6, c.describe().c_str(),
                    c.note.empty() ? "" : " -- ", c.note.c_str());

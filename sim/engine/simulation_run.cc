@@ -7,6 +7,7 @@
 #include "libgateway/pipeline/policy_report.h"
 #include "libgateway/pipeline/stage_list.h"
 #include "sim/engine/client_traffic.h"
+#include "sim/engine/fleet.h"
 #include "sim/engine/run_recorder.h"
 #include "sim/engine/sim_env.h"
 #include "sim/report/expectations.h"
@@ -48,21 +49,8 @@ class ObserverPair final : public gateway::ExchangeObserver {
   gateway::ExchangeObserver& second_;
 };
 
-// The simulated world's sink: the in-process Gateway itself.
-class GatewaySink final : public CallSink {
- public:
-  explicit GatewaySink(gateway::Gateway& gateway) : gateway_(gateway) {}
-  void handle(gateway::Request request, std::function<void(gateway::Response)> done) override {
-    gateway_.handle(std::move(request), std::move(done));
-  }
-
- private:
-  gateway::Gateway& gateway_;
-};
-
 }  // namespace simulation_run_detail
 
-using simulation_run_detail::GatewaySink;
 using simulation_run_detail::ObserverPair;
 
 // One run's world: the simulated services, the virtual clock and event queue, the real
@@ -76,15 +64,16 @@ struct SimulationRun::World {
         shared(s.gateway),
         recorder(s, options.trace, result),
         gateway(shared, env.env()),
-        sink(gateway),
-        traffic(s, root, env.clock(), env.scheduler(), sink, recorder),
+        fleet(s.fleet, s.gateway, gateway, shared, env.env(), root, s.startUnixSeconds * gateway::kSecond),
+        traffic(s, root, env.clock(), env.scheduler(), fleet, recorder),
         end(s.duration + options.drainLimit),
         configJson(s.gatewayJson),
         pending(s.changes.begin(), s.changes.end()) {
     transport.attach(env.clock(), env.scheduler());
     shared.setUnixTimeOffset(s.startUnixSeconds * gateway::kSecond);
     gateway::installStandardStages(gateway, shared, env.env());
-    gateway.setObserver(&recorder);
+    fleet.setObserver(&recorder);
+    fleet.scheduleOutages();
     result.scenario = s.name;
     result.seed = seed;
     traffic.setArrivalListener(&arrivals);
@@ -103,7 +92,7 @@ struct SimulationRun::World {
       auto load = gateway::loadConfigJson(updated, "", scenario.configDir);
       if (!load.ok()) continue;
       configJson = std::move(updated);
-      gateway.reload(load.config);
+      fleet.reload(load.config);
     }
   }
 
@@ -115,7 +104,7 @@ struct SimulationRun::World {
   RunResult result;
   RunRecorder recorder;  // outlives the Gateway, which reports to it
   gateway::Gateway gateway;
-  GatewaySink sink;
+  Fleet fleet;  // the gateway instances; instance 0 is `gateway`
   ClientTraffic traffic;
   TimePoint end;
   nlohmann::json configJson;
@@ -223,9 +212,9 @@ void SimulationRun::setObserver(gateway::ExchangeObserver* observer) {
   World& w = *world_;
   if (observer) {
     w.pair = std::make_unique<ObserverPair>(w.recorder, *observer);
-    w.gateway.setObserver(w.pair.get());
+    w.fleet.setObserver(w.pair.get());
   } else {
-    w.gateway.setObserver(&w.recorder);
+    w.fleet.setObserver(&w.recorder);
     w.pair.reset();
   }
 }
@@ -243,6 +232,16 @@ RunResult SimulationRun::finish() {
   r.retries = w.traffic.retries();
   r.sentWhileFailing = w.transport.sentWhileFailing();
   r.failingService = failingService(w.scenario.faults);
+  if (w.fleet.size() > 1 || w.fleet.store().stats().decisions + w.fleet.store().stats().failed + w.fleet.store().stats().windowAdds > 0) {
+    FleetReport& f = r.fleet.emplace();
+    for (const auto& in : w.fleet.report()) f.requests.push_back(in.requests);
+    f.noInstance = w.fleet.unanswered();
+    const auto& st = w.fleet.store().stats();
+    f.storeDecisions = st.decisions;
+    f.storeDenied = st.denied;
+    f.storeFailed = st.failed;
+    f.storeWindowAdds = st.windowAdds;
+  }
   for (const auto& v : w.transport.instances()) {
     const auto& c = *v.counters;
     r.instances.push_back({v.service, v.instance, c.received, c.served, c.rejected, c.errors, c.timedOut, c.refused,

@@ -102,6 +102,12 @@ std::optional<double> RunResult::metric(const std::string& name, const std::map<
   return std::nullopt;
 }
 
+nlohmann::json FleetReport::toJson() const {
+  return {{"requests", requests},
+          {"no_instance", noInstance},
+          {"redis", {{"decisions", storeDecisions}, {"denied", storeDenied}, {"failed", storeFailed}, {"window_counts", storeWindowAdds}}}};
+}
+
 nlohmann::json RunResult::toJson() const {
   nlohmann::json j;
   j["scenario"] = scenario;
@@ -135,6 +141,7 @@ nlohmann::json RunResult::toJson() const {
                               {"max_queued", i.maxQueued}});
   }
   if (content.enabled) j["content"] = content.toJson();
+  if (fleet) j["gateways"] = fleet->toJson();
   for (const auto& e : expectations) {
     j["expectations"].push_back({{"expectation", e.text}, {"passed", e.passed},
                                  {"actual", e.actual ? nlohmann::json(*e.actual) : nlohmann::json(nullptr)}});
@@ -179,6 +186,14 @@ std::string formatRunSummary(const RunResult& r, SummaryOf of) {
   }
   for (const auto& [name, n] : r.sentWhileFailing) out += fmt::format("tries sent to {} while it was failing: {}\n", name, n);
   if (r.content.enabled) out += formatContentSummary(r.content);
+  if (r.fleet) {
+    std::string per;
+    for (std::size_t i = 0; i < r.fleet->requests.size(); ++i) per += fmt::format("{}{}", i ? ", " : "", r.fleet->requests[i]);
+    out += fmt::format("gateway instances: {} (requests {}); none up: {}; shared redis: {} decisions, {} denied, {} failed, "
+                       "{} window counts\n",
+                       r.fleet->requests.size(), per, r.fleet->noInstance, r.fleet->storeDecisions, r.fleet->storeDenied,
+                       r.fleet->storeFailed, r.fleet->storeWindowAdds);
+  }
   if (simulated) out += "instances:\n";
   for (const auto& i : r.instances) {
     out += fmt::format("  {}/{}: received {}, served {}, errors {}, queue-full {}, timed out {}, refused {}, resets {}, "

@@ -58,6 +58,15 @@ struct ExpectationResult {
   bool passed = false;
 };
 
+// A run with several gateway instances or cluster-scoped limits: the requests each instance
+// took, and what the shared (simulated) Redis decided.
+struct FleetReport {
+  std::vector<std::uint64_t> requests;  // per instance
+  std::uint64_t noInstance = 0;         // answered 503: every instance down
+  std::uint64_t storeDecisions = 0, storeDenied = 0, storeFailed = 0, storeWindowAdds = 0;
+  nlohmann::json toJson() const;
+};
+
 struct RunResult {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -80,6 +89,7 @@ struct RunResult {
   std::map<std::string, std::uint64_t> sentWhileFailing;  // tries sent to a service during its failure faults
   std::string failingService;  // the service of the scenario's first failure fault, if any
   ContentReport content;       // bytes, upstream requests, cache, partial answers (when enabled)
+  std::optional<FleetReport> fleet;
 
   double jainFairness() const;    // over consumers' admitted/offered ratios
   double maxOvershoot() const;    // max over consumers of (most admitted in a window / quota)

@@ -16,6 +16,7 @@
 #include "libgateway/config/config.h"
 #include "libgateway/config/json_reader.h"
 #include "sim/model/fault.h"
+#include "sim/scenario/gateway_fleet.h"
 #include "sim/model/instance_model.h"
 #include "sim/model/service_content.h"
 #include "sim/scenario/stampede.h"
@@ -105,6 +106,7 @@ struct Scenario {
   std::vector<ConfigChange> changes;        // in time order
   std::vector<Expectation> expectations;
   std::optional<StampedeSpec> stampede;     // "stampede": upstream fetches per burst
+  GatewayFleetSpec fleet;                   // "gateways": instances, balancer, shared Redis
 };
 
 struct ScenarioLoad {

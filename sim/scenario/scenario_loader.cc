@@ -280,6 +280,9 @@ ScenarioLoad loadScenarioJson(const nlohmann::json& doc, const std::string& base
     if (errors.empty() && !s.gatewayJson.is_null()) checkConfigChanges(s, baseDir, errors);
   }
   s.configDir = baseDir;
+  if (const auto* v = r.object("gateways")) {
+    if (auto f = GatewayFleetSpec::parse(*v, "/gateways", s.duration, errors)) s.fleet = std::move(*f);
+  }
   if (const auto* v = r.object("stampede")) s.stampede = StampedeSpec::parse(*v, "/stampede", s, errors);
   if (const auto* v = r.array("expectations")) {
     for (std::size_t i = 0; i < v->size(); ++i) {

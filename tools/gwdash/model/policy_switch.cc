@@ -52,6 +52,8 @@ void addRateLimitSwitches(const nlohmann::json& running, const char* group, cons
                           std::vector<PolicySwitch>& out) {
   const auto* section = switchAt(running, std::string("/rate_limits/") + group);
   if (section == nullptr || !section->is_object()) return;
+  const auto* scope = switchAt(running, "/rate_limits/scope");
+  const auto* mode = switchAt(running, "/rate_limits/cluster/mode");
   for (const auto& [name, policy] : section->items()) {
     if (!policy.is_object() || !policy.contains("algorithm") || !policy["algorithm"].is_string()) continue;
     const std::string algorithm = policy["algorithm"].get<std::string>();
@@ -62,6 +64,12 @@ void addRateLimitSwitches(const nlohmann::json& running, const char* group, cons
     s.pointer = std::string("/rate_limits/") + group + "/" + switchEscape(name);
     s.choices = kSwitchAlgorithms;
     s.current = algorithm;
+    // A cluster-scoped limit offers only what the cluster store can run (leaky_bucket has no
+    // cluster form; the sync mode counts fixed windows alone).
+    const auto own = policy.find("scope");
+    const bool cluster = own != policy.end() ? *own == "cluster" : scope != nullptr && *scope == "cluster";
+    if (cluster && mode != nullptr && *mode == "sync") continue;
+    if (cluster) std::erase(s.choices, std::string("leaky_bucket"));
     out.push_back(std::move(s));
   }
 }
