@@ -26,15 +26,16 @@ int redisKeySlot(std::string_view key) {
   return crc & 16383;
 }
 
-// One command on its way, kept until answered so that a redirect can send it again.
+// One command on its way, kept until answered so that a redirect can send it again: one
+// script call for one key, or a batch of decisions (several keys of one slot, a Done each).
 struct RedisLimitClient::Call {
   const LimitScript* script = nullptr;
-  std::string key;
+  std::vector<std::string> keys;
   std::vector<std::string> args;
   int slot = 0;
   TimePoint deadline = 0;
-  Done done;
-  bool (*parse)(const redisReply&, ClusterAnswer&) = nullptr;  // null: fire and forget
+  std::vector<Done> dones;  // decisions: one per key; others: one, or none (fire and forget)
+  bool (*parse)(const redisReply&, ClusterAnswer&) = nullptr;
   std::string target;   // set by MOVED/ASK: where to send next
   bool asking = false;  // ASK: send ASKING first
   bool eval = false;    // NOSCRIPT: send the source (EVAL) instead of the digest
@@ -43,12 +44,14 @@ struct RedisLimitClient::Call {
 
 namespace {
 
-bool parseDecision(const redisReply& r, ClusterAnswer& a) {
-  if (r.type != REDIS_REPLY_ARRAY || r.elements != 5) return false;
+// Decision `i` of a batch's reply (five integers each).
+bool parseDecision(const redisReply& r, std::size_t i, std::size_t n, ClusterAnswer& a) {
+  if (r.type != REDIS_REPLY_ARRAY || r.elements != 5 * n) return false;
   std::int64_t values[5];
-  for (std::size_t i = 0; i < 5; ++i) {
-    if (r.element[i]->type != REDIS_REPLY_INTEGER) return false;
-    values[i] = r.element[i]->integer;
+  for (std::size_t k = 0; k < 5; ++k) {
+    const redisReply* e = r.element[5 * i + k];
+    if (e->type != REDIS_REPLY_INTEGER) return false;
+    values[k] = e->integer;
   }
   const auto d = decisionFromReply(values);
   if (!d) return false;
@@ -65,6 +68,16 @@ bool parseCount(const redisReply& r, ClusterAnswer& a) {
 }
 
 std::string number(std::int64_t v) { return std::to_string(v); }
+
+// EVAL/EVALSHA <script> <n> key... arg..., in RESP.
+void appendScriptCall(std::string& out, std::string_view verb, std::string_view script, std::string_view count,
+                      const std::vector<std::string>& keys, const std::vector<std::string>& args) {
+  std::vector<std::string> tail;
+  tail.reserve(keys.size() + args.size());
+  tail.insert(tail.end(), keys.begin(), keys.end());
+  tail.insert(tail.end(), args.begin(), args.end());
+  appendRedisCommand(out, {verb, script, count}, &tail);
+}
 
 }  // namespace
 
@@ -93,21 +106,50 @@ RedisConnection& RedisLimitClient::connection(const std::string& address) {
 
 void RedisLimitClient::decide(const LimiterSpec& spec, std::string_view key, TimePoint now, std::int64_t cost,
                               Duration lease, Done done) {
-  auto call = std::make_shared<Call>();
-  call->script = &decideScript(spec.algorithm);
-  call->key = key;
-  appendDecideArgs(spec, now + options_.unixOffset, cost, lease, call->args);
-  call->slot = redisKeySlot(key);
-  call->deadline = clock_.now() + options_.timeout;
-  call->done = std::move(done);
-  call->parse = parseDecision;
-  run(std::move(call));
+  // Decisions asked in one turn of the loop go as batches: one script call per (script, slot),
+  // sent when the turn ends (a standalone server takes every slot in one batch).
+  const LimitScript* script = &decideScript(spec.algorithm);
+  // One slot per batch, unless the server is known to be a standalone one.
+  const int slot = standalone_ ? 0 : redisKeySlot(key);
+  std::shared_ptr<Call>* batch = nullptr;
+  for (auto& b : batches_) {
+    if (b->script == script && b->slot == slot && b->keys.size() < options_.maxBatch) {
+      batch = &b;
+      break;
+    }
+  }
+  if (!batch) {
+    auto call = std::make_shared<Call>();
+    call->script = script;
+    call->slot = slot;
+    call->deadline = clock_.now() + options_.timeout;
+    batch = &batches_.emplace_back(std::move(call));
+  }
+  Call& call = **batch;
+  call.keys.emplace_back(key);
+  appendDecideArgs(spec, now + options_.unixOffset, cost, lease, call.args);
+  call.dones.push_back(std::move(done));
+  if (!flushPosted_) {
+    flushPosted_ = true;
+    asio::post(io_, [this] { flushBatches(); });
+  }
+}
+
+void RedisLimitClient::flushBatches() {
+  flushPosted_ = false;
+  std::vector<std::shared_ptr<Call>> batches;
+  batches.swap(batches_);
+  for (auto& b : batches) {
+    if (standalone_) b->slot = redisKeySlot(b->keys.front());
+    stats_.batched += static_cast<std::int64_t>(b->keys.size());
+    run(std::move(b));
+  }
 }
 
 void RedisLimitClient::release(std::string_view key, std::int64_t cost) {
   auto call = std::make_shared<Call>();
   call->script = &releaseScript();
-  call->key = key;
+  call->keys.emplace_back(key);
   call->args.push_back(number(cost));
   call->slot = redisKeySlot(key);
   call->deadline = clock_.now() + options_.timeout;
@@ -118,11 +160,11 @@ void RedisLimitClient::addToWindow(std::string_view key, std::int64_t window, st
                                    Done done) {
   auto call = std::make_shared<Call>();
   call->script = &windowAddScript();
-  call->key = key;
+  call->keys.emplace_back(key);
   call->args = {number(window), number(delta), number((ttl + kMillisecond - 1) / kMillisecond)};
   call->slot = redisKeySlot(key);
   call->deadline = clock_.now() + options_.timeout;
-  call->done = std::move(done);
+  call->dones.push_back(std::move(done));
   call->parse = parseCount;
   run(std::move(call));
 }
@@ -130,7 +172,9 @@ void RedisLimitClient::addToWindow(std::string_view key, std::int64_t window, st
 void RedisLimitClient::run(std::shared_ptr<Call> call) {
   if (closed_) {
     // The worker is stopping: nothing new goes out (a reconnect would keep its loop alive).
-    if (call->done) asio::post(io_, [call] { call->done(ClusterAnswer{false, {}, 0, "closed"}); });
+    asio::post(io_, [call] {
+      for (auto& done : call->dones) done(ClusterAnswer{false, {}, 0, "closed"});
+    });
     return;
   }
   std::string address = call->target;
@@ -140,8 +184,9 @@ void RedisLimitClient::run(std::shared_ptr<Call> call) {
   }
   std::string command;
   if (call->asking) appendRedisCommand(command, {"ASKING"});
-  if (call->eval) appendRedisCommand(command, {"EVAL", call->script->source, "1", call->key}, &call->args);
-  else appendRedisCommand(command, {"EVALSHA", call->script->sha1, "1", call->key}, &call->args);
+  const std::string count = number(static_cast<std::int64_t>(call->keys.size()));
+  appendScriptCall(command, call->eval ? "EVAL" : "EVALSHA", call->eval ? call->script->source : call->script->sha1, count,
+                   call->keys, call->args);
   RedisConnection& c = connection(address);
   ++stats_.sent;
   if (call->asking) c.send({}, call->deadline, nullptr);  // ASKING's own reply (+OK)
@@ -150,12 +195,14 @@ void RedisLimitClient::run(std::shared_ptr<Call> call) {
 
 void RedisLimitClient::onReply(const std::shared_ptr<Call>& call, const RedisResult& result) {
   ClusterAnswer answer;
+  auto failAll = [&call, &answer] {
+    for (auto& done : call->dones) done(answer);
+  };
   if (!result.reply) {
     ++stats_.errors;
     if (result.error == "timeout") ++stats_.timeouts;
     answer.error = result.error;
-    if (call->done) call->done(answer);
-    return;
+    return failAll();
   }
   const redisReply& r = *result.reply;
   if (r.type == REDIS_REPLY_ERROR) {
@@ -183,14 +230,21 @@ void RedisLimitClient::onReply(const std::shared_ptr<Call>& call, const RedisRes
     }
     ++stats_.errors;
     answer.error = text;
-    if (call->done) call->done(answer);
-    return;
+    return failAll();
   }
   ++stats_.answered;
-  if (!call->parse) return;
-  answer.ok = call->parse(r, answer);
-  if (!answer.ok) answer.error = "unexpected reply";
-  call->done(answer);
+  if (call->parse) {
+    answer.ok = call->parse(r, answer);
+    if (!answer.ok) answer.error = "unexpected reply";
+    return failAll();  // one Done: ok or not
+  }
+  const std::size_t n = call->dones.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    ClusterAnswer a;
+    a.ok = parseDecision(r, i, n, a);
+    if (!a.ok) a.error = "unexpected reply";
+    call->dones[i](a);
+  }
 }
 
 void RedisLimitClient::refreshSlots() {
@@ -203,7 +257,9 @@ void RedisLimitClient::refreshSlots() {
   const std::string& address = nodes_.empty() ? options_.seeds.front() : nodes_.front();
   connection(address).send(command, clock_.now() + seconds(2), [this](const RedisResult& res) {
     refreshing_ = false;
-    if (!res.reply || res.reply->type != REDIS_REPLY_ARRAY) return;  // standalone, or no answer
+    // An error reply: cluster support is disabled, a standalone server (no answer: not known yet).
+    if (res.reply && res.reply->type == REDIS_REPLY_ERROR && nodes_.empty()) standalone_ = true;
+    if (!res.reply || res.reply->type != REDIS_REPLY_ARRAY) return;
     // Each entry: start, end, [ip, port, id], replicas...
     std::vector<std::string> nodes;
     std::array<std::int16_t, 16384> slots;
@@ -225,6 +281,7 @@ void RedisLimitClient::refreshSlots() {
     nodes_ = std::move(nodes);
     slots_ = slots;
     stats_.cluster = true;
+    standalone_ = false;
   });
 }
 

@@ -1,5 +1,6 @@
-// gatewayd's cluster store (libgateway/ratelimit/cluster_store.h): each decision one EVALSHA of
-// the limit_script.h scripts, pipelined on the worker's event loop, with a deadline. Works with
+// gatewayd's cluster store (libgateway/ratelimit/cluster_store.h): decisions run as EVALSHA of
+// the limit_script.h scripts, pipelined on the worker's event loop, with a deadline; those asked
+// in one turn of the loop share script calls (a batch per script and slot, up to maxBatch). Works with
 // one standalone Redis or a Redis Cluster: the slot map comes from CLUSTER SLOTS (asked at
 // start and after every MOVED), a MOVED is followed to the new owner, an ASK is followed with
 // ASKING for that one command, and a NOSCRIPT is answered by EVAL (which loads the script).
@@ -33,10 +34,12 @@ class RedisLimitClient final : public ClusterStore {
     Duration timeout = millis(50);   // per decision
     Duration unixOffset = 0;         // Unix time = the clock's now + this (the scripts' `now`)
     std::shared_ptr<ClusterHealth> health;  // counts the redirects (may be null)
+    std::size_t maxBatch = 64;              // decisions per script call at most (1: no batching)
   };
   struct Stats {
     std::int64_t sent = 0, answered = 0, errors = 0, timeouts = 0;
     std::int64_t moved = 0, asked = 0, noscript = 0, slotRefreshes = 0;
+    std::int64_t batched = 0;  // decisions sent in batches (sent counts script calls)
     bool cluster = false;  // the seed answered CLUSTER SLOTS with a map
   };
 
@@ -55,6 +58,7 @@ class RedisLimitClient final : public ClusterStore {
  private:
   struct Call;
   void run(std::shared_ptr<Call> call);
+  void flushBatches();
   void onReply(const std::shared_ptr<Call>& call, const RedisResult& result);
   RedisConnection& connection(const std::string& address);
   void refreshSlots();
@@ -66,6 +70,9 @@ class RedisLimitClient final : public ClusterStore {
   std::map<std::string, std::shared_ptr<RedisConnection>> connections_;
   std::vector<std::string> nodes_;      // addresses that own slots
   std::array<std::int16_t, 16384> slots_;  // index into nodes_, -1: unknown (ask a seed)
+  std::vector<std::shared_ptr<Call>> batches_;  // decisions of this turn of the loop, not sent yet
+  bool flushPosted_ = false;
+  bool standalone_ = false;  // CLUSTER SLOTS answered an error: batches may mix slots
   bool refreshing_ = false;
   bool closed_ = false;
   Stats stats_;

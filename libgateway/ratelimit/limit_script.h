@@ -38,8 +38,10 @@ inline constexpr std::int64_t kMaxClusterBurst = 9'000'000;
 // The script that decides for `spec.algorithm`. gcra has its own: with a `now` earlier than
 // the key's last update the local Gcra and TokenBucket differ (gcra counts the lag against
 // the TAT), and each script follows its algorithm. leaky_bucket's only answers an error.
-// KEYS[1] is the limiter key; all of a key's state lives in that one Redis key, so one hash
-// tag keeps it in one cluster slot. The script sets the key's expiry so that idle keys leave
+// A call decides a batch: KEYS are the limiter keys (one per decision; in a Redis Cluster all
+// in one slot), ARGV each decision's four arguments in key order (appendDecideArgs), and the
+// reply is five integers per decision. All of a key's state lives in that one Redis key, so one
+// hash tag keeps it in one cluster slot. The script sets the key's expiry so that idle keys leave
 // Redis once their state is back to fresh (concurrency: the lease, see appendDecideArgs).
 const LimitScript& decideScript(LimiterAlgorithm algorithm);
 // Concurrency: gives back `cost` units (never below zero). KEYS[1], ARGV = cost. Returns the

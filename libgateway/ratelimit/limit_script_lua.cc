@@ -24,9 +24,25 @@ local function fdiv(n, d)
 end
 local function cdiv(n, d) return -fdiv(-n, d) end
 local function int(x) return string.format('%d', x) end
+-- One decision: KEYS and ARGV are this decision's own (they shadow the script's).
+local function decide(KEYS, ARGV)
 -- The key lives until its state is fresh again: `us` from now, in whole ms rounded up, at least 1.
 local function expireIn(us) redis.call('PEXPIRE', KEYS[1], int(math.max(1, cdiv(us, 1000)))) end
 local now, cost = tonumber(ARGV[1]), math.max(0, tonumber(ARGV[2]))
+)lua";
+
+// After the body: the script takes a batch, n keys and 4 * n arguments (each decision's now,
+// cost and two parameters), and answers 5 * n integers, the decisions in key order. One call
+// for many decisions spreads Redis's cost of running a script over all of them.
+constexpr std::string_view kLuaBatch = R"lua(
+end
+local out = {}
+for i = 1, #KEYS do
+  local b = (i - 1) * 4
+  local r = decide({KEYS[i]}, {ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]})
+  for j = 1, 5 do out[#out + 1] = r[j] end
+end
+return out
 )lua";
 
 // token_bucket.h. ARGV: now, cost, rateMilli, burst. KEYS[1]: hash {tokens, last}, tokens in
@@ -367,7 +383,9 @@ return redis.error_reply('leaky_bucket has no cluster form')
 }  // namespace
 
 std::string limitScriptSource(std::string_view name) {
-  const auto decide = [](std::string_view body) { return std::string(kLuaPrelude) + std::string(body); };
+  const auto decide = [](std::string_view body) {
+    return std::string(kLuaPrelude) + std::string(body) + std::string(kLuaBatch);
+  };
   if (name == "token_bucket") return decide(kLuaTokenBucket);
   if (name == "gcra") return decide(kLuaGcra);
   if (name == "fixed_window") return decide(kLuaFixedWindow);
