@@ -90,13 +90,13 @@ run_round() {  # name config -> appends "p50 p99" to $DIR/name.lat
   done
   local addr
   addr=$(head -1 "$DIR/$name.out" | jq -r '.listen')
-  taskset -c 1 "$GWLOAD" rate "http://$addr/" -r "$RATE" -d "$DURATION" --warmup 1 -q --format json > "$DIR/$name.json" || true
+  taskset -c 1 "$GWLOAD" rate "http://$addr/" -r "$RATE" -d "$DURATION" --warmup 1 -q --format json > "$DIR/$name.load.json" || true
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  jq -r '"\(.latency_ms.corrected.p50) \(.latency_ms.corrected.p99) \(.status | tostring)"' "$DIR/$name.json" >> "$DIR/$name.lat"
+  jq -r '"\(.latency_ms.corrected.p50) \(.latency_ms.corrected.p99) \(.status | tostring)"' "$DIR/$name.load.json" >> "$DIR/$name.lat"
   # Every answer must be a 200: a 503 would mean the cluster store did not answer (fail_closed).
-  jq -e '(.status | keys) == ["200"]' "$DIR/$name.json" >/dev/null ||
-    { echo "cluster_limits: $name answered other than 200: $(jq -c .status "$DIR/$name.json")" >&2; exit 1; }
+  jq -e '(.status | keys) == ["200"]' "$DIR/$name.load.json" >/dev/null ||
+    { echo "cluster_limits: $name answered other than 200: $(jq -c .status "$DIR/$name.load.json")" >&2; exit 1; }
 }
 for ((r = 1; r <= ROUNDS; r++)); do
   run_round instance "$DIR/instance.json"

@@ -266,3 +266,20 @@ TEST(ClusterLimit, KeysCarryAHashTagAndNoConsumerId) {
 
 }  // namespace
 }  // namespace gateway
+
+namespace gateway {
+namespace {
+
+TEST(ClusterLimit, TheShippedClusterExampleLoadsWithItsScopes) {
+  const ConfigLoad load = loadConfigFile(std::string(GATEWAY_SOURCE_DIR) + "/tools/gatewayd/example-cluster.json");
+  ASSERT_TRUE(load.ok()) << load.errors.text();
+  const RateLimitsConfig& rl = load.config->rateLimits;
+  EXPECT_TRUE(rl.tiers.at("team").cluster);
+  EXPECT_TRUE(rl.policies.at("users-global").cluster);
+  EXPECT_FALSE(rl.policies.at("users-inflight").cluster) << "a policy's own scope wins";
+  EXPECT_EQ(rl.cluster.instances, 2);
+  EXPECT_EQ(rl.cluster.onFailure, ClusterLimitFailure::kLocalFallback);
+}
+
+}  // namespace
+}  // namespace gateway
