@@ -95,7 +95,11 @@ std::optional<RateLimitPolicy> loadPolicy(const nlohmann::json& v, const std::st
 void loadCluster(const nlohmann::json& v, const std::string& path, ClusterLimitsConfig& c, FieldErrors& errors) {
   JsonReader r(v, path, errors);
   if (!r.isObject()) return;
-  if (const auto* list = r.array("redis", true)) {
+  if (auto m = r.choice("mode", {"exact", "sync", "split"})) {
+    c.mode = *m == "sync" ? ClusterLimitMode::kSync : *m == "split" ? ClusterLimitMode::kSplit : ClusterLimitMode::kExact;
+  }
+  // Split mode shares nothing: it needs no Redis (and gatewayd then connects to none).
+  if (const auto* list = r.array("redis", c.mode != ClusterLimitMode::kSplit)) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       const auto& item = (*list)[i];
       const std::string at = childPath(r.pathOf("redis"), i);
@@ -108,17 +112,15 @@ void loadCluster(const nlohmann::json& v, const std::string& path, ClusterLimits
       int port = 0;
       if (const auto hp = splitHostPort(address, why); !hp) {
         errors.add(at, why);
-      } else if (std::from_chars(hp->port.data(), hp->port.data() + hp->port.size(), port).ec != std::errc{} ||
-                 port < 1 || port > 65535 || hp->host.empty()) {
+      } else if (const auto parsed = std::from_chars(hp->port.data(), hp->port.data() + hp->port.size(), port);
+                 parsed.ec != std::errc{} || parsed.ptr != hp->port.data() + hp->port.size() || port < 1 || port > 65535 ||
+                 hp->host.empty()) {
         errors.add(at, fmt::format("\"{}\" is not host:port with a port in 1..65535", address));
       } else {
         c.redis.push_back(address);
       }
     }
     if (list->empty()) errors.add(r.pathOf("redis"), "give at least one \"host:port\" (a standalone server or cluster nodes)");
-  }
-  if (auto m = r.choice("mode", {"exact", "sync", "split"})) {
-    c.mode = *m == "sync" ? ClusterLimitMode::kSync : *m == "split" ? ClusterLimitMode::kSplit : ClusterLimitMode::kExact;
   }
   if (auto t = r.integer("sync_interval_ms", 1, 60'000)) c.syncInterval = millis(*t);
   if (auto t = r.integer("timeout_ms", 1, 10'000)) c.timeout = millis(*t);

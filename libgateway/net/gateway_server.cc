@@ -157,7 +157,8 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defau
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
   server->shared_->setUnixTimeOffset(unixNow - server->clock_.now());
-  if (const ClusterLimitsConfig& cluster = load.config->rateLimits.cluster; !cluster.redis.empty()) {
+  if (const ClusterLimitsConfig& cluster = load.config->rateLimits.cluster;
+      !cluster.redis.empty() && cluster.mode != ClusterLimitMode::kSplit) {
     // Names are resolved once, here: the workers' connections take addresses only.
     server->redisSeeds_ = cluster.redis;
     std::string why;
@@ -293,6 +294,18 @@ ReloadResult GatewayServer::reload() {
   // rest was used to build the listener, workers and pools, and needs a restart.
   const GatewayOptions next = resolveOptions(defaults_, load.config->server);
   result.warnings = restartOnlyChanges(options_, next);
+  // The Redis client of cluster limits was built at start, like the workers.
+  const ClusterLimitsConfig& runningCluster = shared_->runtime()->config().rateLimits.cluster;
+  const ClusterLimitsConfig& nextCluster = load.config->rateLimits.cluster;
+  if (nextCluster.redis != runningCluster.redis) {
+    result.warnings.add("/rate_limits/cluster/redis",
+                        redisSeeds_.empty()
+                            ? "a Redis for cluster limits needs a restart; until then cluster-scoped limits apply on_failure"
+                            : "changed, which needs a restart; the running gateway keeps its Redis addresses");
+  }
+  if (nextCluster.timeout != runningCluster.timeout) {
+    result.warnings.add("/rate_limits/cluster/timeout_ms", "changed, which needs a restart; the running timeout stays in effect");
+  }
   options_.maxConnections = next.maxConnections;
   options_.drainTimeout = next.drainTimeout;
   listener_->setMaxConnections(next.maxConnections);

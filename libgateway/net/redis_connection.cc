@@ -49,6 +49,9 @@ void RedisConnection::answerLater(Done done, std::string_view error) {
 }
 
 void RedisConnection::send(std::string_view command, TimePoint deadline, Done done) {
+  // Silence is measured from when the connection last had nothing to wait for: a first command
+  // after an idle spell starts the clock afresh.
+  if (pending_.empty()) lastReply_ = clock_.now();
   pending_.push_back(Pending{std::move(done), deadline});
   out_ += command;
   armTimer();
@@ -76,8 +79,9 @@ void RedisConnection::connect() {
     return;
   }
   socket_ = tcp::socket(io_);
-  socket_.async_connect(tcp::endpoint(ip, port), [self = shared_from_this()](boost::system::error_code e) {
-    if (self->state_ != State::kConnecting) return;
+  connectStarted_ = clock_.now();
+  socket_.async_connect(tcp::endpoint(ip, port), [self = shared_from_this(), gen = ++generation_](boost::system::error_code e) {
+    if (self->generation_ != gen || self->state_ != State::kConnecting) return;
     if (e) return self->fail(e == asio::error::connection_refused ? "connection refused" : "connect failed");
     self->onConnected();
   });
@@ -108,17 +112,18 @@ void RedisConnection::flush() {
   writeBusy_ = true;
   writing_.swap(out_);
   out_.clear();
-  asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this()](boost::system::error_code e, std::size_t) {
+  asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this(), gen = generation_](boost::system::error_code e, std::size_t) {
     self->writeBusy_ = false;
     self->writing_.clear();
+    if (self->generation_ != gen) return self->flush();  // a socket closed since: a new one may wait
     if (e) return self->fail("write failed");
     self->flush();
   });
 }
 
 void RedisConnection::read() {
-  socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code e, std::size_t n) {
-    if (self->state_ != State::kOpen) return;
+  socket_.async_read_some(asio::buffer(in_), [self = shared_from_this(), gen = generation_](boost::system::error_code e, std::size_t n) {
+    if (self->generation_ != gen || self->state_ != State::kOpen) return;
     if (e) return self->fail(e == asio::error::eof ? "connection closed by the server" : "read failed");
     self->onReplies(n);
   });
@@ -147,6 +152,7 @@ void RedisConnection::onReplies(std::size_t bytes) {
 
 void RedisConnection::fail(std::string_view why) {
   lastError_ = why;
+  ++generation_;  // handlers of the socket closed here find out and do nothing
   state_ = State::kBackoff;
   boost::system::error_code ec;
   socket_.close(ec);
@@ -177,14 +183,15 @@ void RedisConnection::armTimer() {
 void RedisConnection::onTimer() {
   const TimePoint now = clock_.now();
   for (auto& p : pending_) {
-    if (!p.done) continue;  // answered already (its reply is still due), or a greeting
-    // Deadlines grow in send order (one timeout per client): the first not due ends the scan.
-    if (p.deadline > now) break;
+    // Every one is looked at: a redirect or a script sent again keeps its first deadline.
+    if (!p.done || p.deadline > now) continue;  // answered already, a greeting, or not due
     // Answered now; its slot stays, for the reply that may still come.
     answerLater(std::move(p.done), "timeout");
     p.done = nullptr;
   }
   if (!pending_.empty() && state_ == State::kOpen && now - lastReply_ > staleAfter) return fail("no reply");
+  // A server that does not answer the handshake (a black hole) would hold it for minutes.
+  if (state_ == State::kConnecting && now - connectStarted_ > staleAfter) return fail("connect timeout");
   armTimer();
 }
 

@@ -57,7 +57,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   const std::string& address() const { return address_; }
   bool connected() const { return state_ == State::kOpen; }
 
-  Duration staleAfter = seconds(2);   // no reply for this long while some are due: reconnect
+  // No reply for this long while some are due, or a connect that takes this long: reconnect.
+  Duration staleAfter = seconds(2);
 
  private:
   enum class State { kClosed, kConnecting, kOpen, kBackoff };  // kBackoff: failed, reconnects on the next send
@@ -85,6 +86,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   bool timerArmed_ = false;
   State state_ = State::kClosed;
   TimePoint lastReply_ = 0;
+  TimePoint connectStarted_ = 0;
+  std::uint64_t generation_ = 0;  // one per socket: a handler of an older one does nothing
   std::string greeting_;
   std::string out_, writing_;  // queued, and being written
   bool flushPosted_ = false, writeBusy_ = false;

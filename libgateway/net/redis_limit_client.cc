@@ -1,5 +1,6 @@
 #include "libgateway/net/redis_limit_client.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -100,6 +101,7 @@ RedisConnection& RedisLimitClient::connection(const std::string& address) {
   if (!c) {
     c = std::make_shared<RedisConnection>(io_, clock_, address);
     c->setGreeting(greeting_);
+    c->staleAfter = std::max(seconds(2), 2 * options_.timeout);
   }
   return *c;
 }
@@ -179,8 +181,12 @@ void RedisLimitClient::run(std::shared_ptr<Call> call) {
   }
   std::string address = call->target;
   if (address.empty()) {
+    // A standalone server is the first seed; in a cluster a slot with no known owner yet goes
+    // to the seeds in turn (any of them redirects), so one dead seed does not stop it.
     const int node = slots_[call->slot];
-    address = node >= 0 ? nodes_[node] : options_.seeds.front();
+    if (node >= 0) address = nodes_[static_cast<std::size_t>(node)];
+    else if (standalone_) address = options_.seeds.front();
+    else address = options_.seeds[seedCursor_++ % options_.seeds.size()];
   }
   std::string command;
   if (call->asking) appendRedisCommand(command, {"ASKING"});
@@ -201,6 +207,8 @@ void RedisLimitClient::onReply(const std::shared_ptr<Call>& call, const RedisRes
   if (!result.reply) {
     ++stats_.errors;
     if (result.error == "timeout") ++stats_.timeouts;
+    // A node that does not answer may have failed over: ask another for the map.
+    if (!standalone_) refreshSlots();
     answer.error = result.error;
     return failAll();
   }
@@ -248,14 +256,19 @@ void RedisLimitClient::onReply(const std::shared_ptr<Call>& call, const RedisRes
 }
 
 void RedisLimitClient::refreshSlots() {
-  if (refreshing_) return;
+  // One at a time, at most one per 100 ms; each asks the next of the known nodes and the
+  // seeds, so a dead node (or a dead first seed) is not asked forever.
+  const TimePoint now = clock_.now();
+  if (refreshing_ || (stats_.slotRefreshes > 0 && now - lastRefresh_ < millis(100))) return;
   refreshing_ = true;
+  lastRefresh_ = now;
   ++stats_.slotRefreshes;
   std::string command;
   appendRedisCommand(command, {"CLUSTER", "SLOTS"});
-  // Ask a node that owns slots (the seeds at first).
-  const std::string& address = nodes_.empty() ? options_.seeds.front() : nodes_.front();
-  connection(address).send(command, clock_.now() + seconds(2), [this](const RedisResult& res) {
+  const std::size_t candidates = nodes_.size() + options_.seeds.size();
+  const std::size_t pick = refreshCursor_++ % candidates;
+  const std::string address = pick < nodes_.size() ? nodes_[pick] : options_.seeds[pick - nodes_.size()];
+  connection(address).send(command, now + options_.timeout, [this](const RedisResult& res) {
     refreshing_ = false;
     // An error reply: cluster support is disabled, a standalone server (no answer: not known yet).
     if (res.reply && res.reply->type == REDIS_REPLY_ERROR && nodes_.empty()) standalone_ = true;

@@ -74,6 +74,8 @@ class RedisLimitClient final : public ClusterStore {
   bool flushPosted_ = false;
   bool standalone_ = false;  // CLUSTER SLOTS answered an error: batches may mix slots
   bool refreshing_ = false;
+  TimePoint lastRefresh_ = 0;
+  std::size_t refreshCursor_ = 0, seedCursor_ = 0;
   bool closed_ = false;
   Stats stats_;
 };

@@ -77,7 +77,8 @@ void clusterKey(const ClusterLimit& limit, std::string_view localKey, std::strin
 std::string clusterKeyPrefix(std::string_view keyPrefix, std::string_view id, const LimiterSpec& spec);
 
 // The part of `spec` one of `instances` gateways enforces alone: rate, burst and limit divided
-// by `instances`, rounded down (at least 1), so that the instances together never exceed it.
+// by `instances`, rounded down, so that the instances together stay within it; but at least 1
+// each, so with more instances than a value (20 instances, limit 10) they admit more.
 LimiterSpec instanceShare(const LimiterSpec& spec, std::int64_t instances);
 
 }  // namespace gateway

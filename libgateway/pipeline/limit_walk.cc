@@ -132,7 +132,8 @@ WalkStep walkLimits(Env& env, Exchange& ex, std::vector<AppliedLimit>& applied, 
       if (reachable) {
         std::string storeKey;
         clusterKey(*l->cluster, key, storeKey);
-        const LimitDecision d = l->cluster->sync->decide(*env.clusterStore, *l->cluster, storeKey, l->policy->spec, now);
+        const LimitDecision d =
+            l->cluster->sync->decide(*env.clusterStore, *l->cluster, storeKey, l->policy->spec, now, ex.unixStart);
         allowed = record(env, ex, applied, *l, d, DecidedBy::kInstance, key);
       } else {
         if (!env.clusterStore) l->cluster->health->failed(now, cs.retryInterval, "no cluster store in this world");
@@ -165,8 +166,14 @@ void ask(std::shared_ptr<AskState> state) {
   const ClusterLimitsConfig& cs = *l->cluster->settings;
   l->cluster->health->sent();
   state->env.clusterStore->decide(
-      l->policy->spec, storeKey, ex.start, 1, cs.concurrencyLease, [state, l](const ClusterAnswer& answer) {
-        if (!state->resumer.pending()) return;  // the exchange is gone (its Gateway stopped)
+      l->policy->spec, storeKey, ex.start, 1, cs.concurrencyLease, [state, l, storeKey](const ClusterAnswer& answer) {
+        if (!state->resumer.pending()) {
+          // The exchange is gone (its Gateway stopped): a unit it was given goes back at once.
+          if (answer.ok && answer.decision.allowed && l->policy->spec.algorithm == LimiterAlgorithm::kConcurrency) {
+            state->env.clusterStore->release(storeKey, 1);
+          }
+          return;
+        }
         Exchange& ex = *state->resumer.exchange();
         Env& env = state->env;
         bool allowed;

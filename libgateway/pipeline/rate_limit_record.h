@@ -39,13 +39,13 @@ struct RateLimitRecord {
 
   // A concurrency limit's slot, given back when the answer goes (or the exchange ends).
   void hold(std::shared_ptr<LimiterStore> store, std::string key, TimePoint now) {
-    holds_.push_back({std::move(store), nullptr, std::move(key)});
+    holds_.push_back({std::move(store), nullptr, {}, std::move(key)});
     heldSince_ = now;
   }
-  // The same for a cluster-scoped limit: the unit is given back in the cluster store (which
-  // lives in the worker's Env, so it outlives the exchange).
+  // The same for a cluster-scoped limit: the unit is given back in the cluster store, if that
+  // still exists (an exchange can outlive a stopping worker's store; its lease then frees it).
   void hold(ClusterStore& store, std::string key, TimePoint now) {
-    holds_.push_back({nullptr, &store, std::move(key)});
+    holds_.push_back({nullptr, &store, store.lifeline(), std::move(key)});
     heldSince_ = now;
   }
   bool holding() const { return !holds_.empty(); }
@@ -74,10 +74,11 @@ struct RateLimitRecord {
   struct Hold {
     std::shared_ptr<LimiterStore> store;
     ClusterStore* cluster;
+    std::weak_ptr<const bool> clusterAlive;
     std::string key;
     void release(TimePoint now) {
-      if (cluster) cluster->release(key, 1);
-      else store->release(key, now);
+      if (!cluster) store->release(key, now);
+      else if (!clusterAlive.expired()) cluster->release(key, 1);
     }
   };
   std::vector<Hold> holds_;

@@ -7,8 +7,9 @@
 namespace gateway {
 
 LimitDecision WindowSync::decide(ClusterStore& store, const ClusterLimit& limit, const std::string& storeKey,
-                                 const LimiterSpec& spec, TimePoint now) {
-  const std::int64_t window = floorDiv(now, spec.window);
+                                 const LimiterSpec& spec, TimePoint now, TimePoint unixNow) {
+  // Windows on the Unix clock, as every instance numbers them; intervals on the gateway's own.
+  const std::int64_t window = floorDiv(unixNow, spec.window);
   const TimePoint windowEnd = (window + 1) * spec.window;
   LimitDecision d;
   std::int64_t delta = 0;
@@ -24,8 +25,8 @@ LimitDecision WindowSync::decide(ClusterStore& store, const ClusterLimit& limit,
     if (d.allowed) ++c.pending;
     const TimePoint end = (c.window + 1) * spec.window;
     d.remaining = std::max<std::int64_t>(0, spec.limit - used - (d.allowed ? 1 : 0));
-    d.retryAfter = d.allowed ? 0 : std::max<Duration>(1, end - now);
-    d.resetAfter = std::max<Duration>(0, end - now);
+    d.retryAfter = d.allowed ? 0 : std::max<Duration>(1, end - unixNow);
+    d.resetAfter = std::max<Duration>(0, end - unixNow);
     if (c.pending > 0 && (!c.everSent || now - c.lastSent >= limit.settings->syncInterval)) {
       delta = c.pending;
       c.sending += delta;
@@ -38,7 +39,7 @@ LimitDecision WindowSync::decide(ClusterStore& store, const ClusterLimit& limit,
   }
   if (delta > 0) {
     // The key lives until its window ends (and a little after, for late clocks).
-    const Duration ttl = windowEnd - now + limit.settings->syncInterval + kSecond;
+    const Duration ttl = windowEnd - unixNow + limit.settings->syncInterval + kSecond;
     limit.health->sent();
     store.addToWindow(storeKey, sentWindow, delta, ttl,
                       [self = shared_from_this(), health = limit.health, retry = limit.settings->retryInterval,

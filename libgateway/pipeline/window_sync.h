@@ -30,8 +30,10 @@ class WindowSync : public std::enable_shared_from_this<WindowSync> {
 
   // A fixed-window decision for `storeKey` (cost 1); may send this instance's counts through
   // `store` (the calling worker's) when the policy's sync interval has passed for the key.
+  // `now` is the gateway's clock (intervals, the store's health); `unixNow` the same instant on
+  // the Unix clock, which numbers the windows alike on every instance.
   LimitDecision decide(ClusterStore& store, const ClusterLimit& limit, const std::string& storeKey,
-                       const LimiterSpec& spec, TimePoint now);
+                       const LimiterSpec& spec, TimePoint now, TimePoint unixNow);
   Stats stats() const;
 
  private:

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 
 #include "libgateway/core/time.h"
@@ -28,6 +29,10 @@ class ClusterStore {
   using Done = std::function<void(const ClusterAnswer&)>;
   virtual ~ClusterStore() = default;
 
+  // Expires when the store is destroyed: what holds a unit to give back (an exchange's
+  // concurrency hold) checks it first, since an exchange may outlive its worker's store.
+  std::weak_ptr<const bool> lifeline() const { return alive_; }
+
   // One atomic decision for `key` (a full store key, clusterKey() in pipeline/cluster_limit.h)
   // under `spec`, at the gateway's `now`. `lease`: concurrency only (limit_script.h).
   virtual void decide(const LimiterSpec& spec, std::string_view key, TimePoint now, std::int64_t cost,
@@ -37,6 +42,9 @@ class ClusterStore {
   // Sync mode: adds `delta` to window number `window` of `key`; answers the cluster's count.
   virtual void addToWindow(std::string_view key, std::int64_t window, std::int64_t delta, Duration ttl,
                            Done done) = 0;
+
+ private:
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace gateway

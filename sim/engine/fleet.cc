@@ -32,7 +32,8 @@ Fleet::Fleet(const GatewayFleetSpec& spec, std::shared_ptr<const gateway::Config
   }
 }
 
-Fleet::~Fleet() = default;
+// The first Env outlives the fleet (the run's): it must not keep pointing at this store.
+Fleet::~Fleet() { env_.clusterStore = nullptr; }
 
 void Fleet::setObserver(gateway::ExchangeObserver* observer) {
   for (auto& in : instances_) in->gateway->setObserver(observer);

@@ -224,6 +224,28 @@ TEST(ClusterLimit, SyncModeDecidesLocallyAndAddsItsCountsUpInTheStore) {
   EXPECT_EQ(admitted, 2) << "8 admitted by a, limit 10";
 }
 
+TEST(ClusterLimit, SyncModeNumbersWindowsOnTheUnixClockSoHostsWithOtherClocksShareThem) {
+  Cluster c(clusterConfig({{"algorithm", "fixed_window"}, {"limit", 10}, {"window_ms", 60000}},
+                          {{"redis", {"127.0.0.1:6379"}}, {"mode", "sync"}, {"sync_interval_ms", 100}}),
+            2);
+  // b's steady clock started 500 s earlier than a's (another host, booted earlier); both agree
+  // on the Unix time.
+  c[1].clock.advance(seconds(500));
+  c[1].shared.setUnixTimeOffset(-seconds(500));
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(c.call(0).status, 200);
+    c.advance(millis(101));  // each count goes out
+    c.settle();
+  }
+  int admitted = 0;
+  for (int i = 0; i < 5; ++i) {
+    admitted += c.call(1).status == 200;
+    c.advance(millis(1));
+    c.settle();
+  }
+  EXPECT_EQ(admitted, 2) << "b counts in a's window: 8 admitted there, limit 10";
+}
+
 TEST(ClusterLimit, ConfigErrorsNameTheField) {
   auto errorsOf = [](const nlohmann::json& doc) { return loadConfigJson(doc).errors.text(); };
   auto noCluster = clusterConfig(bucket(1, 2), kRedis);
