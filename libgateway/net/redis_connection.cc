@@ -26,13 +26,15 @@ void appendBulk(std::string& out, std::string_view arg) {
 }  // namespace
 
 void appendRedisCommand(std::string& out, std::initializer_list<std::string_view> args,
-                        const std::vector<std::string>* tail) {
+                        std::initializer_list<const std::vector<std::string>*> tails) {
+  std::size_t count = args.size();
+  for (const auto* tail : tails) count += tail->size();
   char n[24];
   out += '*';
-  out.append(n, std::to_chars(n, n + sizeof n, args.size() + (tail ? tail->size() : 0)).ptr);
+  out.append(n, std::to_chars(n, n + sizeof n, count).ptr);
   out += "\r\n";
   for (std::string_view a : args) appendBulk(out, a);
-  if (tail) {
+  for (const auto* tail : tails) {
     for (const std::string& a : *tail) appendBulk(out, a);
   }
 }

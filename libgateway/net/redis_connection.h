@@ -33,9 +33,10 @@ struct RedisResult {
   std::string_view error;  // set when reply is null: "timeout", "connection refused", ...
 };
 
-// Appends one command in RESP (an array of bulk strings) to `out`.
+// Appends one command in RESP (an array of bulk strings) to `out`: `args`, then the strings
+// of each of `tails` in order (a script call's keys, then its arguments).
 void appendRedisCommand(std::string& out, std::initializer_list<std::string_view> args,
-                        const std::vector<std::string>* tail = nullptr);
+                        std::initializer_list<const std::vector<std::string>*> tails = {});
 
 class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
  public:

@@ -70,16 +70,6 @@ bool parseCount(const redisReply& r, ClusterAnswer& a) {
 
 std::string number(std::int64_t v) { return std::to_string(v); }
 
-// EVAL/EVALSHA <script> <n> key... arg..., in RESP.
-void appendScriptCall(std::string& out, std::string_view verb, std::string_view script, std::string_view count,
-                      const std::vector<std::string>& keys, const std::vector<std::string>& args) {
-  std::vector<std::string> tail;
-  tail.reserve(keys.size() + args.size());
-  tail.insert(tail.end(), keys.begin(), keys.end());
-  tail.insert(tail.end(), args.begin(), args.end());
-  appendRedisCommand(out, {verb, script, count}, &tail);
-}
-
 }  // namespace
 
 RedisLimitClient::RedisLimitClient(asio::io_context& io, Clock& clock, Options options)
@@ -191,8 +181,8 @@ void RedisLimitClient::run(std::shared_ptr<Call> call) {
   std::string command;
   if (call->asking) appendRedisCommand(command, {"ASKING"});
   const std::string count = number(static_cast<std::int64_t>(call->keys.size()));
-  appendScriptCall(command, call->eval ? "EVAL" : "EVALSHA", call->eval ? call->script->source : call->script->sha1, count,
-                   call->keys, call->args);
+  appendRedisCommand(command, {call->eval ? "EVAL" : "EVALSHA", call->eval ? call->script->source : call->script->sha1, count},
+                     {&call->keys, &call->args});
   RedisConnection& c = connection(address);
   ++stats_.sent;
   if (call->asking) c.send({}, call->deadline, nullptr);  // ASKING's own reply (+OK)

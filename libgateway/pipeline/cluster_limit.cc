@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "libgateway/auth/sha256.h"
+#include "libgateway/core/hex.h"
 
 namespace gateway {
 
@@ -63,16 +64,6 @@ ClusterHealth::Stats ClusterHealth::stats() const {
   s.asked = asked_.load(std::memory_order_relaxed);
   return s;
 }
-
-namespace {
-constexpr char kHexDigits[] = "0123456789abcdef";
-void appendHex(std::string& out, std::string_view bytes) {
-  for (unsigned char c : bytes) {
-    out.push_back(kHexDigits[c >> 4]);
-    out.push_back(kHexDigits[c & 15]);
-  }
-}
-}  // namespace
 
 void clusterKey(const ClusterLimit& limit, std::string_view localKey, std::string& out) {
   out.assign(limit.keyPrefix);

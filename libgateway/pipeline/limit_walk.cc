@@ -7,14 +7,19 @@
 
 namespace gateway {
 
-const RouteLimiter* limiterAt(const Exchange& ex, std::size_t k, bool& perRoute) {
+LimitSequence limitsOf(const Exchange& ex) {
   const GatewayRuntime& rt = *ex.runtime;
   const RouteRuntime& route = rt.route(ex.routeIndex);
-  const RouteLimiter* tier = nullptr;
+  LimitSequence limits;
+  limits.policies = &route.limiters;
   if (route.perConsumer) {
     const std::string& tierName = ex.consumer.empty() ? rt.config().rateLimits.anonymousTier : ex.tier;
-    if (!tierName.empty()) tier = rt.tier(tierName);
+    if (!tierName.empty()) limits.tier = rt.tier(tierName);
   }
+  return limits;
+}
+
+const RouteLimiter* LimitSequence::at(std::size_t k, bool& perRoute) const {
   if (tier) {
     if (k == 0) {
       perRoute = false;
@@ -23,7 +28,7 @@ const RouteLimiter* limiterAt(const Exchange& ex, std::size_t k, bool& perRoute)
     --k;
   }
   perRoute = true;
-  return k < route.limiters.size() ? &route.limiters[k] : nullptr;
+  return k < policies->size() ? &(*policies)[k] : nullptr;
 }
 
 void limitKey(const RateLimitPolicy& policy, const Exchange& ex, bool perRoute, std::string& key) {
@@ -110,10 +115,11 @@ bool onFailure(Env& env, Exchange& ex, std::vector<AppliedLimit>& applied, const
 
 }  // namespace
 
-WalkStep walkLimits(Env& env, Exchange& ex, std::vector<AppliedLimit>& applied, std::size_t& k, std::string& key) {
+WalkStep walkLimits(Env& env, Exchange& ex, const LimitSequence& limits, std::vector<AppliedLimit>& applied,
+                    std::size_t& k, std::string& key) {
   const TimePoint now = ex.start;
   bool perRoute = true;
-  for (; const RouteLimiter* l = limiterAt(ex, k, perRoute); ++k) {
+  for (; const RouteLimiter* l = limits.at(k, perRoute); ++k) {
     limitKey(*l->policy, ex, perRoute, key);
     bool allowed;
     if (!l->cluster) {
@@ -150,17 +156,17 @@ namespace {
 struct AskState {
   Env& env;
   Resumer resumer;
+  LimitSequence limits;
   std::vector<AppliedLimit> applied;
   std::size_t k;
+  std::string key;  // the local key of the limit at k
   WalkFinish finish;
-  std::string key;  // the limit's local key
 };
 
 void ask(std::shared_ptr<AskState> state) {
   Exchange& ex = *state->resumer.exchange();
   bool perRoute = true;
-  const RouteLimiter* l = limiterAt(ex, state->k, perRoute);
-  limitKey(*l->policy, ex, perRoute, state->key);
+  const RouteLimiter* l = state->limits.at(state->k, perRoute);
   std::string storeKey;
   clusterKey(*l->cluster, state->key, storeKey);
   const ClusterLimitsConfig& cs = *l->cluster->settings;
@@ -187,7 +193,7 @@ void ask(std::shared_ptr<AskState> state) {
         WalkStep step = WalkStep::kDenied;
         if (allowed) {
           ++state->k;
-          step = walkLimits(env, ex, state->applied, state->k, state->key);
+          step = walkLimits(env, ex, state->limits, state->applied, state->k, state->key);
           if (step == WalkStep::kAsk) return ask(state);
         }
         state->finish(env, state->resumer, state->applied, step);
@@ -196,8 +202,10 @@ void ask(std::shared_ptr<AskState> state) {
 
 }  // namespace
 
-void askCluster(Env& env, Resumer resumer, std::vector<AppliedLimit> applied, std::size_t k, WalkFinish finish) {
-  ask(std::make_shared<AskState>(AskState{env, std::move(resumer), std::move(applied), k, finish, {}}));
+void askCluster(Env& env, Resumer resumer, const LimitSequence& limits, std::vector<AppliedLimit> applied,
+                std::size_t k, std::string key, WalkFinish finish) {
+  ask(std::make_shared<AskState>(
+      AskState{env, std::move(resumer), limits, std::move(applied), k, std::move(key), finish}));
 }
 
 }  // namespace gateway

@@ -32,22 +32,32 @@ enum class WalkStep {
   kAsk,       // the limit at the cursor must ask the cluster store
 };
 
-// The limit at position `k` of the exchange's walk, or null past the end. `perRoute`: whether
-// its key counts per route (route policies) or across routes (the tier).
-const RouteLimiter* limiterAt(const Exchange& ex, std::size_t k, bool& perRoute);
+// The limits of one exchange in the order they apply: the consumer's tier (when the route
+// counts per consumer and there is one for the exchange), then the route's policies. Found
+// once per exchange; views into the runtime the exchange holds.
+struct LimitSequence {
+  const RouteLimiter* tier = nullptr;
+  const std::vector<RouteLimiter>* policies = nullptr;
+  // The limit at position `k`, or null past the end. `perRoute`: whether its key counts per
+  // route (route policies) or across routes (the tier).
+  const RouteLimiter* at(std::size_t k, bool& perRoute) const;
+};
+LimitSequence limitsOf(const Exchange& ex);
 
 // Writes the key a policy counts by into `key` (a reused buffer).
 void limitKey(const RateLimitPolicy& policy, const Exchange& ex, bool perRoute, std::string& key);
 
-// Applies limits from position `k` on, moving `k` past each one that decided. Stops at the end,
-// at the first refusal, or at a cluster limit whose decision must be asked (kAsk). `key` is
-// scratch space.
-WalkStep walkLimits(Env& env, Exchange& ex, std::vector<AppliedLimit>& applied, std::size_t& k, std::string& key);
+// Applies the limits of `limits` from position `k` on, moving `k` past each one that decided.
+// Stops at the end, at the first refusal, or at a cluster limit whose decision must be asked
+// (kAsk; `key` then holds that limit's key, else it is scratch space).
+WalkStep walkLimits(Env& env, Exchange& ex, const LimitSequence& limits, std::vector<AppliedLimit>& applied,
+                    std::size_t& k, std::string& key);
 
-// Asks the cluster store for the limit at `k` (after walkLimits returned kAsk) with the exchange
-// paused, then walks on from the answer. `finish` is called once the walk ends, with
-// the exchange's resumer: it answers or resumes the exchange.
+// Asks the cluster store for the limit at `k`, whose key is `key` (as walkLimits left them on
+// kAsk), with the exchange paused, then walks on from the answer. `finish` is called once the
+// walk ends, with the exchange's resumer: it answers or resumes the exchange.
 using WalkFinish = void (*)(Env& env, Resumer& resumer, std::vector<AppliedLimit>& applied, WalkStep step);
-void askCluster(Env& env, Resumer resumer, std::vector<AppliedLimit> applied, std::size_t k, WalkFinish finish);
+void askCluster(Env& env, Resumer resumer, const LimitSequence& limits, std::vector<AppliedLimit> applied,
+                std::size_t k, std::string key, WalkFinish finish);
 
 }  // namespace gateway

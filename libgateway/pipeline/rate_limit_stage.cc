@@ -123,21 +123,30 @@ StageSpec RateLimitStage::spec() {
           [](const RouteConfig& route, std::size_t) { return route.rateLimit.perConsumer || !route.rateLimit.policies.empty(); }};
 }
 
+namespace {
+
+// Ends the walk of an exchange paused for a cluster decision: answers it, or lets it go on (a
+// leaky bucket's delay resumes it later instead).
+void finishPaused(Env& env, Resumer& resumer, std::vector<AppliedLimit>& applied, WalkStep step) {
+  std::string policyText, stateText;
+  std::optional<Response> answer = finishLimits(env, *resumer.exchange(), applied, step, policyText, stateText, &resumer);
+  if (answer) resumer.answer(std::move(*answer));
+  else if (resumer.pending() && !resumer.exchange()->rateLimit().delay) resumer.resume();
+}
+
+}  // namespace
+
 std::optional<Response> RateLimitStage::onRequest(Exchange& ex) {
   const RouteRuntime& route = ex.runtime->route(ex.routeIndex);
   if (!route.perConsumer && route.limiters.empty()) return std::nullopt;
   std::vector<AppliedLimit>& applied = applied_;
   applied.clear();
   std::size_t k = 0;
-  const WalkStep step = walkLimits(env_, ex, applied, k, keyBuffer_);
+  const LimitSequence limits = limitsOf(ex);
+  const WalkStep step = walkLimits(env_, ex, limits, applied, k, keyBuffer_);
   if (step == WalkStep::kAsk) {
     // A cluster-wide limit: the request waits here for the store's answer.
-    askCluster(env_, ex.pause(), applied, k, [](Env& env, Resumer& resumer, std::vector<AppliedLimit>& done, WalkStep end) {
-      std::string policyText, stateText;
-      std::optional<Response> answer = finishLimits(env, *resumer.exchange(), done, end, policyText, stateText, &resumer);
-      if (answer) resumer.answer(std::move(*answer));
-      else if (resumer.pending() && !resumer.exchange()->rateLimit().delay) resumer.resume();
-    });
+    askCluster(env_, ex.pause(), limits, applied, k, keyBuffer_, finishPaused);
     return std::nullopt;
   }
   return finishLimits(env_, ex, applied, step, policyText_, stateText_, nullptr);

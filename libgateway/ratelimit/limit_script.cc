@@ -1,5 +1,7 @@
 #include "libgateway/ratelimit/limit_script.h"
 
+#include "libgateway/core/hex.h"
+
 #include <openssl/evp.h>
 
 #include <array>
@@ -28,12 +30,8 @@ std::string scriptSha1(std::string_view text) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(text.data(), text.size(), md, &len, EVP_sha1(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[md[i] >> 4];
-    hex += kHex[md[i] & 15];
-  }
+  appendHex(hex, std::string_view(reinterpret_cast<const char*>(md), len));
   return hex;
 }
 

@@ -82,12 +82,29 @@ struct Cluster {
     EXPECT_TRUE(slot->has_value());
     return slot->value_or(Response{});
   }
+  // Of `calls` requests through gateway `i`, `gap` apart (each gap's timers fired), how many
+  // were admitted.
+  int admittedWithin(std::size_t i, int calls, Duration gap) {
+    int admitted = 0;
+    for (int k = 0; k < calls; ++k) {
+      admitted += call(i).status == 200;
+      advance(gap);
+      settle();
+    }
+    return admitted;
+  }
   GatewayHarness timeline;
   MemoryClusterStore store;
   std::vector<std::unique_ptr<ClusterHarness>> members;
 };
 
 const nlohmann::json kRedis = {{"redis", {"127.0.0.1:6379"}}};
+
+// A fixed window of 10 per minute in sync mode, counts sent every 100 ms.
+nlohmann::json syncWindowConfig() {
+  return clusterConfig({{"algorithm", "fixed_window"}, {"limit", 10}, {"window_ms", 60000}},
+                       {{"redis", {"127.0.0.1:6379"}}, {"mode", "sync"}, {"sync_interval_ms", 100}});
+}
 
 TEST(ClusterLimit, ARequestWaitsForTheStoreAndThenGetsItsDecision) {
   Cluster c(clusterConfig(bucket(1, 2), kRedis));
@@ -197,9 +214,7 @@ TEST(ClusterLimit, AConcurrencyUnitIsGivenBackInTheStore) {
 }
 
 TEST(ClusterLimit, SyncModeDecidesLocallyAndAddsItsCountsUpInTheStore) {
-  Cluster c(clusterConfig({{"algorithm", "fixed_window"}, {"limit", 10}, {"window_ms", 60000}},
-                          {{"redis", {"127.0.0.1:6379"}}, {"mode", "sync"}, {"sync_interval_ms", 100}}),
-            2);
+  Cluster c(syncWindowConfig(), 2);
   c.store.setLatency(millis(1));
   // No request waits for the store.
   auto slot = c[0].send();
@@ -215,19 +230,12 @@ TEST(ClusterLimit, SyncModeDecidesLocallyAndAddsItsCountsUpInTheStore) {
   c.settle();
   EXPECT_EQ(c.store.stats().windowAdds, 2);
   // b learns the cluster's 8 with its first count, and admits only what is left.
-  int admitted = 0;
-  for (int i = 0; i < 5; ++i) {
-    admitted += c.call(1).status == 200;
-    c.advance(millis(1));
-    c.settle();
-  }
+  const int admitted = c.admittedWithin(1, 5, millis(1));
   EXPECT_EQ(admitted, 2) << "8 admitted by a, limit 10";
 }
 
 TEST(ClusterLimit, SyncModeNumbersWindowsOnTheUnixClockSoHostsWithOtherClocksShareThem) {
-  Cluster c(clusterConfig({{"algorithm", "fixed_window"}, {"limit", 10}, {"window_ms", 60000}},
-                          {{"redis", {"127.0.0.1:6379"}}, {"mode", "sync"}, {"sync_interval_ms", 100}}),
-            2);
+  Cluster c(syncWindowConfig(), 2);
   // b's steady clock started 500 s earlier than a's (another host, booted earlier); both agree
   // on the Unix time.
   c[1].clock.advance(seconds(500));
@@ -237,12 +245,7 @@ TEST(ClusterLimit, SyncModeNumbersWindowsOnTheUnixClockSoHostsWithOtherClocksSha
     c.advance(millis(101));  // each count goes out
     c.settle();
   }
-  int admitted = 0;
-  for (int i = 0; i < 5; ++i) {
-    admitted += c.call(1).status == 200;
-    c.advance(millis(1));
-    c.settle();
-  }
+  const int admitted = c.admittedWithin(1, 5, millis(1));
   EXPECT_EQ(admitted, 2) << "b counts in a's window: 8 admitted there, limit 10";
 }
 
