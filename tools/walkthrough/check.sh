@@ -73,6 +73,10 @@ trap stop_all EXIT
 trap 'exit 3' TERM INT
 
 zombie() { local s; s=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [[ $s == Z ]]; }
+# Running: its /proc entry readable and not a zombie. `kill -0` alone is not enough: bash reaps
+# a background job as soon as it ends, and a process seen by kill -0 mid-exit may already have
+# no /proc entry (a TSan run once reported "still running" for a gatewayd with no threads left).
+running() { local s; s=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [[ $s != Z ]]; }
 # The first stdout line of a process we started, waited for up to 10 s.
 first_line() {
   local file=$1 pid=$2
@@ -224,8 +228,8 @@ has_line() {
 # what it wrote to stderr, to tell a slow drain from a hang.
 exits() {
   local pid=$1 code=$2 line=$3 file=$4 rc
-  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null && ! zombie "$pid" || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null && ! zombie "$pid"; then
+  for _ in $(seq 200); do running "$pid" || break; sleep 0.1; done
+  if running "$pid"; then
     # Each thread's name, state and kernel wait channel, to tell where a hang sits.
     local threads="" t
     for t in /proc/"$pid"/task/*; do
