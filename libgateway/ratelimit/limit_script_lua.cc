@@ -16,6 +16,11 @@ namespace {
 // (|n| + d < 2^53; for such integers the rounded quotient never crosses an integer, the check
 // keeps that from resting on the bounds alone). Numbers go to Redis through '%d': Lua's own
 // tostring keeps 14 digits.
+// A key's state is one string (struct.pack of doubles, exact below 2^53; concurrency's a
+// decimal count, which release reads too): the batch reads every key with one MGET, a decision
+// reads `states` and writes with one SET ... PX, and a key decided twice in one batch sees its
+// first decision through `states`. A key of another type or length reads as fresh and is
+// replaced by the first write.
 constexpr std::string_view kLuaPrelude = R"lua(
 local function fdiv(n, d)
   local q = math.floor(n / d)
@@ -24,36 +29,50 @@ local function fdiv(n, d)
 end
 local function cdiv(n, d) return -fdiv(-n, d) end
 local function int(x) return string.format('%d', x) end
--- One decision: KEYS and ARGV are this decision's own (they shadow the script's).
-local function decide(KEYS, ARGV)
--- The key lives until its state is fresh again: `us` from now, in whole ms rounded up, at least 1.
-local function expireIn(us) redis.call('PEXPIRE', KEYS[1], int(math.max(1, cdiv(us, 1000)))) end
-local now, cost = tonumber(ARGV[1]), math.max(0, tonumber(ARGV[2]))
+local states = {}
+-- The key's doubles, or nothing when it has no state of this shape.
+local function load(key, format, size)
+  local s = states[key]
+  if s and #s == size then return struct.unpack(format, s) end
+end
+-- Writes the key's state; it lives until fresh again: `us` from now, in whole ms rounded up, at least 1.
+local function keep(key, value, us)
+  states[key] = value
+  redis.call('SET', key, value, 'PX', int(math.max(1, cdiv(us, 1000))))
+end
+-- One decision: the key, now (us), cost and the algorithm's two parameters; five integers back.
+local function decide(key, now, cost, p3, p4)
 )lua";
 
 // After the body: the script takes a batch, n keys and 4 * n arguments (each decision's now,
 // cost and two parameters), and answers 5 * n integers, the decisions in key order. One call
-// for many decisions spreads Redis's cost of running a script over all of them.
-constexpr std::string_view kLuaBatch = R"lua(
+// for many decisions spreads Redis's cost of running a script over all of them; one MGET reads
+// them all.
+constexpr std::string_view kLuaEnd = R"lua(
 end
+)lua";
+constexpr std::string_view kLuaReadStates = R"lua(
+local got = redis.call('MGET', unpack(KEYS))
+for i = 1, #KEYS do states[KEYS[i]] = got[i] end
+)lua";
+constexpr std::string_view kLuaBatch = R"lua(
 local out = {}
 for i = 1, #KEYS do
-  local b = (i - 1) * 4
-  local r = decide({KEYS[i]}, {ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]})
-  for j = 1, 5 do out[#out + 1] = r[j] end
+  local b, o = (i - 1) * 4, (i - 1) * 5
+  out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] =
+    decide(KEYS[i], tonumber(ARGV[b + 1]), math.max(0, tonumber(ARGV[b + 2])), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]))
 end
 return out
 )lua";
 
-// token_bucket.h. ARGV: now, cost, rateMilli, burst. KEYS[1]: hash {tokens, last}, tokens in
-// sub-units (1e-9 token) as of `last`; absent = a full bucket. burst <= kMaxClusterBurst keeps
+// token_bucket.h. p3, p4: rateMilli, burst. State: (tokens, last), tokens in sub-units (1e-9
+// token) as of `last`; absent = a full bucket. burst <= kMaxClusterBurst keeps
 // burst * 1e9 + rateMilli below 2^53.
 constexpr std::string_view kLuaTokenBucket = R"lua(
-local rate, burst = tonumber(ARGV[3]), tonumber(ARGV[4])
+local rate, burst = p3, p4
 local unit = 1000000000
 local cap = burst * unit
-local s = redis.call('HMGET', KEYS[1], 'tokens', 'last')
-local tokens, last = tonumber(s[1]), tonumber(s[2])
+local tokens, last = load(key, '<dd', 16)
 local fresh = tokens == nil
 if fresh then tokens, last = cap, now end
 local elapsed = now - last
@@ -69,30 +88,27 @@ elseif tokens >= cost * unit then
   tokens = tokens - cost * unit
   if cost > 0 then
     if now > last then last = now end
-    redis.call('HSET', KEYS[1], 'tokens', int(tokens), 'last', int(last))
-    expireIn(last - now + cdiv(cap - tokens, rate))
+    keep(key, struct.pack('<dd', tokens, last), last - now + cdiv(cap - tokens, rate))
   end
 else
   retry = cdiv(cost * unit - tokens, rate)
 end
 if allowed == 0 and fresh and cost > 0 then
   -- As in the local store a charged request creates the key; `last` matters to a late now.
-  redis.call('HSET', KEYS[1], 'tokens', int(cap), 'last', int(now))
-  expireIn(0)
+  keep(key, struct.pack('<dd', cap, now), 0)
 end
-return {allowed, fdiv(tokens, unit), retry, 0, cdiv(cap - tokens, rate)}
+return allowed, fdiv(tokens, unit), retry, 0, cdiv(cap - tokens, rate)
 )lua";
 
-// gcra.h. ARGV: now, cost, rateMilli, burst. KEYS[1]: hash {at, frac}: the TAT in ticks of
+// gcra.h. p3, p4: rateMilli, burst. State: (at, frac): the TAT in ticks of
 // 1/rateMilli us is at * rateMilli + frac (0 <= frac < rateMilli), split because ticks pass
 // 2^53; absent = TAT now. With u = at - now, ahead = u * rateMilli + frac ticks.
 constexpr std::string_view kLuaGcra = R"lua(
-local rate, burst = tonumber(ARGV[3]), tonumber(ARGV[4])
+local rate, burst = p3, p4
 local unit = 1000000000
 local tau = burst * unit
 local need = math.min(cost, burst) * unit
-local s = redis.call('HMGET', KEYS[1], 'at', 'frac')
-local at, frac = tonumber(s[1]), tonumber(s[2])
+local at, frac = load(key, '<dd', 16)
 local fresh = at == nil
 if fresh then at, frac = now, 0 end
 local u = at - now
@@ -117,8 +133,7 @@ else
     if cost > 0 then
       ahead = ahead + need
       local whole = fdiv(ahead, rate)
-      redis.call('HSET', KEYS[1], 'at', int(now + whole), 'frac', int(ahead - whole * rate))
-      expireIn(cdiv(ahead, rate))
+      keep(key, struct.pack('<dd', now + whole, ahead - whole * rate), cdiv(ahead, rate))
     end
   else
     retry = cdiv(ahead - tau + need, rate)
@@ -127,19 +142,17 @@ else
   reset = cdiv(ahead, rate)
 end
 if allowed == 0 and fresh and cost > 0 then
-  redis.call('HSET', KEYS[1], 'at', int(now), 'frac', '0')
-  expireIn(0)
+  keep(key, struct.pack('<dd', now, 0), 0)
 end
-return {allowed, remaining, retry, 0, reset}
+return allowed, remaining, retry, 0, reset
 )lua";
 
-// fixed_window.h. ARGV: now, cost, limit, window (us). KEYS[1]: hash {start, count}: a window's
-// start and the cost admitted in it; absent = now's window, empty.
+// fixed_window.h. p3, p4: limit, window (us). State: (start, count): a window's start and the
+// cost admitted in it; absent = now's window, empty.
 constexpr std::string_view kLuaFixedWindow = R"lua(
-local limit, window = tonumber(ARGV[3]), tonumber(ARGV[4])
+local limit, window = p3, p4
 local start = fdiv(now, window) * window
-local s = redis.call('HMGET', KEYS[1], 'start', 'count')
-local stStart, stCount = tonumber(s[1]), tonumber(s[2])
+local stStart, stCount = load(key, '<dd', 16)
 local fresh = stStart == nil
 if fresh then stStart, stCount = start, 0 end
 -- A request whose clock lags into an older window is counted in the newest one.
@@ -154,24 +167,22 @@ elseif count + cost <= limit then
   allowed = 1
   if cost > 0 then
     count = count + cost
-    redis.call('HSET', KEYS[1], 'start', int(windowStart), 'count', int(count))
-    expireIn(windowEnd - now)
+    keep(key, struct.pack('<dd', windowStart, count), windowEnd - now)
   end
 else
   retry = windowEnd - now
 end
 if allowed == 0 and fresh and cost > 0 then
-  redis.call('HSET', KEYS[1], 'start', int(start), 'count', '0')
-  expireIn(0)
+  keep(key, struct.pack('<dd', start, 0), 0)
 end
-return {allowed, limit - count, retry, 0, count == 0 and 0 or windowEnd - now}
+return allowed, limit - count, retry, 0, count == 0 and 0 or windowEnd - now
 )lua";
 
-// sliding_counter.h. ARGV: now, cost, limit, window (us). KEYS[1]: hash {start, prev, curr}.
+// sliding_counter.h. p3, p4: limit, window (us). State: (start, prev, curr).
 // The C++ compares prev * rest and room * window in 128 bits; here products of a count
 // (< 2^30) and a duration (< 2^43) are two parts hi * 2^21 + lo, compared exactly.
 constexpr std::string_view kLuaSlidingCounter = R"lua(
-local limit, window = tonumber(ARGV[3]), tonumber(ARGV[4])
+local limit, window = p3, p4
 local B = 2097152
 -- x * y as hi * 2^21 + lo (0 <= lo < 2^21): exact when the smaller is below 2^30 and the
 -- larger below 2^43 (limit <= 1e9, window <= 31 days).
@@ -203,8 +214,7 @@ local function share(a, c)
   if a >= c then return window end
   return (mulDiv(a, window, c))
 end
-local s = redis.call('HMGET', KEYS[1], 'start', 'prev', 'curr')
-local stStart, stPrev, stCurr = tonumber(s[1]), tonumber(s[2]), tonumber(s[3])
+local stStart, stPrev, stCurr = load(key, '<ddd', 24)
 local fresh = stStart == nil
 if fresh then stStart, stPrev, stCurr = fdiv(now, window) * window, 0, 0 end
 -- A caller whose clock lags into an older window is evaluated at the state's window start.
@@ -234,8 +244,7 @@ elseif fits then
   allowed = 1
   if cost > 0 then
     curr = curr + cost
-    redis.call('HSET', KEYS[1], 'start', int(start), 'prev', int(prev), 'curr', int(curr))
-    expireIn(start + 2 * window - now)
+    keep(key, struct.pack('<ddd', start, prev, curr), start + 2 * window - now)
   end
 else
   -- The earliest time in this window where prev * (window - e) <= room * window.
@@ -252,20 +261,19 @@ else
   retry = when - now
 end
 if allowed == 0 and fresh and cost > 0 then
-  redis.call('HSET', KEYS[1], 'start', int(stStart), 'prev', '0', 'curr', '0')
-  expireIn(0)
+  keep(key, struct.pack('<ddd', stStart, 0, 0), 0)
 end
 local reset = 0
 if curr > 0 then reset = start + 2 * window - now elseif prev > 0 then reset = start + window - now end
-return {allowed, math.max(0, limit - curr - carried), retry, 0, reset}
+return allowed, math.max(0, limit - curr - carried), retry, 0, reset
 )lua";
 
-// sliding_log.h. ARGV: now, cost, limit, window (us). KEYS[1]: a list: the total cost logged,
+// sliding_log.h. p3, p4: limit, window (us). The key: a list (not read by the batch's MGET): the total cost logged,
 // then the admissions oldest first as "at:cost" (same-time admissions merged); absent = empty.
 // Dropping expired entries is amortised O(1); the retry walk reads at most `cost` entries.
 constexpr std::string_view kLuaSlidingLog = R"lua(
-local limit, window = tonumber(ARGV[3]), tonumber(ARGV[4])
-local key = KEYS[1]
+local limit, window = p3, p4
+local function expireIn(us) redis.call('PEXPIRE', key, int(math.max(1, cdiv(us, 1000)))) end
 local function entry(e)
   local i = string.find(e, ':', 1, true)
   return tonumber(string.sub(e, 1, i - 1)), tonumber(string.sub(e, i + 1))
@@ -330,20 +338,20 @@ else
   end)
   retry = leaves + window - now
 end
-return {allowed, limit - total, retry, 0, newestAt and newestAt + window - now or 0}
+return allowed, limit - total, retry, 0, newestAt and newestAt + window - now or 0
 )lua";
 
-// concurrency_limit.h. ARGV: now (unused), cost, limit, lease (ms). KEYS[1]: a string, the
-// units in flight; absent = 0. Each admission sets the expiry to the lease.
+// concurrency_limit.h. now unused; p3, p4: limit, lease (ms). State: the units in flight in
+// decimal; absent = 0. Each admission sets the expiry to the lease.
 constexpr std::string_view kLuaConcurrency = R"lua(
-local limit, lease = tonumber(ARGV[3]), ARGV[4]
-local n = tonumber(redis.call('GET', KEYS[1])) or 0
-if cost > limit - n then return {0, math.max(0, limit - n), -1, 0, 0} end
+local limit, lease = p3, p4
+local n = tonumber(states[key]) or 0
+if cost > limit - n then return 0, math.max(0, limit - n), -1, 0, 0 end
 if cost > 0 then
   n = n + cost
-  redis.call('SET', KEYS[1], int(n), 'PX', lease)
+  keep(key, int(n), lease * 1000)
 end
-return {1, math.max(0, limit - n), 0, 0, 0}
+return 1, math.max(0, limit - n), 0, 0, 0
 )lua";
 
 // ARGV: cost. KEYS[1]: concurrency's. Never below zero; the expiry stays. Returns the units
@@ -383,14 +391,16 @@ return redis.error_reply('leaky_bucket has no cluster form')
 }  // namespace
 
 std::string limitScriptSource(std::string_view name) {
-  const auto decide = [](std::string_view body) {
-    return std::string(kLuaPrelude) + std::string(body) + std::string(kLuaBatch);
+  const auto decide = [](std::string_view body, bool stringState = true) {
+    std::string text = std::string(kLuaPrelude) + std::string(body) + std::string(kLuaEnd);
+    if (stringState) text += kLuaReadStates;
+    return text + std::string(kLuaBatch);
   };
   if (name == "token_bucket") return decide(kLuaTokenBucket);
   if (name == "gcra") return decide(kLuaGcra);
   if (name == "fixed_window") return decide(kLuaFixedWindow);
   if (name == "sliding_counter") return decide(kLuaSlidingCounter);
-  if (name == "sliding_log") return decide(kLuaSlidingLog);
+  if (name == "sliding_log") return decide(kLuaSlidingLog, false);
   if (name == "concurrency") return decide(kLuaConcurrency);
   if (name == "release") return std::string(kLuaRelease);
   if (name == "window_add") return std::string(kLuaWindowAdd);

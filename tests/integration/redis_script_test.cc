@@ -89,11 +89,14 @@ class RedisScriptTest : public ::testing::Test {
       // virtual time expires by Redis's real clock (a 1 ms expiry can pass even between two
       // commands of one EXEC); PEXPIRETIME still tells what the script set.
       std::string source(s->source);
-      const std::string hook = "redis.call('PEXPIRE', KEYS[1], int(";
-      if (const auto at = source.find(hook); at != std::string::npos) {
-        source.insert(at + hook.size() - 4, std::to_string(kExpiryOffsetMs) + " + ");
-        delayedSha_[std::string(s->name)] = server_->command({"SCRIPT", "LOAD", source});
+      bool hooked = false;
+      for (const std::string hook : {"'PX', int(", "redis.call('PEXPIRE', key, int("}) {
+        for (auto at = source.find(hook); at != std::string::npos; at = source.find(hook, at + hook.size())) {
+          source.insert(at + hook.size() - 4, std::to_string(kExpiryOffsetMs) + " + ");
+          hooked = true;
+        }
       }
+      if (hooked) delayedSha_[std::string(s->name)] = server_->command({"SCRIPT", "LOAD", source});
     }
     for (const char* name : {"token_bucket", "gcra", "fixed_window", "sliding_counter", "sliding_log"}) {
       ASSERT_EQ(delayedSha_[name].size(), 40u) << name << ": no PEXPIRE to delay";
@@ -345,6 +348,61 @@ TEST_F(RedisScriptTest, VeryLateRequestsDecideAsTheLocalAlgorithms) {
 // The local store creates a key on its first charged request, even a denied one (a cost
 // above the quota); its fresh state then rules a later request whose clock lags: the token
 // bucket's `last`, gcra's TAT, the windows' start.
+// gatewayd sends the decisions of one loop turn as one call: a batch decides as the same
+// decisions one call after another, a key that comes back in the batch seeing its earlier
+// decisions (the batch reads every key once, then keeps its own writes).
+TEST_F(RedisScriptTest, BatchesDecideAsOneCallAfterAnother) {
+  LimiterSpec conc;
+  conc.algorithm = LimiterAlgorithm::kConcurrency;
+  conc.limit = 6;
+  const std::vector<LimiterSpec> specs{
+      bucket(LimiterAlgorithm::kTokenBucket, 20'000, 5), bucket(LimiterAlgorithm::kGcra, 20'000, 5),
+      windowed(LimiterAlgorithm::kFixedWindow, 8, millis(100)), windowed(LimiterAlgorithm::kSlidingCounter, 8, millis(100)),
+      windowed(LimiterAlgorithm::kSlidingLog, 8, millis(100)), conc};
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const LimiterSpec& spec = specs[i];
+    std::string error;
+    auto local = makeLimiter(spec, {}, &error);
+    ASSERT_TRUE(local) << error;
+    const LimitScript& script = decideScript(spec.algorithm);
+    const std::string& sha = delayedSha_.count(std::string(script.name)) ? delayedSha_[std::string(script.name)]
+                                                                          : script.sha1;
+    std::mt19937_64 random(400 + i);
+    const auto uniform = [&](std::int64_t lo, std::int64_t hi) {
+      return std::uniform_int_distribution<std::int64_t>(lo, hi)(random);
+    };
+    TimePoint now = kUnixNow;
+    for (int call = 0; call < 60; ++call) {
+      const auto n = static_cast<std::size_t>(uniform(1, 40));
+      std::vector<std::string> keys, args;
+      std::vector<LimitDecision> want;
+      for (std::size_t d = 0; d < n; ++d) {
+        now += uniform(0, millis(3));
+        const std::int64_t cost = uniform(0, 9) == 0 ? 0 : uniform(1, 2);
+        keys.push_back("batch:" + std::to_string(i) + ":k" + std::to_string(uniform(0, 2)));
+        appendDecideArgs(spec, now, cost, kLease, args);
+        want.push_back(local->decide(keys.back(), now, cost));
+      }
+      std::vector<std::string> cmd{"EVALSHA", sha, std::to_string(n)};
+      cmd.insert(cmd.end(), keys.begin(), keys.end());
+      cmd.insert(cmd.end(), args.begin(), args.end());
+      const auto replies = pipeline({cmd});
+      ASSERT_EQ(replies.size(), 1u);
+      const redisReply* r = replies[0].get();
+      ASSERT_EQ(r->type, REDIS_REPLY_ARRAY) << (r->str ? r->str : "") << " (" << show(spec) << ")";
+      ASSERT_EQ(r->elements, 5 * n) << show(spec);
+      for (std::size_t d = 0; d < n; ++d) {
+        std::vector<std::int64_t> values;
+        for (std::size_t j = 0; j < 5; ++j) values.push_back(r->element[5 * d + j]->integer);
+        const auto got = decisionFromReply(values);
+        ASSERT_TRUE(got) << show(spec);
+        ASSERT_EQ(want[d], *got) << show(spec) << " call " << call << " decision " << d << " of " << n << " key "
+                                 << keys[d] << "\n  local: " << show(want[d]) << "\n  redis: " << show(*got);
+      }
+    }
+  }
+}
+
 TEST_F(RedisScriptTest, DeniedFirstRequestsCreateTheFreshState) {
   const std::vector<LimiterSpec> specs{
       bucket(LimiterAlgorithm::kTokenBucket, 1000, 3),       bucket(LimiterAlgorithm::kGcra, 1000, 3),
