@@ -40,7 +40,7 @@ struct GatewayServer::Worker final : HttpHandler {
                     const ServiceConfig* s = runtime->config().findService(service);
                     return s ? s->connectTimeout : seconds(5);
                   }),
-        redis(makeRedisClient(server)),
+        redis(makeRedisClient(server, server.redisSeeds_, server.shared_->runtime()->config().rateLimits.cluster.timeout)),
         env{server.clock_, loop.scheduler(), transport, random, redis.get()},
         shared(*server.shared_),
         gateway(*server.shared_, env),
@@ -51,14 +51,23 @@ struct GatewayServer::Worker final : HttpHandler {
   }
 
   // The Redis client of cluster-scoped limits, on this worker's loop (null: none configured).
-  std::unique_ptr<RedisLimitClient> makeRedisClient(GatewayServer& server) {
-    if (server.redisSeeds_.empty()) return nullptr;
+  std::unique_ptr<RedisLimitClient> makeRedisClient(GatewayServer& server, std::vector<std::string> seeds,
+                                                    Duration timeout) {
+    if (seeds.empty()) return nullptr;
     RedisLimitClient::Options o;
-    o.seeds = server.redisSeeds_;
-    o.timeout = server.shared_->runtime()->config().rateLimits.cluster.timeout;
+    o.seeds = std::move(seeds);
+    o.timeout = timeout;
     o.unixOffset = server.shared_->unixTimeOffset();
     o.health = server.shared_->limiters().clusterHealth();
     return std::make_unique<RedisLimitClient>(ioContext(loop), server.clock_, std::move(o));
+  }
+
+  // On the worker's thread, after a reload changed the Redis addresses or the timeout.
+  void retargetRedis(GatewayServer& server, std::vector<std::string> seeds, Duration timeout) {
+    if (stopping) return;
+    if (redis) return redis->reconfigure(std::move(seeds), timeout);
+    redis = makeRedisClient(server, std::move(seeds), timeout);
+    env.clusterStore = redis.get();
   }
 
   void handle(Request request, ResponseSink sink) override {
@@ -166,9 +175,10 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defau
       error = "rate_limits.cluster.redis: " + why;
       return nullptr;
     }
-    server->shared_->limiters().clusterHealth()->setLog(
-        [](std::string_view line) { fmt::print(stderr, "gatewayd: {}\n", line); });
   }
+  // Set before the workers start (a reload may point them at a Redis later).
+  server->shared_->limiters().clusterHealth()->setLog(
+      [](std::string_view line) { fmt::print(stderr, "gatewayd: {}\n", line); });
   if (!options.accessLogPath.empty()) {
     server->accessLog_ = AccessLog::open(options.accessLogPath, error);
     if (!server->accessLog_) return nullptr;
@@ -294,17 +304,27 @@ ReloadResult GatewayServer::reload() {
   // rest was used to build the listener, workers and pools, and needs a restart.
   const GatewayOptions next = resolveOptions(defaults_, load.config->server);
   result.warnings = restartOnlyChanges(options_, next);
-  // The Redis client of cluster limits was built at start, like the workers.
+  // Cluster limits' Redis: new addresses are resolved here (a name that does not resolve refuses
+  // the reload), then each worker's client moves to them on its own thread.
   const ClusterLimitsConfig& runningCluster = shared_->runtime()->config().rateLimits.cluster;
   const ClusterLimitsConfig& nextCluster = load.config->rateLimits.cluster;
-  if (nextCluster.redis != runningCluster.redis) {
-    result.warnings.add("/rate_limits/cluster/redis",
-                        redisSeeds_.empty()
-                            ? "a Redis for cluster limits needs a restart; until then cluster-scoped limits apply on_failure"
-                            : "changed, which needs a restart; the running gateway keeps its Redis addresses");
+  std::vector<std::string> seeds;
+  if (!nextCluster.redis.empty() && nextCluster.mode != ClusterLimitMode::kSplit) {
+    seeds = nextCluster.redis;
+    std::string why;
+    if (!resolveRedisSeeds(seeds, why)) {
+      metrics_.reloads("rejected").add();
+      result.errors.add("/rate_limits/cluster/redis", why);
+      result.version = shared_->version();
+      return result;
+    }
   }
-  if (nextCluster.timeout != runningCluster.timeout) {
-    result.warnings.add("/rate_limits/cluster/timeout_ms", "changed, which needs a restart; the running timeout stays in effect");
+  if ((!seeds.empty() && seeds != redisSeeds_) || nextCluster.timeout != runningCluster.timeout) {
+    if (!seeds.empty()) redisSeeds_ = seeds;
+    for (auto& w : workers_) {
+      Worker* worker = w.get();
+      worker->loop.post([this, worker, seeds, timeout = nextCluster.timeout] { worker->retargetRedis(*this, seeds, timeout); });
+    }
   }
   options_.maxConnections = next.maxConnections;
   options_.drainTimeout = next.drainTimeout;

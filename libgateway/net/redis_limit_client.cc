@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <random>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <hiredis/hiredis.h>
 
+#include "libgateway/core/hex.h"
 #include "libgateway/net/http_wire.h"
 
 namespace gateway::net {
@@ -75,6 +77,10 @@ std::string number(std::int64_t v) { return std::to_string(v); }
 RedisLimitClient::RedisLimitClient(asio::io_context& io, Clock& clock, Options options)
     : io_(io), clock_(clock), options_(std::move(options)) {
   slots_.fill(-1);
+  std::random_device entropy;
+  const std::uint64_t nonce = (std::uint64_t{entropy()} << 32) ^ entropy();
+  appendHex(holderPrefix_, std::string_view(reinterpret_cast<const char*>(&nonce), sizeof nonce));
+  holderPrefix_ += ':';
   for (const LimitScript* s : allLimitScripts()) appendRedisCommand(greeting_, {"SCRIPT", "LOAD", s->source});
   refreshSlots();
 }
@@ -84,6 +90,24 @@ RedisLimitClient::~RedisLimitClient() { close(); }
 void RedisLimitClient::close() {
   closed_ = true;
   for (auto& [address, c] : connections_) c->close();
+}
+
+void RedisLimitClient::reconfigure(std::vector<std::string> seeds, Duration timeout) {
+  options_.timeout = timeout;
+  for (auto& [address, c] : connections_) c->staleAfter = std::max(seconds(2), 2 * timeout);
+  if (seeds == options_.seeds || seeds.empty()) return;
+  options_.seeds = std::move(seeds);
+  // Closing fails pending calls, whose callbacks may send again (to the new seeds): the old
+  // map is moved out of the way first.
+  auto old = std::move(connections_);
+  connections_.clear();
+  nodes_.clear();
+  slots_.fill(-1);
+  standalone_ = false;
+  for (auto& [address, c] : old) c->close();
+  refreshing_ = false;
+  lastRefresh_ = clock_.now() - seconds(1);
+  refreshSlots();
 }
 
 RedisConnection& RedisLimitClient::connection(const std::string& address) {
@@ -119,7 +143,21 @@ void RedisLimitClient::decide(const LimiterSpec& spec, std::string_view key, Tim
   }
   Call& call = **batch;
   call.keys.emplace_back(key);
-  appendDecideArgs(spec, now + options_.unixOffset, cost, lease, call.args);
+  if (spec.algorithm == LimiterAlgorithm::kConcurrency) {
+    std::string holder = holderPrefix_ + number(static_cast<std::int64_t>(++holders_));
+    appendDecideArgs(spec, now + options_.unixOffset, cost, lease, holder, call.args);
+    // The answer names the holder; a decision that failed may still have been admitted (its
+    // answer late, or lost with the connection): its units are given back, in case.
+    done = [this, alive = lifeline(), key = std::string(key), holder = std::move(holder), cost,
+            done = std::move(done)](const ClusterAnswer& a) {
+      if (!a.ok && !alive.expired() && !closed_) release(key, holder, cost);
+      ClusterAnswer named = a;
+      if (a.ok && a.decision.allowed) named.holder = holder;
+      done(named);
+    };
+  } else {
+    appendDecideArgs(spec, now + options_.unixOffset, cost, lease, {}, call.args);
+  }
   call.dones.push_back(std::move(done));
   if (!flushPosted_) {
     flushPosted_ = true;
@@ -138,11 +176,11 @@ void RedisLimitClient::flushBatches() {
   }
 }
 
-void RedisLimitClient::release(std::string_view key, std::int64_t cost) {
+void RedisLimitClient::release(std::string_view key, std::string_view holder, std::int64_t cost) {
   auto call = std::make_shared<Call>();
   call->script = &releaseScript();
   call->keys.emplace_back(key);
-  call->args.push_back(number(cost));
+  call->args = {std::string(holder), number(cost)};
   call->slot = redisKeySlot(key);
   call->deadline = clock_.now() + options_.timeout;
   run(std::move(call));
@@ -165,7 +203,7 @@ void RedisLimitClient::run(std::shared_ptr<Call> call) {
   if (closed_) {
     // The worker is stopping: nothing new goes out (a reconnect would keep its loop alive).
     asio::post(io_, [call] {
-      for (auto& done : call->dones) done(ClusterAnswer{false, {}, 0, "closed"});
+      for (auto& done : call->dones) done(ClusterAnswer{false, {}, 0, "closed", {}});
     });
     return;
   }

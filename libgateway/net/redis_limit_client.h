@@ -4,6 +4,8 @@
 // one standalone Redis or a Redis Cluster: the slot map comes from CLUSTER SLOTS (asked at
 // start and after every MOVED), a MOVED is followed to the new owner, an ASK is followed with
 // ASKING for that one command, and a NOSCRIPT is answered by EVAL (which loads the script).
+// Concurrency holders are named "<64 random bits in hex>:<sequence>", the random part drawn
+// once per client, so names never meet across workers, processes and restarts.
 // One per worker thread; not thread-safe. Net-internal (includes Asio).
 #pragma once
 
@@ -48,9 +50,13 @@ class RedisLimitClient final : public ClusterStore {
 
   void decide(const LimiterSpec& spec, std::string_view key, TimePoint now, std::int64_t cost, Duration lease,
               Done done) override;
-  void release(std::string_view key, std::int64_t cost) override;
+  void release(std::string_view key, std::string_view holder, std::int64_t cost) override;
   void addToWindow(std::string_view key, std::int64_t window, std::int64_t delta, Duration ttl, Done done) override;
 
+  // A reload: new calls get `timeout`. Other seeds: every connection is closed (what is pending
+  // fails, and on_failure decides it), the slot map is dropped and asked of the new seeds.
+  // Units held in the old Redis stay there until their lease ends.
+  void reconfigure(std::vector<std::string> seeds, Duration timeout);
   // Closes every connection, failing what is pending (the worker is stopping).
   void close();
   const Stats& stats() const { return stats_; }
@@ -77,6 +83,8 @@ class RedisLimitClient final : public ClusterStore {
   TimePoint lastRefresh_ = 0;
   std::size_t refreshCursor_ = 0, seedCursor_ = 0;
   bool closed_ = false;
+  std::string holderPrefix_;  // "<random hex>:"
+  std::uint64_t holders_ = 0;
   Stats stats_;
 };
 

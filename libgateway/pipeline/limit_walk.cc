@@ -73,8 +73,13 @@ namespace {
 enum class DecidedBy { kInstance, kCluster, kNobody };
 
 // Records a decision; false when it refused the request.
+// `held`: the cluster store's answer when it decided (its key and who holds a concurrency unit).
+struct ClusterHeld {
+  const std::string& storeKey;
+  const std::string& holder;
+};
 bool record(Env& env, Exchange& ex, std::vector<AppliedLimit>& applied, const RouteLimiter& l, const LimitDecision& d,
-            DecidedBy by, const std::string& key) {
+            DecidedBy by, const std::string& key, const ClusterHeld* held = nullptr) {
   const bool unknown = by == DecidedBy::kNobody;
   applied.push_back({&l, l.policy, d, unknown});
   RateLimitRecord& rec = ex.rateLimit();
@@ -82,10 +87,8 @@ bool record(Env& env, Exchange& ex, std::vector<AppliedLimit>& applied, const Ro
   rec.delay = std::max(rec.delay, d.delay);
   if (l.policy->spec.algorithm == LimiterAlgorithm::kConcurrency && !unknown) {
     // Given back when the answer goes, however the exchange ends.
-    if (by == DecidedBy::kCluster) {
-      std::string storeKey;
-      clusterKey(*l.cluster, key, storeKey);
-      rec.hold(*env.clusterStore, std::move(storeKey), ex.start);
+    if (held) {
+      rec.hold(*env.clusterStore, held->storeKey, held->holder, ex.start);
     } else {
       rec.hold(l.cluster ? l.cluster->fallback : l.store, key, ex.start);
     }
@@ -176,7 +179,7 @@ void ask(std::shared_ptr<AskState> state) {
         if (!state->resumer.pending()) {
           // The exchange is gone (its Gateway stopped): a unit it was given goes back at once.
           if (answer.ok && answer.decision.allowed && l->policy->spec.algorithm == LimiterAlgorithm::kConcurrency) {
-            state->env.clusterStore->release(storeKey, 1);
+            state->env.clusterStore->release(storeKey, answer.holder, 1);
           }
           return;
         }
@@ -185,7 +188,8 @@ void ask(std::shared_ptr<AskState> state) {
         bool allowed;
         if (answer.ok) {
           l->cluster->health->succeeded();
-          allowed = record(env, ex, state->applied, *l, answer.decision, DecidedBy::kCluster, state->key);
+          const ClusterHeld held{storeKey, answer.holder};
+          allowed = record(env, ex, state->applied, *l, answer.decision, DecidedBy::kCluster, state->key, &held);
         } else {
           l->cluster->health->failed(env.clock.now(), l->cluster->settings->retryInterval, answer.error);
           allowed = onFailure(env, ex, state->applied, *l, state->key);

@@ -39,13 +39,13 @@ struct RateLimitRecord {
 
   // A concurrency limit's slot, given back when the answer goes (or the exchange ends).
   void hold(std::shared_ptr<LimiterStore> store, std::string key, TimePoint now) {
-    holds_.push_back({std::move(store), nullptr, {}, std::move(key)});
+    holds_.push_back({std::move(store), nullptr, {}, std::move(key), {}});
     heldSince_ = now;
   }
-  // The same for a cluster-scoped limit: the unit is given back in the cluster store, if that
-  // still exists (an exchange can outlive a stopping worker's store; its lease then frees it).
-  void hold(ClusterStore& store, std::string key, TimePoint now) {
-    holds_.push_back({nullptr, &store, store.lifeline(), std::move(key)});
+  // The same for a cluster-scoped limit: `holder`'s unit is given back in the cluster store, if
+  // that still exists (an exchange can outlive a stopping worker's store; its lease then frees it).
+  void hold(ClusterStore& store, std::string key, std::string holder, TimePoint now) {
+    holds_.push_back({nullptr, &store, store.lifeline(), std::move(key), std::move(holder)});
     heldSince_ = now;
   }
   bool holding() const { return !holds_.empty(); }
@@ -76,9 +76,10 @@ struct RateLimitRecord {
     ClusterStore* cluster;
     std::weak_ptr<const bool> clusterAlive;
     std::string key;
+    std::string holder;  // cluster holds
     void release(TimePoint now) {
       if (!cluster) store->release(key, now);
-      else if (!clusterAlive.expired()) cluster->release(key, 1);
+      else if (!clusterAlive.expired()) cluster->release(key, holder, 1);
     }
   };
   std::vector<Hold> holds_;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "libgateway/core/time.h"
@@ -22,6 +23,7 @@ struct ClusterAnswer {
   LimitDecision decision;   // decide()
   std::int64_t count = 0;   // addToWindow(): the cluster's count in the window
   std::string_view error;   // why not ok ("timeout", "connection refused", a Redis error)
+  std::string holder;       // concurrency, admitted: who holds the units (release() takes it)
 };
 
 class ClusterStore {
@@ -34,11 +36,13 @@ class ClusterStore {
   std::weak_ptr<const bool> lifeline() const { return alive_; }
 
   // One atomic decision for `key` (a full store key, clusterKey() in pipeline/cluster_limit.h)
-  // under `spec`, at the gateway's `now`. `lease`: concurrency only (limit_script.h).
+  // under `spec`, at the gateway's `now`. Concurrency: the units admitted are held by a holder
+  // of the store's naming (the answer's `holder`) until release() or until `lease` has passed
+  // since the admission, whichever comes first (limit_script.h).
   virtual void decide(const LimiterSpec& spec, std::string_view key, TimePoint now, std::int64_t cost,
                       Duration lease, Done done) = 0;
-  // Concurrency: gives `cost` units back. Fire and forget.
-  virtual void release(std::string_view key, std::int64_t cost) = 0;
+  // Concurrency: `holder` gives its `cost` units back. Fire and forget.
+  virtual void release(std::string_view key, std::string_view holder, std::int64_t cost) = 0;
   // Sync mode: adds `delta` to window number `window` of `key`; answers the cluster's count.
   virtual void addToWindow(std::string_view key, std::int64_t window, std::int64_t delta, Duration ttl,
                            Done done) = 0;

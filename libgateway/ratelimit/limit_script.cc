@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -95,7 +96,7 @@ const LimitScript& windowAddScript() { return limitScripts().named("window_add")
 std::span<const LimitScript* const> allLimitScripts() { return limitScripts().loadable; }
 
 void appendDecideArgs(const LimiterSpec& spec, TimePoint now, std::int64_t cost, Duration lease,
-                      std::vector<std::string>& argv) {
+                      std::string_view holder, std::vector<std::string>& argv) {
   appendArg(argv, now);
   appendArg(argv, cost);
   if (usesRate(spec.algorithm)) {
@@ -105,9 +106,9 @@ void appendDecideArgs(const LimiterSpec& spec, TimePoint now, std::int64_t cost,
     appendArg(argv, spec.limit);
     appendArg(argv, spec.window);
   } else {
-    // PX takes whole milliseconds: rounded up, so a unit is never freed before its lease.
     appendArg(argv, spec.limit);
-    appendArg(argv, lease > 0 ? ceilDiv(lease, kMillisecond) : 1);
+    appendArg(argv, std::max(lease, kMillisecond));
+    argv.emplace_back(holder);
   }
 }
 

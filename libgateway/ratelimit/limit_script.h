@@ -39,13 +39,15 @@ inline constexpr std::int64_t kMaxClusterBurst = 9'000'000;
 // the key's last update the local Gcra and TokenBucket differ (gcra counts the lag against
 // the TAT), and each script follows its algorithm. leaky_bucket's only answers an error.
 // A call decides a batch: KEYS are the limiter keys (one per decision; in a Redis Cluster all
-// in one slot), ARGV each decision's four arguments in key order (appendDecideArgs), and the
-// reply is five integers per decision. All of a key's state lives in that one Redis key, so one
-// hash tag keeps it in one cluster slot. The script sets the key's expiry so that idle keys leave
-// Redis once their state is back to fresh (concurrency: the lease, see appendDecideArgs).
+// in one slot), ARGV each decision's arguments in key order (appendDecideArgs: four, five for
+// concurrency; one call has one algorithm), and the reply is five integers per decision. All of
+// a key's state lives in that one Redis key, so one hash tag keeps it in one cluster slot. The
+// script sets the key's expiry so that idle keys leave Redis once their state is back to fresh.
+// Concurrency keeps a sorted set of the units in flight, each scored by when its lease ends:
+// a decision first drops the units whose lease has passed.
 const LimitScript& decideScript(LimiterAlgorithm algorithm);
-// Concurrency: gives back `cost` units (never below zero). KEYS[1], ARGV = cost. Returns the
-// units still in flight.
+// Concurrency: the holder ARGV[1] gives back its ARGV[2] units (those it does not hold are not
+// counted). KEYS[1]. Returns the units still in flight.
 const LimitScript& releaseScript();
 // Approximate (sync) mode: adds ARGV[2] to the count of window ARGV[1] of KEYS[1] (a window
 // index; the key keeps one window, a newer index replaces an older one, an older one adds
@@ -57,11 +59,12 @@ std::span<const LimitScript* const> allLimitScripts();
 
 // Appends the ARGV of decideScript(spec.algorithm) to `argv`, as decimal strings: now
 // (microseconds), cost, then rateMilli and burst, or limit and window (microseconds), or (for
-// concurrency) limit and the lease in milliseconds, rounded up.
-// `lease`: how long a concurrency unit stays counted if its release never comes (a gateway
-// that died); the key's expiry is refreshed to it on each admission.
+// concurrency) limit, the lease (microseconds, at least 1 ms) and `holder`.
+// `lease`: how long a concurrency unit stays counted after its admission if its release never
+// comes (a gateway that died, a decision whose answer came too late). `holder`: concurrency
+// only, a name unique across every gateway that shares the store, which release takes.
 void appendDecideArgs(const LimiterSpec& spec, TimePoint now, std::int64_t cost, Duration lease,
-                      std::vector<std::string>& argv);
+                      std::string_view holder, std::vector<std::string>& argv);
 
 // A decide script's reply is an array of five integers: allowed (0/1), remaining,
 // retry_after_us (-1 for kNever), delay_us, reset_after_us. nullopt when it is not that.

@@ -16,8 +16,8 @@ namespace {
 // (|n| + d < 2^53; for such integers the rounded quotient never crosses an integer, the check
 // keeps that from resting on the bounds alone). Numbers go to Redis through '%d': Lua's own
 // tostring keeps 14 digits.
-// A key's state is one string (struct.pack of doubles, exact below 2^53; concurrency's a
-// decimal count, which release reads too): the batch reads every key with one MGET, a decision
+// A key's state is one string (struct.pack of doubles, exact below 2^53; sliding_log and
+// concurrency keep theirs in a list and a sorted set): the batch reads every key with one MGET, a decision
 // reads `states` and writes with one SET ... PX, and a key decided twice in one batch sees its
 // first decision through `states`. A key of another type or length reads as fresh and is
 // replaced by the first write.
@@ -40,12 +40,13 @@ local function keep(key, value, us)
   states[key] = value
   redis.call('SET', key, value, 'PX', int(math.max(1, cdiv(us, 1000))))
 end
--- One decision: the key, now (us), cost and the algorithm's two parameters; five integers back.
-local function decide(key, now, cost, p3, p4)
+-- One decision: the key, now (us), cost and the algorithm's parameters; five integers back.
+local function decide(key, now, cost, p3, p4, p5)
 )lua";
 
 // After the body: the script takes a batch, n keys and 4 * n arguments (each decision's now,
-// cost and two parameters), and answers 5 * n integers, the decisions in key order. One call
+// cost and two parameters; concurrency: 5 * n, a holder's name the fifth), and answers 5 * n
+// integers, the decisions in key order. One call
 // for many decisions spreads Redis's cost of running a script over all of them; one MGET reads
 // them all.
 constexpr std::string_view kLuaEnd = R"lua(
@@ -56,11 +57,12 @@ local got = redis.call('MGET', unpack(KEYS))
 for i = 1, #KEYS do states[KEYS[i]] = got[i] end
 )lua";
 constexpr std::string_view kLuaBatch = R"lua(
-local out = {}
+local out, per = {}, #ARGV / #KEYS
 for i = 1, #KEYS do
-  local b, o = (i - 1) * 4, (i - 1) * 5
+  local b, o = (i - 1) * per, (i - 1) * 5
   out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] =
-    decide(KEYS[i], tonumber(ARGV[b + 1]), math.max(0, tonumber(ARGV[b + 2])), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]))
+    decide(KEYS[i], tonumber(ARGV[b + 1]), math.max(0, tonumber(ARGV[b + 2])), tonumber(ARGV[b + 3]),
+           tonumber(ARGV[b + 4]), per == 5 and ARGV[b + 5] or nil)
 end
 return out
 )lua";
@@ -341,31 +343,43 @@ end
 return allowed, limit - total, retry, 0, newestAt and newestAt + window - now or 0
 )lua";
 
-// concurrency_limit.h. now unused; p3, p4: limit, lease (ms). State: the units in flight in
-// decimal; absent = 0. Each admission sets the expiry to the lease.
+// concurrency_limit.h, a unit per holder. p3, p4, p5: limit, lease (us), holder. The key: a
+// sorted set (not read by the batch's MGET), a member per unit in flight ("holder", then
+// "holder/2" ... for a cost above 1) scored by the end of its lease; absent = none in flight.
+// A decision first drops the units whose lease ended at or before `now`; the key lives as long
+// as its latest lease.
 constexpr std::string_view kLuaConcurrency = R"lua(
-local limit, lease = p3, p4
-local n = tonumber(states[key]) or 0
+local limit, lease, holder = p3, p4, p5
+redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now))
+local n = redis.call('ZCARD', key)
 if cost > limit - n then return 0, math.max(0, limit - n), -1, 0, 0 end
 if cost > 0 then
+  local ends = int(now + lease)
+  -- In commands of at most 512 units: unpack's arguments live on Lua's C stack.
+  for first = 1, cost, 512 do
+    local add = {}
+    for u = first, math.min(cost, first + 511) do
+      add[#add + 1] = ends
+      add[#add + 1] = u == 1 and holder or holder .. '/' .. u
+    end
+    redis.call('ZADD', key, unpack(add))
+  end
+  redis.call('PEXPIRE', key, int(math.max(1, cdiv(lease, 1000))))
   n = n + cost
-  keep(key, int(n), lease * 1000)
 end
 return 1, math.max(0, limit - n), 0, 0, 0
 )lua";
 
-// ARGV: cost. KEYS[1]: concurrency's. Never below zero; the expiry stays. Returns the units
-// still in flight.
+// ARGV: holder, cost. KEYS[1]: concurrency's. Removes the holder's units (those it does not
+// hold are nothing to remove); the expiry stays. Returns the units still in the set.
 constexpr std::string_view kLuaRelease = R"lua(
-local cost = math.max(0, tonumber(ARGV[1]))
-local n = tonumber(redis.call('GET', KEYS[1])) or 0
-if n == 0 or cost == 0 then return n end
-if n <= cost then
-  redis.call('DEL', KEYS[1])
-  return 0
+local holder, cost = ARGV[1], math.max(0, tonumber(ARGV[2]))
+for first = 1, cost, 512 do
+  local members = {}
+  for u = first, math.min(cost, first + 511) do members[#members + 1] = u == 1 and holder or holder .. '/' .. u end
+  redis.call('ZREM', KEYS[1], unpack(members))
 end
-redis.call('SET', KEYS[1], string.format('%d', n - cost), 'KEEPTTL')
-return n - cost
+return redis.call('ZCARD', KEYS[1])
 )lua";
 
 // ARGV: window index, delta, expiry (ms). KEYS[1]: hash {window, count}. A delta <= 0 only
@@ -401,7 +415,7 @@ std::string limitScriptSource(std::string_view name) {
   if (name == "fixed_window") return decide(kLuaFixedWindow);
   if (name == "sliding_counter") return decide(kLuaSlidingCounter);
   if (name == "sliding_log") return decide(kLuaSlidingLog, false);
-  if (name == "concurrency") return decide(kLuaConcurrency);
+  if (name == "concurrency") return decide(kLuaConcurrency, false);
   if (name == "release") return std::string(kLuaRelease);
   if (name == "window_add") return std::string(kLuaWindowAdd);
   return std::string(kLuaNoClusterForm);

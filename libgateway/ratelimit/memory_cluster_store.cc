@@ -1,5 +1,7 @@
 #include "libgateway/ratelimit/memory_cluster_store.h"
 
+#include <algorithm>
+
 namespace gateway {
 
 namespace {
@@ -19,27 +21,56 @@ bool MemoryClusterStore::fail(Done& done) {
   if (!down_) return false;
   ++stats_.failed;
   scheduler_.schedule(clock_.now() + (refused_ ? 0 : timeout_), [done = std::move(done), refused = refused_] {
-    done(ClusterAnswer{false, {}, 0, refused ? "connection refused" : "timeout"});
+    done(ClusterAnswer{false, {}, 0, refused ? "connection refused" : "timeout", {}});
   });
   return true;
 }
 
+void MemoryClusterStore::expireHolders(const std::string& key, LimiterStore& store, TimePoint now) {
+  const auto it = holders_.find(key);
+  if (it == holders_.end()) return;
+  std::erase_if(it->second, [&](const Holder& h) {
+    if (h.leaseEnds > now) return false;
+    store.release(key, now, h.cost);
+    return true;
+  });
+  if (it->second.empty()) holders_.erase(it);
+}
+
 void MemoryClusterStore::decide(const LimiterSpec& spec, std::string_view key, TimePoint now, std::int64_t cost,
-                                Duration, Done done) {
+                                Duration lease, Done done) {
   if (fail(done)) return;
   ClusterAnswer answer;
   answer.ok = true;
-  answer.decision = storeFor(key, spec).decide(key, now, cost);
+  LimiterStore& store = storeFor(key, spec);
+  if (spec.algorithm != LimiterAlgorithm::kConcurrency) {
+    answer.decision = store.decide(key, now, cost);
+  } else {
+    const std::string k(key);
+    expireHolders(k, store, now);
+    answer.decision = store.decide(key, now, cost);
+    if (answer.decision.allowed && cost > 0) {
+      answer.holder = "m" + std::to_string(++holderCount_);
+      holders_[k].push_back({answer.holder, now + std::max(lease, kMillisecond), cost});
+    }
+  }
   ++stats_.decisions;
   if (!answer.decision.allowed) ++stats_.denied;
   scheduler_.schedule(clock_.now() + latency_, [done = std::move(done), answer] { done(answer); });
 }
 
-void MemoryClusterStore::release(std::string_view key, std::int64_t cost) {
+void MemoryClusterStore::release(std::string_view key, std::string_view holder, std::int64_t cost) {
   if (down_) return;
-  if (auto it = stores_.find(std::string(policyPart(key))); it != stores_.end()) {
-    it->second->release(key, clock_.now(), cost);
-  }
+  const auto held = holders_.find(std::string(key));
+  const auto store = stores_.find(std::string(policyPart(key)));
+  if (held == holders_.end() || store == stores_.end()) return;
+  // Only what the holder still holds (its lease may have ended, or it gave it back already).
+  std::erase_if(held->second, [&](const Holder& h) {
+    if (h.name != holder) return false;
+    store->second->release(key, clock_.now(), std::min(cost, h.cost));
+    return true;
+  });
+  if (held->second.empty()) holders_.erase(held);
 }
 
 void MemoryClusterStore::addToWindow(std::string_view key, std::int64_t window, std::int64_t delta, Duration,

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "libgateway/ratelimit/limit_script.h"
@@ -161,9 +162,10 @@ class RedisScriptTest : public ::testing::Test {
   // One decision through the script, with the key's expiry after it. `delayed`: the traces'
   // copy, whose expiries are kExpiryOffsetMs later (taken off setLow and setHigh).
   static std::optional<Remote> decide(const LimiterSpec& spec, const std::string& key, TimePoint now,
-                                      std::int64_t cost, std::string& error, bool delayed) {
+                                      std::int64_t cost, std::string& error, bool delayed,
+                                      std::string_view holder = "h", Duration lease = kLease) {
     std::vector<std::string> args;
-    appendDecideArgs(spec, now, cost, kLease, args);
+    appendDecideArgs(spec, now, cost, lease, holder, args);
     const LimitScript& script = decideScript(spec.algorithm);
     std::vector<std::string> eval = evalsha(script, key, args);
     if (delayed && delayedSha_.count(std::string(script.name))) eval[1] = delayedSha_[std::string(script.name)];
@@ -380,7 +382,7 @@ TEST_F(RedisScriptTest, BatchesDecideAsOneCallAfterAnother) {
         now += uniform(0, millis(3));
         const std::int64_t cost = uniform(0, 9) == 0 ? 0 : uniform(1, 2);
         keys.push_back("batch:" + std::to_string(i) + ":k" + std::to_string(uniform(0, 2)));
-        appendDecideArgs(spec, now, cost, kLease, args);
+        appendDecideArgs(spec, now, cost, kLease, "b" + std::to_string(call) + "." + std::to_string(d), args);
         want.push_back(local->decide(keys.back(), now, cost));
       }
       std::vector<std::string> cmd{"EVALSHA", sha, std::to_string(n)};
@@ -448,26 +450,39 @@ TEST_F(RedisScriptTest, ConcurrencyAcquireAndReleaseAsTheLocalStore) {
     const auto uniform = [&](std::int64_t lo, std::int64_t hi) {
       return std::uniform_int_distribution<std::int64_t>(lo, hi)(random);
     };
+    // Each key's holders and what they hold; a release gives back one of them, or a name that
+    // holds nothing (which gives back nothing).
+    std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> held;
     for (int step = 0; step < 1500; ++step) {
       const std::string key = "conc:" + std::to_string(limit) + ":k" + std::to_string(uniform(0, 2));
       const std::int64_t pick = uniform(0, 99);
       const std::int64_t cost = pick < 10 ? 0 : pick < 15 ? limit + 1 : pick < 20 ? limit : uniform(1, 3);
+      auto& holders = held[key];
       if (uniform(0, 99) < 40) {
-        local->release(key, kUnixNow, cost);
-        const auto replies = pipeline({evalsha(releaseScript(), key, {std::to_string(cost)})});
+        std::string holder = "nobody";
+        std::int64_t units = uniform(1, 3);
+        if (!holders.empty() && uniform(0, 9) > 0) {
+          const auto at = holders.begin() + uniform(0, static_cast<std::int64_t>(holders.size()) - 1);
+          std::tie(holder, units) = *at;
+          holders.erase(at);
+          local->release(key, kUnixNow, units);
+        }
+        const auto replies = pipeline({evalsha(releaseScript(), key, {holder, std::to_string(units)})});
         ASSERT_EQ(replies.size(), 1u);
         ASSERT_EQ(replies[0]->type, REDIS_REPLY_INTEGER) << (replies[0]->str ? replies[0]->str : "");
         // The units still in flight, as a query sees them.
         const LimitDecision after = local->decide(key, kUnixNow, 0);
-        ASSERT_EQ(replies[0]->integer, limit - after.remaining) << "step " << step << " release " << cost;
+        ASSERT_EQ(replies[0]->integer, limit - after.remaining) << "step " << step << " release " << holder;
         continue;
       }
-      auto got = decide(spec, key, kUnixNow, cost, error, false);
+      const std::string holder = "s" + std::to_string(step);
+      auto got = decide(spec, key, kUnixNow, cost, error, false, holder);
       ASSERT_TRUE(got) << error;
       const LimitDecision want = local->decide(key, kUnixNow, cost);
       ASSERT_EQ(want, got->decision) << "step " << step << " limit " << limit << " key " << key << " cost " << cost
                                      << "\n  local: " << show(want) << "\n  redis: " << show(got->decision);
-      if (want.allowed && cost > 0) {  // the lease, refreshed by this admission
+      if (want.allowed && cost > 0) {  // the key lives as long as this admission's lease
+        holders.emplace_back(holder, cost);
         EXPECT_LE(got->setLow, kLease / kMillisecond);
         EXPECT_GE(got->setHigh, kLease / kMillisecond);
       }
@@ -545,24 +560,50 @@ TEST_F(RedisScriptTest, WindowAddAddsResetsAndIgnoresOlderWindows) {
   EXPECT_LE(ttl, 5000);
 }
 
-TEST_F(RedisScriptTest, ReleaseNeverGoesBelowZeroAndKeepsTheLease) {
+TEST_F(RedisScriptTest, ReleaseGivesBackOnlyWhatItsHolderHoldsAndKeepsTheLease) {
   LimiterSpec spec;
   spec.algorithm = LimiterAlgorithm::kConcurrency;
   spec.limit = 3;
   std::vector<std::string> args;
-  appendDecideArgs(spec, kUnixNow, 2, seconds(5), args);
-  ASSERT_EQ(args, (std::vector<std::string>{std::to_string(kUnixNow), "2", "3", "5000"}));
-  std::vector<std::string> cmd = evalsha(decideScript(spec.algorithm), "rel:k", args);
-  EXPECT_EQ(command(cmd), "1 1 0 0 0");
-  const auto release = [&](std::int64_t cost) {
-    return command({"EVALSHA", releaseScript().sha1, "1", "rel:k", std::to_string(cost)});
+  appendDecideArgs(spec, kUnixNow, 2, seconds(5), "a", args);
+  ASSERT_EQ(args, (std::vector<std::string>{std::to_string(kUnixNow), "2", "3", "5000000", "a"}));
+  EXPECT_EQ(command(evalsha(decideScript(spec.algorithm), "rel:k", args)), "1 1 0 0 0");
+  const auto release = [&](const std::string& holder, std::int64_t cost) {
+    return command({"EVALSHA", releaseScript().sha1, "1", "rel:k", holder, std::to_string(cost)});
   };
-  EXPECT_EQ(release(1), "1");
+  EXPECT_EQ(release("b", 2), "2") << "b holds nothing";
+  EXPECT_EQ(release("a", 1), "1");
   EXPECT_GT(std::stoll(command({"PTTL", "rel:k"})), 4000);
-  EXPECT_EQ(release(5), "0");
+  EXPECT_EQ(release("a", 5), "0");
   EXPECT_EQ(command({"EXISTS", "rel:k"}), "0");
-  EXPECT_EQ(release(1), "0");
+  EXPECT_EQ(release("a", 1), "0");
   EXPECT_EQ(command({"EXISTS", "rel:k"}), "0");
+}
+
+// A gateway that dies holding units never gives them back: each unit leaves when its own lease
+// ends, however many admissions (of other holders) come after it. With one lease for the whole
+// key, renewed by each admission, a steady flow would keep the dead gateway's units forever.
+TEST_F(RedisScriptTest, ConcurrencyUnitsLeaveWhenTheirOwnLeaseEnds) {
+  LimiterSpec spec;
+  spec.algorithm = LimiterAlgorithm::kConcurrency;
+  spec.limit = 2;
+  const Duration lease = seconds(10);
+  const TimePoint t = kUnixNow;
+  std::string error;
+  const auto admitted = [&](TimePoint at, const std::string& holder) {
+    auto r = decide(spec, "lease:k", at, 1, error, true, holder, lease);
+    EXPECT_TRUE(r) << error;
+    return r && r->decision.allowed;
+  };
+  EXPECT_TRUE(admitted(t, "dead"));  // never released
+  EXPECT_TRUE(admitted(t + seconds(6), "b"));
+  EXPECT_FALSE(admitted(t + seconds(9), "c")) << "both still in flight";
+  EXPECT_TRUE(admitted(t + seconds(10), "c")) << "dead's lease ended, though b came later";
+  const auto released = command({"EVALSHA", releaseScript().sha1, "1", "lease:k", "c", "1"});
+  EXPECT_EQ(released, "1") << "b is left";
+  EXPECT_TRUE(admitted(t + seconds(12), "d"));
+  EXPECT_FALSE(admitted(t + seconds(15), "e"));
+  EXPECT_TRUE(admitted(t + seconds(16), "e")) << "b's lease ended";
 }
 
 TEST(LimitScriptTest, ClusterBoundsAcceptUsefulSpecsAndNameTheField) {
@@ -602,14 +643,17 @@ TEST(LimitScriptTest, RepliesAndArguments) {
   EXPECT_FALSE(decisionFromReply(std::vector<std::int64_t>{0, 9, -2, 0, 0}));
 
   std::vector<std::string> args;
-  appendDecideArgs(bucket(LimiterAlgorithm::kGcra, 500, 1), 42, 3, kLease, args);
+  appendDecideArgs(bucket(LimiterAlgorithm::kGcra, 500, 1), 42, 3, kLease, "h", args);
   EXPECT_EQ(args, (std::vector<std::string>{"42", "3", "500", "1"}));
   args.clear();
-  appendDecideArgs(windowed(LimiterAlgorithm::kSlidingLog, 10, seconds(60)), -5, 0, kLease, args);
+  appendDecideArgs(windowed(LimiterAlgorithm::kSlidingLog, 10, seconds(60)), -5, 0, kLease, "h", args);
   EXPECT_EQ(args, (std::vector<std::string>{"-5", "0", "10", "60000000"}));
   args.clear();
-  appendDecideArgs(windowed(LimiterAlgorithm::kConcurrency, 4, 0), 1, 1, 1500, args);  // 1.5 ms: 2 ms
-  EXPECT_EQ(args, (std::vector<std::string>{"1", "1", "4", "2"}));
+  appendDecideArgs(windowed(LimiterAlgorithm::kConcurrency, 4, 0), 1, 1, 1500, "g:7", args);
+  EXPECT_EQ(args, (std::vector<std::string>{"1", "1", "4", "1500", "g:7"}));
+  args.clear();
+  appendDecideArgs(windowed(LimiterAlgorithm::kConcurrency, 4, 0), 1, 1, 0, "g:7", args);  // at least 1 ms
+  EXPECT_EQ(args, (std::vector<std::string>{"1", "1", "4", "1000", "g:7"}));
 }
 
 TEST_F(RedisScriptTest, Sha1IsWhatScriptLoadAnswers) {

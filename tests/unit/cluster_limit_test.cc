@@ -213,6 +213,38 @@ TEST(ClusterLimit, AConcurrencyUnitIsGivenBackInTheStore) {
   EXPECT_EQ(c.call().status, 200) << "the unit came back";
 }
 
+// A gateway that never gives its unit back (it died mid-request): the unit leaves the store
+// when its own lease ends, and the holder's late release gives back nothing of the others'.
+TEST(ClusterLimit, AConcurrencyUnitNeverGivenBackLeavesWhenItsLeaseEnds) {
+  nlohmann::json cluster = kRedis;
+  cluster["concurrency_lease_ms"] = 1000;
+  Cluster c(clusterConfig({{"algorithm", "concurrency"}, {"limit", 1}}, cluster), 2);
+  const auto start = [&](std::size_t g) {
+    auto slot = c[g].send();
+    c.timeline.runDue();
+    c[g].runDue();
+    return slot;
+  };
+  auto stuck = start(0);
+  ASSERT_EQ(c[0].transport.sends.size(), 1u);  // holds the unit, and never answers
+  c.advance(millis(999));
+  auto denied = start(1);
+  ASSERT_TRUE(denied->has_value());
+  EXPECT_EQ((*denied)->status, 429);
+  c.advance(millis(1));
+  auto admitted = start(1);
+  EXPECT_FALSE(admitted->has_value());
+  ASSERT_EQ(c[1].transport.sends.size(), 1u) << "the stuck unit's lease ended";
+  c[0].transport.respond(200);  // the stuck one ends after all: it gives back nothing of b's
+  EXPECT_EQ((*stuck)->status, 200);
+  auto full = start(0);
+  ASSERT_TRUE(full->has_value());
+  EXPECT_EQ((*full)->status, 429) << "b's unit is still held";
+  c[1].transport.respond(200);
+  EXPECT_EQ((*admitted)->status, 200);
+  EXPECT_EQ(c.call(0).status, 200);
+}
+
 TEST(ClusterLimit, SyncModeDecidesLocallyAndAddsItsCountsUpInTheStore) {
   Cluster c(syncWindowConfig(), 2);
   c.store.setLatency(millis(1));
