@@ -1,5 +1,6 @@
 #include "sim/engine/fleet.h"
 
+#include "libgateway/pipeline/cluster_limit.h"
 #include "libgateway/pipeline/stage_list.h"
 
 namespace gwsim {
@@ -116,6 +117,35 @@ void Fleet::handle(gateway::Request request, std::function<void(gateway::Respons
     --in.inFlight;
     done(std::move(r));
   });
+}
+
+bool Fleet::active() const {
+  const auto& st = store_.stats();
+  return instances_.size() > 1 || st.decisions + st.failed + st.windowAdds > 0;
+}
+
+nlohmann::json Fleet::snapshot() const {
+  nlohmann::json instances = nlohmann::json::array();
+  for (const auto& in : instances_) {
+    const gateway::ClusterHealth::Stats h = in->shared->limiters().clusterHealth()->stats();
+    instances.push_back({{"up", in->up},
+                         {"requests", in->requests},
+                         {"in_flight", in->inFlight},
+                         {"store_up", h.up},
+                         {"store_failed", h.failed},
+                         {"on_failure", h.failOpen + h.failClosed + h.fallback}});
+  }
+  const auto& st = store_.stats();
+  return {{"balancer", toString(spec_.balancer)},
+          {"instances", std::move(instances)},
+          {"unanswered", noInstance_},
+          {"store",
+           {{"up", !store_.down()},
+            {"latency_ms", static_cast<double>(store_.latency()) / 1000.0},
+            {"decisions", st.decisions},
+            {"denied", st.denied},
+            {"failed", st.failed},
+            {"window_adds", st.windowAdds}}}};
 }
 
 std::vector<Fleet::InstanceReport> Fleet::report() const {

@@ -11,6 +11,8 @@
 #include <memory>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "libgateway/pipeline/gateway.h"
 #include "libgateway/pipeline/shared_state.h"
 #include "libgateway/ratelimit/memory_cluster_store.h"
@@ -44,6 +46,12 @@ class Fleet final : public CallSink {
   gateway::SharedState& shared(std::size_t i) { return *instances_[i]->shared; }
   const gateway::MemoryClusterStore& store() const { return store_; }
   std::vector<InstanceReport> report() const;
+  // The fleet's state now, for gwdash: the balancer, each instance (up, requests handed to it,
+  // in flight, whether it finds the cluster store answering, its on_failure decisions) and the
+  // simulated Redis (up, latency, decisions, denied, failed calls, sync counts).
+  nlohmann::json snapshot() const;
+  // More than one instance, or a cluster store that has been asked something.
+  bool active() const;
   std::uint64_t unanswered() const { return noInstance_; }  // answered 503: no instance up
 
  private:

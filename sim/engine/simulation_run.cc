@@ -204,6 +204,7 @@ std::vector<std::string> SimulationRun::changeConfig(const ConfigChange& change)
 const nlohmann::json& SimulationRun::configJson() const { return world_->configJson; }
 
 nlohmann::json SimulationRun::policySnapshot() const { return gateway::policySnapshot(world_->shared, now()); }
+nlohmann::json SimulationRun::fleetSnapshot() const { return world_->fleet.active() ? world_->fleet.snapshot() : nullptr; }
 const gateway::SharedState& SimulationRun::shared() const { return world_->shared; }
 const SimTransport& SimulationRun::transport() const { return world_->transport; }
 const RunResult& SimulationRun::result() const { return world_->result; }
@@ -232,7 +233,7 @@ RunResult SimulationRun::finish() {
   r.retries = w.traffic.retries();
   r.sentWhileFailing = w.transport.sentWhileFailing();
   r.failingService = failingService(w.scenario.faults);
-  if (w.fleet.size() > 1 || w.fleet.store().stats().decisions + w.fleet.store().stats().failed + w.fleet.store().stats().windowAdds > 0) {
+  if (w.fleet.active()) {
     FleetReport& f = r.fleet.emplace();
     for (const auto& in : w.fleet.report()) f.requests.push_back(in.requests);
     f.noInstance = w.fleet.unanswered();

@@ -68,6 +68,9 @@ class SimulationRun {
 
   // Every policy's state at now() (gateway::policySnapshot).
   nlohmann::json policySnapshot() const;
+  // The gateway fleet's state at now() (Fleet::snapshot), or null for one gateway that never
+  // asked a cluster store.
+  nlohmann::json fleetSnapshot() const;
   const gateway::SharedState& shared() const;
   const SimTransport& transport() const;
   // The result so far: the per-second series up to the last whole second, the counters.

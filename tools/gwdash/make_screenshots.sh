@@ -49,4 +49,6 @@ shot latency_flash_crowd flash_crowd.json         30   1280x720 latency
 shot inspector_partial   user_dashboard.json      25   1280x720 inspector
 # Retries without a budget keep a service overloaded after its fault has ended.
 shot topology_retry_storm retry_storm.json        45   1280x720 topology
+# Three gateways share one quota in Redis; one instance is down, the others take its traffic.
+shot topology_fleet      cluster_limits.json      25   1280x720 topology
 echo "make_screenshots.sh: wrote $(ls "$out"/*.png | wc -l) pictures to $out"

@@ -38,7 +38,8 @@ class DashboardListener {
   virtual void onArrival(const gwsim::Arrival&) {}
   // Every policy's state at `now` (gateway::policySnapshot's shape; gatewayd's /stats
   // "policies"). The simulation sends one every tick (100 ms of simulated time), so what a
-  // model holds depends only on simulated time, never on frame timing.
+  // model holds depends only on simulated time, never on frame timing; when its scenario runs
+  // several gateway instances or a cluster store, with a "fleet" member (gwsim::Fleet::snapshot).
   virtual void onSnapshot(gateway::TimePoint /*now*/, const nlohmann::json& /*policies*/) {}
   // The config changed (a live switch, or a reload seen on gatewayd).
   virtual void onConfig(const DashboardContext& /*context*/) {}

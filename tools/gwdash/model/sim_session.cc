@@ -89,7 +89,8 @@ void SimSession::emitTick() {
     context_.config = run_->shared().runtime()->configPtr();
     for (DashboardListener* l : listeners_) l->onConfig(context_);
   }
-  const nlohmann::json snapshot = run_->policySnapshot();
+  nlohmann::json snapshot = run_->policySnapshot();
+  if (nlohmann::json fleet = run_->fleetSnapshot(); !fleet.is_null()) snapshot["fleet"] = std::move(fleet);
   for (DashboardListener* l : listeners_) l->onSnapshot(at, snapshot);
   if (at % gateway::kSecond == 0) {
     const Checkpoint c{at, run_->events(), run_->traceHash()};

@@ -49,6 +49,69 @@ void topoEdgeLabel(ImDrawList* draw, ImVec2 from, ImVec2 to, const TrafficFlow& 
   pd::label(draw, ImVec2(x, y), pd::rateText(flow.rate, flow.errorShare()), pd::errorColour(flow.errorShare()));
 }
 
+// The fleet strip under the gateway, between x `left` and `right` from y `top`: a chip per
+// gateway instance, then the rate-limit store they share, a line from each instance (or from
+// the gateway) to it. Returns the height it took.
+float topoFleet(ImDrawList* draw, const FleetModel& f, float left, float right, float top, float lineH) {
+  float y = top;
+  const auto& ins = f.instances();
+  const float storeTop = y + (ins.size() > 1 ? lineH * 3.0f : lineH * 1.2f);
+  const float storeH = lineH * 3.4f;
+  const ClusterStoreView& st = f.store();
+  const ImVec2 storeMin(left + (right - left) * 0.05f, storeTop), storeMax(right - (right - left) * 0.05f, storeTop + storeH);
+  const ImVec2 storeIn((storeMin.x + storeMax.x) / 2, storeMin.y);
+  if (ins.size() > 1) {
+    const float gap = 4, chipW = (right - left - gap * static_cast<float>(ins.size() - 1)) / static_cast<float>(ins.size());
+    for (std::size_t i = 0; i < ins.size(); ++i) {
+      const FleetInstanceView& in = ins[i];
+      const ImVec2 cmin(left + (chipW + gap) * static_cast<float>(i), y), cmax(cmin.x + chipW, y + lineH * 1.5f);
+      if (st.present) {
+        draw->AddLine(ImVec2((cmin.x + cmax.x) / 2, cmax.y), storeIn,
+                      !in.up ? pd::grey(70) : in.storeUp ? IM_COL32(90, 140, 200, 200) : IM_COL32(220, 80, 80, 220), 1.2f);
+      }
+      draw->AddRectFilled(cmin, cmax, in.up ? IM_COL32(40, 46, 60, 255) : IM_COL32(55, 55, 55, 255), 4.0f);
+      draw->AddRect(cmin, cmax, in.up ? IM_COL32(110, 130, 170, 255) : pd::grey(110), 4.0f);
+      const std::string text = in.up ? fmt::format("gw{} {:.0f}/s", i, in.rate) : fmt::format("gw{} DOWN", i);
+      draw->PushClipRect(cmin, cmax, true);
+      pd::centredText(draw, ImVec2((cmin.x + cmax.x) / 2, (cmin.y + cmax.y) / 2), text,
+                      in.up ? IM_COL32(230, 230, 230, 255) : IM_COL32(255, 120, 120, 255));
+      draw->PopClipRect();
+      if (topoHovered(cmin, cmax)) {
+        ImGui::SetTooltip("gateway instance %zu: %s\n%.0f requests/s over the last second, %llu in all, %lld in flight\n"
+                          "sees the store %s; %llu calls failed, %llu decided by on_failure",
+                          i, in.up ? "up" : "down", in.rate, static_cast<unsigned long long>(in.requests),
+                          static_cast<long long>(in.inFlight), in.storeUp ? "up" : "DOWN",
+                          static_cast<unsigned long long>(in.storeFailed), static_cast<unsigned long long>(in.onFailure));
+      }
+    }
+    y += lineH * 1.5f;
+  } else if (st.present) {
+    draw->AddLine(ImVec2(storeIn.x, top - 6), storeIn, st.up ? IM_COL32(90, 140, 200, 200) : IM_COL32(220, 80, 80, 220), 1.2f);
+  }
+  if (!st.present) return y - top + 4;
+  draw->AddRectFilled(storeMin, storeMax, st.up ? IM_COL32(60, 40, 40, 255) : IM_COL32(110, 30, 30, 255), 5.0f);
+  draw->AddRect(storeMin, storeMax, st.up ? IM_COL32(200, 110, 100, 255) : IM_COL32(255, 90, 90, 255), 5.0f, 0, 1.5f);
+  draw->PushClipRect(storeMin, storeMax, true);
+  const std::string head = st.simulated ? fmt::format("Redis (simulated, {:.1f} ms){}", st.latencyMs, st.up ? "" : "  DOWN")
+                                        : fmt::format("Redis {}{}", st.where, st.up ? "" : "  DOWN");
+  pd::centredText(draw, ImVec2(storeIn.x, storeMin.y + lineH * 0.7f), head, IM_COL32(245, 225, 220, 255));
+  const std::string body = fmt::format("{} {}/s, {} failed{}", st.simulated ? "decisions" : "calls", static_cast<long long>(st.rate + 0.5),
+                                       st.failed, st.simulated ? fmt::format(", {} denied", st.denied) : "");
+  pd::centredText(draw, ImVec2(storeIn.x, storeMin.y + lineH * 1.7f), body, IM_COL32(220, 200, 200, 255));
+  const std::string policy = st.up ? fmt::format("{}, on failure {}", st.mode, st.onFailure)
+                                   : fmt::format("instances decide: {}", st.onFailure);
+  pd::centredText(draw, ImVec2(storeIn.x, storeMin.y + lineH * 2.7f), policy,
+                  st.up ? IM_COL32(190, 170, 170, 255) : IM_COL32(255, 200, 120, 255));
+  draw->PopClipRect();
+  if (topoHovered(storeMin, storeMax)) {
+    ImGui::SetTooltip("the cluster rate-limit store: %s, %s\nmode %s, on_failure %s\n%llu %s in all, %llu failed",
+                      st.where.c_str(), st.up ? "answering" : "down", st.mode.c_str(), st.onFailure.c_str(),
+                      static_cast<unsigned long long>(st.decisions), st.simulated ? "decisions" : "calls sent",
+                      static_cast<unsigned long long>(st.failed));
+  }
+  return storeMax.y - top + 4;
+}
+
 }  // namespace
 
 void TopologyPanel::draw(gateway::TimePoint /*now*/) {
@@ -75,15 +138,21 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
   const float svcX = o.x + w * 0.54f;
   const float instL = o.x + w * 0.70f, instR = o.x + w - 2;
   const float top = o.y + lineH + 8, bottom = o.y + h - 4;
+  // Room under the gateway for the fleet strip.
+  const float fleetH = !fleet_.visible() ? 0.0f : lineH * (fleet_.instances().size() > 1 ? 1.5f : 0.0f) +
+                                                      (fleet_.store().present ? lineH * 4.8f : lineH * 0.5f) + 12;
 
   // The gateway: one row per route, its name and rate, then the stages it has as boxes.
   const auto& routes = m.routes();
   const std::size_t rows = std::max<std::size_t>(routes.size(), 1);
-  const float rowH = std::min(lineH * 3.2f, (bottom - top - 8) / static_cast<float>(rows));
+  const float rowH = std::min(lineH * 3.2f, (bottom - top - 8 - fleetH) / static_cast<float>(rows));
   const float gwTop = top, gwBottom = top + rowH * static_cast<float>(rows) + 8;
   draw->AddRectFilled(ImVec2(gwL, gwTop - lineH - 6), ImVec2(gwR, gwBottom), IM_COL32(40, 46, 60, 255), 6.0f);
   draw->AddRect(ImVec2(gwL, gwTop - lineH - 6), ImVec2(gwR, gwBottom), IM_COL32(110, 130, 170, 255), 6.0f);
-  draw->AddText(ImVec2(gwL + 6, gwTop - lineH - 3), IM_COL32(200, 210, 240, 255), "gateway");
+  const std::string gwTitle = fleet_.instances().size() > 1
+                                  ? fmt::format("gateway x{} ({})", fleet_.instances().size(), fleet_.balancer())
+                                  : std::string("gateway");
+  draw->AddText(ImVec2(gwL + 6, gwTop - lineH - 3), IM_COL32(200, 210, 240, 255), gwTitle.c_str());
   draw->PushClipRect(ImVec2(gwL, gwTop - lineH - 6), ImVec2(gwR, gwBottom), true);
   std::vector<float> rowY(routes.size());
   for (std::size_t i = 0; i < routes.size(); ++i) {
@@ -108,6 +177,7 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
     }
   }
   draw->PopClipRect();
+  if (fleet_.visible()) topoFleet(draw, fleet_, gwL, gwR, gwBottom + 10, lineH);
 
   // Clients -> gateway.
   const float midY = (gwTop + gwBottom) / 2;
