@@ -1,6 +1,5 @@
 #include "libgateway/config/auth_loader.h"
 
-#include <filesystem>
 #include <set>
 
 #include <fmt/format.h>
@@ -12,12 +11,6 @@
 namespace gateway {
 
 namespace {
-
-std::string resolve(const std::string& fileDir, const std::string& file) {
-  const std::filesystem::path p(file);
-  if (p.is_absolute() || fileDir.empty()) return file;
-  return (std::filesystem::path(fileDir) / p).string();
-}
 
 // One string or a list of strings, as "issuer" / "issuers" may be written.
 void stringOrList(JsonReader& r, std::string_view key, std::vector<std::string>& out, FieldErrors& errors) {
@@ -123,7 +116,7 @@ void loadJwt(const nlohmann::json& value, const std::string& path, const std::st
       } else {
         field = "public_key_file";
         std::string why;
-        if (!readTextFile(resolve(fileDir, *pemFile), material, why)) {
+        if (!readTextFile(configFilePath(fileDir, *pemFile), material, why)) {
           errors.add(k.pathOf(field), why);
           k.finish();
           continue;
@@ -144,7 +137,7 @@ void loadJwt(const nlohmann::json& value, const std::string& path, const std::st
   if (auto file = r.string("jwks_file")) {
     jwt.jwksFile = *file;
     std::string text, why;
-    if (!readTextFile(resolve(fileDir, *file), text, why)) {
+    if (!readTextFile(configFilePath(fileDir, *file), text, why)) {
       errors.add(r.pathOf("jwks_file"), why);
     } else {
       FieldErrors jwksErrors;

@@ -239,6 +239,8 @@ struct ClusterLimitsConfig {
   Duration retryInterval = seconds(1);     // while Redis is down, one decision per interval tries it
   Duration concurrencyLease = seconds(60); // a concurrency unit whose release never came expires
   std::string keyPrefix = "gw:rl:";
+  std::string username;                    // Redis ACL user ("": AUTH with the password alone)
+  std::string password;                    // Redis AUTH ("": none); from password or password_file
 };
 
 enum class RateLimitHeaders { kDraft, kLegacy, kBoth, kNone };

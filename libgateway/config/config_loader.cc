@@ -29,7 +29,7 @@ class Loader {
     if (!root.isObject()) return;
     if (const auto* v = root.array("services", true)) loadServices(*v, root.pathOf("services"), config);
     if (const auto* v = root.object("rate_limits")) {
-      loadRateLimits(*v, root.pathOf("rate_limits"), config.rateLimits, declared_, errors_);
+      loadRateLimits(*v, root.pathOf("rate_limits"), fileDir_, config.rateLimits, declared_, errors_);
     }
     if (const auto* v = root.array("consumers")) loadConsumers(*v, root.pathOf("consumers"), config);
     // auth before routes: a route's auth requirement refers to it.
@@ -247,6 +247,11 @@ ConfigLoad parseConfig(std::string_view jsonText, std::string_view fileDir) {
   auto doc = parseJsonText(jsonText, out.errors);
   if (!doc) return out;
   return loadConfigJson(*doc, "", fileDir);
+}
+
+std::string configFilePath(const std::string& fileDir, const std::string& file) {
+  if (fileDir.empty() || std::filesystem::path(file).is_absolute()) return file;
+  return (std::filesystem::path(fileDir) / file).string();
 }
 
 bool readTextFile(const std::string& filePath, std::string& out, std::string& error) {

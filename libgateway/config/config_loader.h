@@ -31,5 +31,8 @@ ConfigLoad loadConfigFile(const std::string& filePath);
 
 // Reads a whole file into `out`; false with a message in `error` when it cannot.
 bool readTextFile(const std::string& filePath, std::string& out, std::string& error);
+// A file named in the config: relative to the config file's folder `fileDir` ("" or an
+// absolute `file`: as written).
+std::string configFilePath(const std::string& fileDir, const std::string& file);
 
 }  // namespace gateway

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "libgateway/config/config_loader.h"
 #include "libgateway/config/field_checks.h"
 #include "libgateway/http/host_port.h"
 #include "libgateway/ratelimit/limit_script.h"
@@ -92,7 +93,36 @@ std::optional<RateLimitPolicy> loadPolicy(const nlohmann::json& v, const std::st
   return p;
 }
 
-void loadCluster(const nlohmann::json& v, const std::string& path, ClusterLimitsConfig& c, FieldErrors& errors) {
+// Redis AUTH: `password` or the first line of `password_file`, and an ACL `username`.
+void loadRedisAuth(JsonReader& r, const std::string& fileDir, ClusterLimitsConfig& c, FieldErrors& errors) {
+  const auto password = r.string("password");
+  const auto file = r.string("password_file");
+  if (password && file) {
+    errors.add(r.pathOf("password_file"), "give \"password\" or \"password_file\", not both");
+  } else if (password) {
+    c.password = *password;
+  } else if (file) {
+    std::string text, why;
+    if (!readTextFile(configFilePath(fileDir, *file), text, why)) {
+      errors.add(r.pathOf("password_file"), why);
+    } else {
+      c.password = text.substr(0, text.find_first_of("\r\n"));
+      if (c.password.empty()) errors.add(r.pathOf("password_file"), fmt::format("\"{}\": its first line is empty", *file));
+    }
+  }
+  if (auto user = r.string("username")) {
+    if (user->empty() || user->find_first_of(" \r\n") != std::string::npos) {
+      errors.add(r.pathOf("username"), "a Redis ACL user name: not empty, without spaces or line breaks");
+    } else if (!password && !file) {
+      errors.add(r.pathOf("username"), "needs a \"password\" or \"password_file\"");
+    } else {
+      c.username = *user;
+    }
+  }
+}
+
+void loadCluster(const nlohmann::json& v, const std::string& path, const std::string& fileDir, ClusterLimitsConfig& c,
+                 FieldErrors& errors) {
   JsonReader r(v, path, errors);
   if (!r.isObject()) return;
   if (auto m = r.choice("mode", {"exact", "sync", "split"})) {
@@ -122,6 +152,7 @@ void loadCluster(const nlohmann::json& v, const std::string& path, ClusterLimits
     }
     if (list->empty()) errors.add(r.pathOf("redis"), "give at least one \"host:port\" (a standalone server or cluster nodes)");
   }
+  loadRedisAuth(r, fileDir, c, errors);
   if (auto t = r.integer("sync_interval_ms", 1, 60'000)) c.syncInterval = millis(*t);
   if (auto t = r.integer("timeout_ms", 1, 10'000)) c.timeout = millis(*t);
   if (auto f = r.choice("on_failure", {"fail_open", "fail_closed", "local_fallback"})) {
@@ -153,8 +184,8 @@ std::string DeclaredLimits::tierNames() const {
   return out;
 }
 
-void loadRateLimits(const nlohmann::json& value, const std::string& path, RateLimitsConfig& rl,
-                    DeclaredLimits& declared, FieldErrors& errors) {
+void loadRateLimits(const nlohmann::json& value, const std::string& path, const std::string& fileDir,
+                    RateLimitsConfig& rl, DeclaredLimits& declared, FieldErrors& errors) {
   JsonReader r(value, path, errors);
   if (!r.isObject()) return;
   if (auto s = r.choice("scope", {"instance", "cluster"})) rl.scope = *s;
@@ -192,7 +223,7 @@ void loadRateLimits(const nlohmann::json& value, const std::string& path, RateLi
       std::any_of(rl.tiers.begin(), rl.tiers.end(), [](const auto& t) { return t.second.cluster; }) ||
       std::any_of(rl.policies.begin(), rl.policies.end(), [](const auto& p) { return p.second.cluster; });
   if (const auto* cluster = r.object("cluster")) {
-    loadCluster(*cluster, r.pathOf("cluster"), rl.cluster, errors);
+    loadCluster(*cluster, r.pathOf("cluster"), fileDir, rl.cluster, errors);
   } else if (anyCluster) {
     errors.add(r.pathOf("cluster"), "required when a limit's scope is \"cluster\" (it names the Redis servers)");
   }

@@ -22,7 +22,8 @@ struct DeclaredLimits {
   std::string tierNames() const;
 };
 
-void loadRateLimits(const nlohmann::json& value, const std::string& path, RateLimitsConfig& out,
-                    DeclaredLimits& declared, FieldErrors& errors);
+// `fileDir`: the config file's folder (cluster.password_file is relative to it).
+void loadRateLimits(const nlohmann::json& value, const std::string& path, const std::string& fileDir,
+                    RateLimitsConfig& out, DeclaredLimits& declared, FieldErrors& errors);
 
 }  // namespace gateway

@@ -1,9 +1,8 @@
 #include "libgateway/config/server_loader.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 
+#include "libgateway/config/config_loader.h"
 #include "libgateway/config/field_checks.h"
 
 namespace gateway {
@@ -23,12 +22,6 @@ void loadAddress(JsonReader& r, std::string_view key, std::optional<std::string>
     return;
   }
   out = *a;
-}
-
-// A file named in the config, relative to the config file's folder.
-std::string resolvePath(const std::string& file, const std::string& fileDir) {
-  if (fileDir.empty() || std::filesystem::path(file).is_absolute()) return file;
-  return (std::filesystem::path(fileDir) / file).string();
 }
 
 void loadLimits(const nlohmann::json& value, const std::string& path, ServerLimitsConfig& l, FieldErrors& errors) {
@@ -74,7 +67,7 @@ void loadServer(const nlohmann::json& value, const std::string& path, const std:
       errors.add(r.pathOf("admin_token_file"), "must not be empty (a file holding the admin API's bearer token; "
                                                "leave it out for no token)");
     } else {
-      s.adminTokenFile = resolvePath(*t, fileDir);
+      s.adminTokenFile = configFilePath(fileDir, *t);
     }
   }
   // A secret does not belong in the config file (it is shown, copied and versioned).
@@ -88,7 +81,7 @@ void loadServer(const nlohmann::json& value, const std::string& path, const std:
     if (a->empty()) {
       errors.add(r.pathOf("access_log"), "must not be empty (a file, or \"-\" for stdout; leave it out for no log)");
     } else {
-      s.accessLog = *a == "-" ? *a : resolvePath(*a, fileDir);
+      s.accessLog = *a == "-" ? *a : configFilePath(fileDir, *a);
     }
   }
   s.drainTimeout = millisField(r, "drain_timeout_ms", 0);

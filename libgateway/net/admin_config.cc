@@ -31,6 +31,11 @@ nlohmann::json redactConfig(nlohmann::json doc) {
       }
     }
   }
+  if (auto limits = doc.find("rate_limits"); limits != doc.end() && limits->is_object()) {
+    if (auto cluster = limits->find("cluster"); cluster != limits->end() && cluster->is_object() && cluster->contains("password")) {
+      (*cluster)["password"] = kRedacted;
+    }
+  }
   if (auto consumers = doc.find("consumers"); consumers != doc.end() && consumers->is_array()) {
     for (std::size_t c = 0; c < consumers->size(); ++c) {
       auto& consumer = (*consumers)[c];

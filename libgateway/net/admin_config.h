@@ -3,7 +3,8 @@
 // replaced. Redacted: auth.jwt keys' "secret" and "secret_base64url", consumers' "api_keys"
 // (each becomes "redacted-C-K", consumer C's key K, so the document still loads), and the
 // values a route matches in credential headers (Authorization, Proxy-Authorization, Cookie,
-// the API-key header). Public keys, file paths and everything else are shown as written.
+// the API-key header), and rate_limits.cluster.password (Redis AUTH). Public keys, file paths
+// and everything else are shown as written.
 #pragma once
 
 #include <string>

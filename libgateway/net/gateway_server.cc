@@ -26,6 +26,19 @@ constexpr Duration kLogFlushPeriod = millis(200);
 constexpr Duration kDrainPollPeriod = millis(10);
 constexpr auto kWorkerStopGrace = std::chrono::seconds(3);
 
+// What each worker's Redis client of cluster limits is built with (no seeds: no client).
+RedisLimitClient::Options redisOptions(const SharedState& shared, const std::vector<std::string>& seeds,
+                                       const ClusterLimitsConfig& cluster) {
+  RedisLimitClient::Options o;
+  o.seeds = seeds;
+  o.timeout = cluster.timeout;
+  o.username = cluster.username;
+  o.password = cluster.password;
+  o.unixOffset = shared.unixTimeOffset();
+  o.health = shared.limiters().clusterHealth();
+  return o;
+}
+
 }  // namespace
 
 // One worker thread: its loop and everything that lives on it. Also the HttpHandler that
@@ -40,7 +53,8 @@ struct GatewayServer::Worker final : HttpHandler {
                     const ServiceConfig* s = runtime->config().findService(service);
                     return s ? s->connectTimeout : seconds(5);
                   }),
-        redis(makeRedisClient(server, server.redisSeeds_, server.shared_->runtime()->config().rateLimits.cluster.timeout)),
+        redis(makeRedisClient(
+            redisOptions(*server.shared_, server.redisSeeds_, server.shared_->runtime()->config().rateLimits.cluster))),
         env{server.clock_, loop.scheduler(), transport, random, redis.get()},
         shared(*server.shared_),
         gateway(*server.shared_, env),
@@ -51,22 +65,16 @@ struct GatewayServer::Worker final : HttpHandler {
   }
 
   // The Redis client of cluster-scoped limits, on this worker's loop (null: none configured).
-  std::unique_ptr<RedisLimitClient> makeRedisClient(GatewayServer& server, std::vector<std::string> seeds,
-                                                    Duration timeout) {
-    if (seeds.empty()) return nullptr;
-    RedisLimitClient::Options o;
-    o.seeds = std::move(seeds);
-    o.timeout = timeout;
-    o.unixOffset = server.shared_->unixTimeOffset();
-    o.health = server.shared_->limiters().clusterHealth();
-    return std::make_unique<RedisLimitClient>(ioContext(loop), server.clock_, std::move(o));
+  std::unique_ptr<RedisLimitClient> makeRedisClient(RedisLimitClient::Options options) {
+    if (options.seeds.empty()) return nullptr;
+    return std::make_unique<RedisLimitClient>(ioContext(loop), loop.clock(), std::move(options));
   }
 
-  // On the worker's thread, after a reload changed the Redis addresses or the timeout.
-  void retargetRedis(GatewayServer& server, std::vector<std::string> seeds, Duration timeout) {
+  // On the worker's thread, after a reload changed the Redis addresses, credentials or timeout.
+  void retargetRedis(const RedisLimitClient::Options& options) {
     if (stopping) return;
-    if (redis) return redis->reconfigure(std::move(seeds), timeout);
-    redis = makeRedisClient(server, std::move(seeds), timeout);
+    if (redis) return redis->reconfigure(options);
+    redis = makeRedisClient(options);
     env.clusterStore = redis.get();
   }
 
@@ -319,11 +327,13 @@ ReloadResult GatewayServer::reload() {
       return result;
     }
   }
-  if ((!seeds.empty() && seeds != redisSeeds_) || nextCluster.timeout != runningCluster.timeout) {
+  if ((!seeds.empty() && seeds != redisSeeds_) || nextCluster.timeout != runningCluster.timeout ||
+      nextCluster.username != runningCluster.username || nextCluster.password != runningCluster.password) {
     if (!seeds.empty()) redisSeeds_ = seeds;
+    const RedisLimitClient::Options options = redisOptions(*shared_, seeds, nextCluster);
     for (auto& w : workers_) {
       Worker* worker = w.get();
-      worker->loop.post([this, worker, seeds, timeout = nextCluster.timeout] { worker->retargetRedis(*this, seeds, timeout); });
+      worker->loop.post([worker, options] { worker->retargetRedis(options); });
     }
   }
   options_.maxConnections = next.maxConnections;

@@ -145,6 +145,12 @@ void RedisConnection::onReplies(std::size_t bytes) {
     }
     Pending p = std::move(pending_.front());
     pending_.pop_front();
+    if (p.greeting && reply->type == REDIS_REPLY_ERROR) {
+      // A refused AUTH (or a server that wants one): every command after it would fail alike.
+      const std::string why = "Redis refused the connection's setup: " + std::string(reply->str, reply->len);
+      freeReplyObject(reply);
+      return fail(why);
+    }
     if (p.done) p.done(RedisResult{reply, {}});
     freeReplyObject(reply);
     if (state_ != State::kOpen) return;  // a callback closed it

@@ -50,7 +50,9 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // Sends `command` (RESP, from appendRedisCommand). `done` runs once, never inline: with the
   // reply, or an error by `deadline` at the latest.
   void send(std::string_view command, TimePoint deadline, Done done);
-  // Commands sent first on every new connection, replies ignored (SCRIPT LOAD).
+  // Commands sent first on every new connection (AUTH, SCRIPT LOAD); an error reply to one of
+  // them fails the connection with its text ("NOAUTH ...", "WRONGPASS ..."), other replies are
+  // dropped.
   void setGreeting(std::string greeting) { greeting_ = std::move(greeting); }
   // Closes the socket and fails everything pending (the loop is stopping).
   void close();

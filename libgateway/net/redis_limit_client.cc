@@ -81,8 +81,17 @@ RedisLimitClient::RedisLimitClient(asio::io_context& io, Clock& clock, Options o
   const std::uint64_t nonce = (std::uint64_t{entropy()} << 32) ^ entropy();
   appendHex(holderPrefix_, std::string_view(reinterpret_cast<const char*>(&nonce), sizeof nonce));
   holderPrefix_ += ':';
-  for (const LimitScript* s : allLimitScripts()) appendRedisCommand(greeting_, {"SCRIPT", "LOAD", s->source});
+  buildGreeting();
   refreshSlots();
+}
+
+void RedisLimitClient::buildGreeting() {
+  greeting_.clear();
+  if (!options_.password.empty()) {
+    if (options_.username.empty()) appendRedisCommand(greeting_, {"AUTH", options_.password});
+    else appendRedisCommand(greeting_, {"AUTH", options_.username, options_.password});
+  }
+  for (const LimitScript* s : allLimitScripts()) appendRedisCommand(greeting_, {"SCRIPT", "LOAD", s->source});
 }
 
 RedisLimitClient::~RedisLimitClient() { close(); }
@@ -92,11 +101,17 @@ void RedisLimitClient::close() {
   for (auto& [address, c] : connections_) c->close();
 }
 
-void RedisLimitClient::reconfigure(std::vector<std::string> seeds, Duration timeout) {
-  options_.timeout = timeout;
-  for (auto& [address, c] : connections_) c->staleAfter = std::max(seconds(2), 2 * timeout);
-  if (seeds == options_.seeds || seeds.empty()) return;
-  options_.seeds = std::move(seeds);
+void RedisLimitClient::reconfigure(const Options& next) {
+  options_.timeout = next.timeout;
+  for (auto& [address, c] : connections_) c->staleAfter = std::max(seconds(2), 2 * next.timeout);
+  if (next.seeds.empty() || (next.seeds == options_.seeds && next.username == options_.username &&
+                             next.password == options_.password)) {
+    return;
+  }
+  options_.seeds = next.seeds;
+  options_.username = next.username;
+  options_.password = next.password;
+  buildGreeting();
   // Closing fails pending calls, whose callbacks may send again (to the new seeds): the old
   // map is moved out of the way first.
   auto old = std::move(connections_);

@@ -37,6 +37,7 @@ class RedisLimitClient final : public ClusterStore {
     Duration unixOffset = 0;         // Unix time = the clock's now + this (the scripts' `now`)
     std::shared_ptr<ClusterHealth> health;  // counts the redirects (may be null)
     std::size_t maxBatch = 64;              // decisions per script call at most (1: no batching)
+    std::string username, password;         // Redis AUTH, first on each connection ("": none)
   };
   struct Stats {
     std::int64_t sent = 0, answered = 0, errors = 0, timeouts = 0;
@@ -53,10 +54,11 @@ class RedisLimitClient final : public ClusterStore {
   void release(std::string_view key, std::string_view holder, std::int64_t cost) override;
   void addToWindow(std::string_view key, std::int64_t window, std::int64_t delta, Duration ttl, Done done) override;
 
-  // A reload: new calls get `timeout`. Other seeds: every connection is closed (what is pending
-  // fails, and on_failure decides it), the slot map is dropped and asked of the new seeds.
-  // Units held in the old Redis stay there until their lease ends.
-  void reconfigure(std::vector<std::string> seeds, Duration timeout);
+  // A reload: new calls get `next.timeout`. Other seeds or credentials: every connection is
+  // closed (what is pending fails, and on_failure decides it), the slot map is dropped and
+  // asked of the new seeds. Units held in the old Redis stay there until their lease ends.
+  // The other options stay as built.
+  void reconfigure(const Options& next);
   // Closes every connection, failing what is pending (the worker is stopping).
   void close();
   const Stats& stats() const { return stats_; }
@@ -68,6 +70,7 @@ class RedisLimitClient final : public ClusterStore {
   void onReply(const std::shared_ptr<Call>& call, const RedisResult& result);
   RedisConnection& connection(const std::string& address);
   void refreshSlots();
+  void buildGreeting();
 
   boost::asio::io_context& io_;
   Clock& clock_;

@@ -155,6 +155,39 @@ TEST_F(ClusterLimitTest, AReloadCanAddTheRedisToAGatewayStartedWithoutOne) {
   EXPECT_EQ(redis->command({"DBSIZE"}), "1") << "decided in Redis";
 }
 
+// Redis with ACL users only: the gateway authenticates as its own user (the password shown
+// redacted by /config); a wrong password is a store that refuses, reported in Redis's own
+// words, and on_failure decides.
+TEST_F(ClusterLimitTest, TheGatewayAuthenticatesToRedis) {
+  std::string error;
+  auto redis = RedisServer::start(error);
+  ASSERT_TRUE(redis) << error;
+  ASSERT_EQ(redis->command({"ACL", "SETUSER", "gw", "on", ">gw-pass", "~*", "&*", "+@all"}), "OK");
+  ASSERT_EQ(redis->command({"ACL", "SETUSER", "default", "off"}), "OK");  // no command without a user from now on
+  ASSERT_NE(redis->command({"PING"}), "PONG");
+  json config = clusterGateway(bucket(3), {redis->address()},
+                               {{"username", "gw"}, {"password", "gw-pass"}, {"on_failure", "fail_closed"}});
+  startGateway(config);
+  std::map<int, int> got;
+  for (int i = 0; i < 5; ++i) ++got[status()];
+  EXPECT_EQ(got[200], 3);
+  EXPECT_EQ(got[429], 2);
+  EXPECT_EQ(clusterStats(stack_.admin())["failed"].get<int>(), 0);
+  const json shown = json::parse(fetch(stack_.admin(), "GET", "/config").body);
+  EXPECT_EQ(shown["config"]["rate_limits"]["cluster"]["password"], "(redacted)");
+  EXPECT_EQ(shown["config"]["rate_limits"]["cluster"]["username"], "gw");
+
+  config["rate_limits"]["cluster"]["password"] = "wrong-pass";
+  stack_.writeGatewayConfig(config);
+  const HttpReply r = fetch(stack_.admin(), "POST", "/reload");
+  ASSERT_EQ(r.status, 200) << r.body;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(status(), 503) << "fail_closed: the store refuses";
+  EXPECT_GT(clusterStats(stack_.admin())["failed"].get<int>(), 0);
+  const std::string log = stack_.gatewayProcess().stderrText();
+  EXPECT_NE(log.find("WRONGPASS"), std::string::npos) << log;
+  EXPECT_EQ(log.find("gw-pass"), std::string::npos) << "a password never reaches the log";
+}
+
 class RedisOutage : public ClusterLimitTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(RedisOutage, EachFailurePolicyBehavesAsDocumentedAndServiceResumes) {

@@ -300,6 +300,33 @@ TEST(ClusterLimit, ConfigErrorsNameTheField) {
   EXPECT_TRUE(loadConfigJson(instanceScoped).ok()) << "a policy may stay per instance";
 }
 
+// Redis AUTH: a password, or the first line of a file beside the config, and an ACL user name.
+TEST(ClusterLimit, RedisCredentialsComeFromThePasswordOrItsFile) {
+  const std::string fixtures = std::string(GATEWAY_SOURCE_DIR) + "/tests/fixtures";
+  const auto load = [&](const nlohmann::json& cluster) {
+    return loadConfigJson(clusterConfig(bucket(1, 2), cluster), "", fixtures);
+  };
+  const ConfigLoad inline_ = load({{"redis", {"127.0.0.1:1"}}, {"username", "gw"}, {"password", "pw"}});
+  ASSERT_TRUE(inline_.ok()) << inline_.errors.text();
+  EXPECT_EQ(inline_.config->rateLimits.cluster.username, "gw");
+  EXPECT_EQ(inline_.config->rateLimits.cluster.password, "pw");
+  const ConfigLoad file = load({{"redis", {"127.0.0.1:1"}}, {"password_file", "redis/password.txt"}});
+  ASSERT_TRUE(file.ok()) << file.errors.text();
+  EXPECT_EQ(file.config->rateLimits.cluster.password, "f1xture-pass") << "the first line, without its newline";
+  EXPECT_EQ(file.config->rateLimits.cluster.username, "");
+  const auto errorsOf = [&](const nlohmann::json& cluster) { return load(cluster).errors.text(); };
+  const std::string both = errorsOf({{"redis", {"127.0.0.1:1"}}, {"password", "a"}, {"password_file", "redis/password.txt"}});
+  EXPECT_NE(both.find("/rate_limits/cluster/password_file: give \"password\" or \"password_file\", not both"), std::string::npos) << both;
+  const std::string missing = errorsOf({{"redis", {"127.0.0.1:1"}}, {"password_file", "redis/nope.txt"}});
+  EXPECT_NE(missing.find("/rate_limits/cluster/password_file: cannot open"), std::string::npos) << missing;
+  const std::string empty = errorsOf({{"redis", {"127.0.0.1:1"}}, {"password_file", "redis/empty-first-line.txt"}});
+  EXPECT_NE(empty.find("its first line is empty"), std::string::npos) << empty;
+  const std::string user = errorsOf({{"redis", {"127.0.0.1:1"}}, {"username", "gw"}});
+  EXPECT_NE(user.find("/rate_limits/cluster/username: needs a \"password\""), std::string::npos) << user;
+  const std::string spaced = errorsOf({{"redis", {"127.0.0.1:1"}}, {"username", "g w"}, {"password", "x"}});
+  EXPECT_NE(spaced.find("/rate_limits/cluster/username: a Redis ACL user name"), std::string::npos) << spaced;
+}
+
 TEST(ClusterLimit, KeysCarryAHashTagAndNoConsumerId) {
   LimiterSpec spec;
   spec.algorithm = LimiterAlgorithm::kFixedWindow;
