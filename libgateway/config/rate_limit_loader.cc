@@ -100,6 +100,7 @@ void loadRedisAuth(JsonReader& r, const std::string& fileDir, ClusterLimitsConfi
   if (password && file) {
     errors.add(r.pathOf("password_file"), "give \"password\" or \"password_file\", not both");
   } else if (password) {
+    if (password->empty()) errors.add(r.pathOf("password"), "must not be empty (leave it out for a Redis without AUTH)");
     c.password = *password;
   } else if (file) {
     std::string text, why;

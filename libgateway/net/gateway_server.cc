@@ -27,13 +27,13 @@ constexpr Duration kDrainPollPeriod = millis(10);
 constexpr auto kWorkerStopGrace = std::chrono::seconds(3);
 
 // What each worker's Redis client of cluster limits is built with (no seeds: no client).
-RedisLimitClient::Options redisOptions(const SharedState& shared, const std::vector<std::string>& seeds,
-                                       const ClusterLimitsConfig& cluster) {
+template <typename Target>
+RedisLimitClient::Options redisOptions(const SharedState& shared, const Target& target) {
   RedisLimitClient::Options o;
-  o.seeds = seeds;
-  o.timeout = cluster.timeout;
-  o.username = cluster.username;
-  o.password = cluster.password;
+  o.seeds = target.seeds;
+  o.timeout = target.timeout;
+  o.username = target.username;
+  o.password = target.password;
   o.unixOffset = shared.unixTimeOffset();
   o.health = shared.limiters().clusterHealth();
   return o;
@@ -54,7 +54,7 @@ struct GatewayServer::Worker final : HttpHandler {
                     return s ? s->connectTimeout : seconds(5);
                   }),
         redis(makeRedisClient(
-            redisOptions(*server.shared_, server.redisSeeds_, server.shared_->runtime()->config().rateLimits.cluster))),
+            redisOptions(*server.shared_, server.redis_))),
         env{server.clock_, loop.scheduler(), transport, random, redis.get()},
         shared(*server.shared_),
         gateway(*server.shared_, env),
@@ -177,9 +177,9 @@ std::unique_ptr<GatewayServer> GatewayServer::create(const GatewayOptions& defau
   if (const ClusterLimitsConfig& cluster = load.config->rateLimits.cluster;
       !cluster.redis.empty() && cluster.mode != ClusterLimitMode::kSplit) {
     // Names are resolved once, here: the workers' connections take addresses only.
-    server->redisSeeds_ = cluster.redis;
+    server->redis_ = {cluster.redis, cluster.redis, cluster.timeout, cluster.username, cluster.password};
     std::string why;
-    if (!resolveRedisSeeds(server->redisSeeds_, why)) {
+    if (!resolveRedisSeeds(server->redis_.seeds, why)) {
       error = "rate_limits.cluster.redis: " + why;
       return nullptr;
     }
@@ -312,28 +312,29 @@ ReloadResult GatewayServer::reload() {
   // rest was used to build the listener, workers and pools, and needs a restart.
   const GatewayOptions next = resolveOptions(defaults_, load.config->server);
   result.warnings = restartOnlyChanges(options_, next);
-  // Cluster limits' Redis: new addresses are resolved here (a name that does not resolve refuses
-  // the reload), then each worker's client moves to them on its own thread.
-  const ClusterLimitsConfig& runningCluster = shared_->runtime()->config().rateLimits.cluster;
+  // Cluster limits' Redis: addresses that changed (as written) are resolved here, and a name
+  // that does not resolve refuses the reload; then each worker's client moves to what changed,
+  // on its own thread. A config without Redis (split mode) leaves the clients as they are.
   const ClusterLimitsConfig& nextCluster = load.config->rateLimits.cluster;
-  std::vector<std::string> seeds;
   if (!nextCluster.redis.empty() && nextCluster.mode != ClusterLimitMode::kSplit) {
-    seeds = nextCluster.redis;
-    std::string why;
-    if (!resolveRedisSeeds(seeds, why)) {
-      metrics_.reloads("rejected").add();
-      result.errors.add("/rate_limits/cluster/redis", why);
-      result.version = shared_->version();
-      return result;
+    RedisTarget next{nextCluster.redis, redis_.seeds, nextCluster.timeout, nextCluster.username, nextCluster.password};
+    if (next.names != redis_.names || redis_.seeds.empty()) {
+      next.seeds = next.names;
+      std::string why;
+      if (!resolveRedisSeeds(next.seeds, why)) {
+        metrics_.reloads("rejected").add();
+        result.errors.add("/rate_limits/cluster/redis", why);
+        result.version = shared_->version();
+        return result;
+      }
     }
-  }
-  if ((!seeds.empty() && seeds != redisSeeds_) || nextCluster.timeout != runningCluster.timeout ||
-      nextCluster.username != runningCluster.username || nextCluster.password != runningCluster.password) {
-    if (!seeds.empty()) redisSeeds_ = seeds;
-    const RedisLimitClient::Options options = redisOptions(*shared_, seeds, nextCluster);
-    for (auto& w : workers_) {
-      Worker* worker = w.get();
-      worker->loop.post([worker, options] { worker->retargetRedis(options); });
+    if (!(next == redis_)) {
+      redis_ = std::move(next);
+      const RedisLimitClient::Options options = redisOptions(*shared_, redis_);
+      for (auto& w : workers_) {
+        Worker* worker = w.get();
+        worker->loop.post([worker, options] { worker->retargetRedis(options); });
+      }
     }
   }
   options_.maxConnections = next.maxConnections;

@@ -69,7 +69,15 @@ class GatewayServer final : public GatewayControl {
   GatewayOptions options_;         // in effect; reload() changes only what it may (reloadMutex_)
   SteadyClock clock_;
   std::unique_ptr<SharedState> shared_;
-  std::vector<std::string> redisSeeds_;  // rate_limits.cluster.redis, resolved at start
+  // What the workers' Redis clients (cluster limits) were last given: the addresses as written
+  // and resolved, the timeout and credentials. A reload compares a new config with it (reloadMutex_).
+  struct RedisTarget {
+    std::vector<std::string> names, seeds;
+    Duration timeout = 0;
+    std::string username, password;
+    bool operator==(const RedisTarget&) const = default;
+  };
+  RedisTarget redis_;
   nlohmann::json configDocument_;  // the running config's, redacted (reloadMutex_)
   std::unique_ptr<RecentRequests> recent_;
   MetricsRegistry metrics_;

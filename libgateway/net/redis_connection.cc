@@ -98,11 +98,7 @@ void RedisConnection::onConnected() {
   reader_ = redisReaderCreate();
   if (!greeting_.empty()) {
     // Its replies come first: one Pending per command of the greeting.
-    std::size_t commands = 0;
-    for (std::size_t i = 0; i < greeting_.size(); ++i) {
-      if (greeting_[i] == '*' && (i == 0 || greeting_[i - 1] == '\n')) ++commands;
-    }
-    for (std::size_t i = 0; i < commands; ++i) pending_.push_front(Pending{nullptr, INT64_MAX, true});
+    for (std::size_t i = 0; i < greetingCommands_; ++i) pending_.push_front(Pending{nullptr, INT64_MAX, true});
     out_.insert(0, greeting_);
   }
   flush();

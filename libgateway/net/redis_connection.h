@@ -53,7 +53,11 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // Commands sent first on every new connection (AUTH, SCRIPT LOAD); an error reply to one of
   // them fails the connection with its text ("NOAUTH ...", "WRONGPASS ..."), other replies are
   // dropped.
-  void setGreeting(std::string greeting) { greeting_ = std::move(greeting); }
+  // `commands`: how many commands `greeting` holds (its replies come first).
+  void setGreeting(std::string greeting, std::size_t commands) {
+    greeting_ = std::move(greeting);
+    greetingCommands_ = commands;
+  }
   // Closes the socket and fails everything pending (the loop is stopping).
   void close();
 
@@ -92,6 +96,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   TimePoint connectStarted_ = 0;
   std::uint64_t generation_ = 0;  // one per socket: a handler of an older one does nothing
   std::string greeting_;
+  std::size_t greetingCommands_ = 0;
   std::string out_, writing_;  // queued, and being written
   bool flushPosted_ = false, writeBusy_ = false;
   std::vector<char> in_;

@@ -87,11 +87,16 @@ RedisLimitClient::RedisLimitClient(asio::io_context& io, Clock& clock, Options o
 
 void RedisLimitClient::buildGreeting() {
   greeting_.clear();
+  greetingCommands_ = 0;
   if (!options_.password.empty()) {
     if (options_.username.empty()) appendRedisCommand(greeting_, {"AUTH", options_.password});
     else appendRedisCommand(greeting_, {"AUTH", options_.username, options_.password});
+    ++greetingCommands_;
   }
-  for (const LimitScript* s : allLimitScripts()) appendRedisCommand(greeting_, {"SCRIPT", "LOAD", s->source});
+  for (const LimitScript* s : allLimitScripts()) {
+    appendRedisCommand(greeting_, {"SCRIPT", "LOAD", s->source});
+    ++greetingCommands_;
+  }
 }
 
 RedisLimitClient::~RedisLimitClient() { close(); }
@@ -120,6 +125,7 @@ void RedisLimitClient::reconfigure(const Options& next) {
   slots_.fill(-1);
   standalone_ = false;
   for (auto& [address, c] : old) c->close();
+  ++refreshGeneration_;  // the old map's refresh, failed by the close, is no longer the one out
   refreshing_ = false;
   lastRefresh_ = clock_.now() - seconds(1);
   refreshSlots();
@@ -129,7 +135,7 @@ RedisConnection& RedisLimitClient::connection(const std::string& address) {
   auto& c = connections_[address];
   if (!c) {
     c = std::make_shared<RedisConnection>(io_, clock_, address);
-    c->setGreeting(greeting_);
+    c->setGreeting(greeting_, greetingCommands_);
     c->staleAfter = std::max(seconds(2), 2 * options_.timeout);
   }
   return *c;
@@ -161,11 +167,13 @@ void RedisLimitClient::decide(const LimiterSpec& spec, std::string_view key, Tim
   if (spec.algorithm == LimiterAlgorithm::kConcurrency) {
     std::string holder = holderPrefix_ + number(static_cast<std::int64_t>(++holders_));
     appendDecideArgs(spec, now + options_.unixOffset, cost, lease, holder, call.args);
-    // The answer names the holder; a decision that failed may still have been admitted (its
-    // answer late, or lost with the connection): its units are given back, in case.
+    // The answer names the holder; a decision that failed after it was sent may still have been
+    // admitted (its answer late, or lost with the connection): its units are given back, in
+    // case. One that never reached Redis (refused, no connection) needs nothing.
     done = [this, alive = lifeline(), key = std::string(key), holder = std::move(holder), cost,
             done = std::move(done)](const ClusterAnswer& a) {
-      if (!a.ok && !alive.expired() && !closed_) release(key, holder, cost);
+      const bool unsent = a.error == "connection refused" || a.error == "connect failed" || a.error == "closed";
+      if (!a.ok && !unsent && !alive.expired() && !closed_) release(key, holder, cost);
       ClusterAnswer named = a;
       if (a.ok && a.decision.allowed) named.holder = holder;
       done(named);
@@ -311,7 +319,8 @@ void RedisLimitClient::refreshSlots() {
   const std::size_t candidates = nodes_.size() + options_.seeds.size();
   const std::size_t pick = refreshCursor_++ % candidates;
   const std::string address = pick < nodes_.size() ? nodes_[pick] : options_.seeds[pick - nodes_.size()];
-  connection(address).send(command, now + options_.timeout, [this](const RedisResult& res) {
+  connection(address).send(command, now + options_.timeout, [this, gen = refreshGeneration_](const RedisResult& res) {
+    if (gen != refreshGeneration_) return;
     refreshing_ = false;
     // An error reply: cluster support is disabled, a standalone server (no answer: not known yet).
     if (res.reply && res.reply->type == REDIS_REPLY_ERROR && nodes_.empty()) standalone_ = true;

@@ -75,7 +75,8 @@ class RedisLimitClient final : public ClusterStore {
   boost::asio::io_context& io_;
   Clock& clock_;
   Options options_;
-  std::string greeting_;  // SCRIPT LOAD of every script, first on each connection
+  std::string greeting_;  // AUTH, then SCRIPT LOAD of every script, first on each connection
+  std::size_t greetingCommands_ = 0;
   std::map<std::string, std::shared_ptr<RedisConnection>> connections_;
   std::vector<std::string> nodes_;      // addresses that own slots
   std::array<std::int16_t, 16384> slots_;  // index into nodes_, -1: unknown (ask a seed)
@@ -83,6 +84,7 @@ class RedisLimitClient final : public ClusterStore {
   bool flushPosted_ = false;
   bool standalone_ = false;  // CLUSTER SLOTS answered an error: batches may mix slots
   bool refreshing_ = false;
+  std::uint64_t refreshGeneration_ = 0;  // reconfigure() starts a new one
   TimePoint lastRefresh_ = 0;
   std::size_t refreshCursor_ = 0, seedCursor_ = 0;
   bool closed_ = false;

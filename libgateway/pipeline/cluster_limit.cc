@@ -75,7 +75,9 @@ std::string clusterKeyPrefix(std::string_view keyPrefix, std::string_view id, co
   const std::string specText = fmt::format("{}/{}/{}/{}/{}", toString(spec.algorithm), spec.rateMilli, spec.burst,
                                            spec.limit, spec.window);
   std::string out(keyPrefix);
-  out += '{';
+  // The layout of a key's state in Redis (limit_script_lua.cc): gateways of another layout use
+  // other keys rather than misread these.
+  out += "v2:{";
   out += id;
   out += ':';
   appendHex(out, std::string_view(sha256(specText)).substr(0, 4));

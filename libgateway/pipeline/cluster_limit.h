@@ -73,7 +73,7 @@ struct ClusterLimit {
 // consumer ids and API keys out of Redis; the spec digest starts a changed policy afresh.
 void clusterKey(const ClusterLimit& limit, std::string_view localKey, std::string& out);
 
-// "<key_prefix>{<id>:<8 hex digits of the spec>:"
+// "<key_prefix>v2:{<id>:<8 hex digits of the spec>:" (v2: the layout of the state in Redis)
 std::string clusterKeyPrefix(std::string_view keyPrefix, std::string_view id, const LimiterSpec& spec);
 
 // The part of `spec` one of `instances` gateways enforces alone: rate, burst and limit divided

@@ -10,6 +10,7 @@ namespace gateway {
 void ClusterLimitReport::snapshot(TimePoint, nlohmann::json& out) const {
   const auto runtime = shared_.runtime();
   const ClusterLimitsConfig& c = runtime->config().rateLimits.cluster;
+  if (c.redis.empty()) return;  // no cluster store in the running config (a reload may add one)
   const ClusterHealth::Stats s = shared_.limiters().clusterHealth()->stats();
   out = {{"store", c.redis},
          {"mode", toString(c.mode)},
@@ -31,6 +32,7 @@ void ClusterLimitReport::snapshot(TimePoint, nlohmann::json& out) const {
 }
 
 void ClusterLimitReport::metrics(TimePoint, std::string& out) const {
+  if (shared_.runtime()->config().rateLimits.cluster.redis.empty()) return;
   const ClusterHealth::Stats s = shared_.limiters().clusterHealth()->stats();
   appendGauge(out, "gateway_cluster_limits_up", "Whether the cluster rate-limit store answers (1) or not (0)", s.up ? 1 : 0);
   appendFamilyHeader(out, "gateway_cluster_limits_sent_total", "Decisions and counts sent to the cluster store", "counter");

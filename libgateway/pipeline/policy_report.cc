@@ -289,7 +289,11 @@ nlohmann::json policySnapshot(const SharedState& shared, TimePoint now) {
               {"concurrency", std::move(concurrency)},
               {"retry_budgets", std::move(budgets)},
               {"upstream_instances", std::move(instances)}};
-  for (const auto& reporter : shared.reporters()) reporter->snapshot(now, out[std::string(reporter->name())]);
+  for (const auto& reporter : shared.reporters()) {
+    json section;
+    reporter->snapshot(now, section);
+    if (!section.is_null()) out[std::string(reporter->name())] = std::move(section);
+  }
   return out;
 }
 

@@ -21,7 +21,8 @@ class PolicyReporter {
   // The section's key in the snapshot: lower_snake_case, not a built-in key
   // (kPolicyReportKeys) nor another reporter's.
   virtual std::string_view name() const = 0;
-  // Fills the section: `out` is the snapshot's `name()` member, null on entry.
+  // Fills the section: `out` is null on entry; left null, the snapshot has no `name()` member
+  // (a feature the running config does not use).
   virtual void snapshot(TimePoint now, nlohmann::json& out) const = 0;
   // Appends whole Prometheus families (# HELP and # TYPE once each, then the samples; see
   // libgateway/http/prometheus_text.h), named gateway_<name>_... so they cannot collide.

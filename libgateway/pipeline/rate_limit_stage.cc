@@ -115,9 +115,8 @@ void addHeaders(const std::vector<AppliedLimit>& applied, RateLimitHeaders mode,
 StageSpec RateLimitStage::spec() {
   return {"rate_limit", {},
           [](const StageSetup& setup) -> std::unique_ptr<Stage> {
-            if (!setup.shared.runtime()->config().rateLimits.cluster.redis.empty()) {
-              setup.shared.addReporter(std::make_shared<ClusterLimitReport>(setup.shared));  // once: later calls add nothing
-            }
+            // Reports only while the running config names a Redis (a reload may add or drop one).
+            setup.shared.addReporter(std::make_shared<ClusterLimitReport>(setup.shared));  // once: later calls add nothing
             return std::make_unique<RateLimitStage>(setup.env);
           },
           [](const RouteConfig& route, std::size_t) { return route.rateLimit.perConsumer || !route.rateLimit.policies.empty(); }};

@@ -73,6 +73,8 @@ std::optional<LimitDecision> decisionFromReply(std::span<const std::int64_t> rep
 namespace detail {
 // The Lua text of the script called `name` (limit_script_lua.cc).
 std::string limitScriptSource(std::string_view name);
+// "release" or "window_add" (limit_script_lua_updates.cc).
+std::string updateScriptSource(std::string_view name);
 }  // namespace detail
 
 }  // namespace gateway

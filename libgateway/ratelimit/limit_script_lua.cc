@@ -364,38 +364,13 @@ if cost > 0 then
     end
     redis.call('ZADD', key, unpack(add))
   end
-  redis.call('PEXPIRE', key, int(math.max(1, cdiv(lease, 1000))))
+  -- The key lives as long as its latest lease: an admission with a shorter one (another
+  -- gateway's config) does not cut the others'.
+  local ms = math.max(1, cdiv(lease, 1000))
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, int(ms)) end
   n = n + cost
 end
 return 1, math.max(0, limit - n), 0, 0, 0
-)lua";
-
-// ARGV: holder, cost. KEYS[1]: concurrency's. Removes the holder's units (those it does not
-// hold are nothing to remove); the expiry stays. Returns the units still in the set.
-constexpr std::string_view kLuaRelease = R"lua(
-local holder, cost = ARGV[1], math.max(0, tonumber(ARGV[2]))
-for first = 1, cost, 512 do
-  local members = {}
-  for u = first, math.min(cost, first + 511) do members[#members + 1] = u == 1 and holder or holder .. '/' .. u end
-  redis.call('ZREM', KEYS[1], unpack(members))
-end
-return redis.call('ZCARD', KEYS[1])
-)lua";
-
-// ARGV: window index, delta, expiry (ms). KEYS[1]: hash {window, count}. A delta <= 0 only
-// reads; an older window than the key's answers 0 (its count is no longer kept).
-constexpr std::string_view kLuaWindowAdd = R"lua(
-local w, add = tonumber(ARGV[1]), tonumber(ARGV[2])
-local s = redis.call('HMGET', KEYS[1], 'window', 'count')
-local kw, n = tonumber(s[1]), tonumber(s[2]) or 0
-if kw ~= nil and w < kw then return {0} end
-if kw ~= w then n = 0 end
-if add > 0 then
-  n = n + add
-  redis.call('HSET', KEYS[1], 'window', string.format('%d', w), 'count', string.format('%d', n))
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-end
-return {n}
 )lua";
 
 constexpr std::string_view kLuaNoClusterForm = R"lua(
@@ -416,8 +391,7 @@ std::string limitScriptSource(std::string_view name) {
   if (name == "sliding_counter") return decide(kLuaSlidingCounter);
   if (name == "sliding_log") return decide(kLuaSlidingLog, false);
   if (name == "concurrency") return decide(kLuaConcurrency, false);
-  if (name == "release") return std::string(kLuaRelease);
-  if (name == "window_add") return std::string(kLuaWindowAdd);
+  if (name == "release" || name == "window_add") return updateScriptSource(name);
   return std::string(kLuaNoClusterForm);
 }
 

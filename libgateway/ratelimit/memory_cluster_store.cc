@@ -65,10 +65,12 @@ void MemoryClusterStore::release(std::string_view key, std::string_view holder, 
   const auto store = stores_.find(std::string(policyPart(key)));
   if (held == holders_.end() || store == stores_.end()) return;
   // Only what the holder still holds (its lease may have ended, or it gave it back already).
-  std::erase_if(held->second, [&](const Holder& h) {
+  std::erase_if(held->second, [&](Holder& h) {
     if (h.name != holder) return false;
-    store->second->release(key, clock_.now(), std::min(cost, h.cost));
-    return true;
+    const std::int64_t units = std::min(cost, h.cost);
+    store->second->release(key, clock_.now(), units);
+    h.cost -= units;
+    return h.cost == 0;
   });
   if (held->second.empty()) holders_.erase(held);
 }

@@ -142,9 +142,12 @@ TEST_F(ClusterLimitTest, AReloadCanAddTheRedisToAGatewayStartedWithoutOne) {
   std::string error;
   auto redis = RedisServer::start(error);
   ASSERT_TRUE(redis) << error;
-  json config = clusterGateway(bucket(3), {redis->address()}, {{"mode", "split"}, {"instances", 1}});
-  startGateway(config);  // split: no Redis, each worker's client absent
-  config["rate_limits"]["cluster"]["mode"] = "exact";
+  json config = clusterGateway(bucket(3), {redis->address()});
+  json local = config;  // the same limit per instance, no cluster section at all
+  local["rate_limits"]["scope"] = "instance";
+  local["rate_limits"].erase("cluster");
+  startGateway(local);
+  EXPECT_FALSE(json::parse(fetch(stack_.admin(), "GET", "/stats").body)["policies"].contains("cluster_limits"));
   stack_.writeGatewayConfig(config);
   const HttpReply r = fetch(stack_.admin(), "POST", "/reload");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -153,6 +156,37 @@ TEST_F(ClusterLimitTest, AReloadCanAddTheRedisToAGatewayStartedWithoutOne) {
   EXPECT_EQ(got[200], 3);
   EXPECT_EQ(got[429], 3);
   EXPECT_EQ(redis->command({"DBSIZE"}), "1") << "decided in Redis";
+  // The store's state and metrics appear with it.
+  const json stats = clusterStats(stack_.admin());
+  EXPECT_TRUE(stats["up"].get<bool>()) << stats.dump();
+  EXPECT_GE(stats["sent"].get<int>(), 6);
+  EXPECT_NE(fetch(stack_.admin(), "GET", "/metrics").body.find("gateway_cluster_limits_sent_total"), std::string::npos);
+}
+
+// A reload through split mode (no Redis) and back with other credentials: the workers' clients
+// take the credentials they were last given into account, not the running config's.
+TEST_F(ClusterLimitTest, CredentialsChangedThroughSplitModeAreApplied) {
+  std::string error;
+  auto redis = RedisServer::start(error);
+  ASSERT_TRUE(redis) << error;
+  ASSERT_EQ(redis->command({"ACL", "SETUSER", "gw", "on", ">first-pass", ">second-pass", "~*", "&*", "+@all"}), "OK");
+  json config = clusterGateway(bucket(100), {redis->address()},
+                               {{"username", "gw"}, {"password", "first-pass"}, {"on_failure", "fail_closed"}});
+  startGateway(config);
+  ASSERT_EQ(status(), 200);
+  const auto reloadWith = [&](const char* mode, const char* password) {
+    config["rate_limits"]["cluster"]["mode"] = mode;
+    config["rate_limits"]["cluster"]["password"] = password;
+    stack_.writeGatewayConfig(config);
+    const HttpReply r = fetch(stack_.admin(), "POST", "/reload");
+    ASSERT_EQ(r.status, 200) << r.body;
+  };
+  reloadWith("split", "second-pass");
+  reloadWith("exact", "second-pass");
+  // Only the second password works from now on, and every connection must log in again.
+  ASSERT_EQ(redis->command({"ACL", "SETUSER", "gw", "<first-pass"}), "OK");
+  redis->command({"CLIENT", "KILL", "USER", "gw"});
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(status(), 200) << "the workers log in with the second password";
 }
 
 // Redis with ACL users only: the gateway authenticates as its own user (the password shown
@@ -162,11 +196,12 @@ TEST_F(ClusterLimitTest, TheGatewayAuthenticatesToRedis) {
   std::string error;
   auto redis = RedisServer::start(error);
   ASSERT_TRUE(redis) << error;
-  ASSERT_EQ(redis->command({"ACL", "SETUSER", "gw", "on", ">gw-pass", "~*", "&*", "+@all"}), "OK");
+  // A password that starts with '*' (RESP's array marker) is one argument like any other.
+  ASSERT_EQ(redis->command({"ACL", "SETUSER", "gw", "on", ">*gw-pass", "~*", "&*", "+@all"}), "OK");
   ASSERT_EQ(redis->command({"ACL", "SETUSER", "default", "off"}), "OK");  // no command without a user from now on
   ASSERT_NE(redis->command({"PING"}), "PONG");
   json config = clusterGateway(bucket(3), {redis->address()},
-                               {{"username", "gw"}, {"password", "gw-pass"}, {"on_failure", "fail_closed"}});
+                               {{"username", "gw"}, {"password", "*gw-pass"}, {"on_failure", "fail_closed"}});
   startGateway(config);
   std::map<int, int> got;
   for (int i = 0; i < 5; ++i) ++got[status()];

@@ -1,7 +1,8 @@
 // The Lua scripts of libgateway/ratelimit/limit_script.h against a real redis-server: every
 // decide script takes exactly the local algorithm's decisions (makeLimiter) over seeded random
 // traces, with late clocks, queries and costs above the quota; the keys' expiries; the
-// concurrency release; the sync-mode window counter; the cluster bounds; the SHA-1s.
+// sync-mode window counter; the cluster bounds; the SHA-1s. Batches and concurrency:
+// redis_script_batch_test.cc.
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
@@ -18,188 +19,10 @@
 #include <tuple>
 #include <vector>
 
-#include "libgateway/ratelimit/limit_script.h"
-#include "libgateway/ratelimit/limiter_store.h"
-#include "tests/integration/redis_servers.h"
+#include "tests/integration/redis_script_fixture.h"
 
 namespace gateway::testing {
 namespace {
-
-using ScriptReply = std::unique_ptr<redisReply, void (*)(void*)>;
-
-constexpr TimePoint kUnixNow = 1'760'000'000'000'000;  // late 2025 in Unix microseconds
-constexpr Duration kLease = seconds(60);
-
-std::string show(const LimitDecision& d) {
-  std::ostringstream out;
-  out << "{allowed " << d.allowed << ", remaining " << d.remaining << ", retryAfter "
-      << (d.retryAfter == kNever ? std::string("never") : std::to_string(d.retryAfter)) << ", delay " << d.delay
-      << ", resetAfter " << d.resetAfter << "}";
-  return out.str();
-}
-
-std::string show(const LimiterSpec& s) {
-  std::ostringstream out;
-  out << toString(s.algorithm);
-  if (usesRate(s.algorithm)) {
-    out << " rateMilli " << s.rateMilli << " burst " << s.burst;
-  } else {
-    out << " limit " << s.limit;
-    if (usesWindow(s.algorithm)) out << " window " << s.window << "us";
-  }
-  return out.str();
-}
-
-LimiterSpec bucket(LimiterAlgorithm a, std::int64_t rateMilli, std::int64_t burst) {
-  LimiterSpec s;
-  s.algorithm = a;
-  s.rateMilli = rateMilli;
-  s.burst = burst;
-  return s;
-}
-
-LimiterSpec windowed(LimiterAlgorithm a, std::int64_t limit, Duration window) {
-  LimiterSpec s;
-  s.algorithm = a;
-  s.limit = limit;
-  s.window = window;
-  return s;
-}
-
-// What one scripted decision answered, and the expiry the key has after it: PEXPIRETIME
-// (-2: no key, -1: none) between two TIMEs, so that an expiry the script set, in ms from its
-// clock, is known to lie in [setLow, setHigh].
-struct Remote {
-  LimitDecision decision;
-  long long expireAt = -2;
-  long long setLow = 0;
-  long long setHigh = 0;
-};
-
-class RedisScriptTest : public ::testing::Test {
- public:
-  static void SetUpTestSuite() {
-    std::string error;
-    server_ = RedisServer::start(error).release();
-    ASSERT_NE(server_, nullptr) << error;
-    context_ = redisConnect("127.0.0.1", server_->port());
-    ASSERT_TRUE(context_ != nullptr && context_->err == 0) << (context_ ? context_->errstr : "no memory");
-    for (const LimitScript* s : allLimitScripts()) {
-      ASSERT_EQ(server_->command({"SCRIPT", "LOAD", std::string(s->source)}), s->sha1) << s->name;
-      // The traces' copy: every expiry an hour later, so that no key of a trace that runs in
-      // virtual time expires by Redis's real clock (a 1 ms expiry can pass even between two
-      // commands of one EXEC); PEXPIRETIME still tells what the script set.
-      std::string source(s->source);
-      bool hooked = false;
-      for (const std::string hook : {"'PX', int(", "redis.call('PEXPIRE', key, int("}) {
-        for (auto at = source.find(hook); at != std::string::npos; at = source.find(hook, at + hook.size())) {
-          source.insert(at + hook.size() - 4, std::to_string(kExpiryOffsetMs) + " + ");
-          hooked = true;
-        }
-      }
-      if (hooked) delayedSha_[std::string(s->name)] = server_->command({"SCRIPT", "LOAD", source});
-    }
-    for (const char* name : {"token_bucket", "gcra", "fixed_window", "sliding_counter", "sliding_log"}) {
-      ASSERT_EQ(delayedSha_[name].size(), 40u) << name << ": no PEXPIRE to delay";
-    }
-  }
-  static void TearDownTestSuite() {
-    if (context_ != nullptr) redisFree(context_);
-    delete server_;
-    context_ = nullptr;
-    server_ = nullptr;
-  }
-
-  void SetUp() override { ASSERT_TRUE(server_ != nullptr && context_ != nullptr && context_->err == 0); }
-
-  // Sends the commands in one write and returns their replies, in order.
-  static std::vector<ScriptReply> pipeline(const std::vector<std::vector<std::string>>& commands) {
-    for (const auto& args : commands) {
-      std::vector<const char*> argv;
-      std::vector<std::size_t> lens;
-      for (const std::string& a : args) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
-      }
-      redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lens.data());
-    }
-    std::vector<ScriptReply> replies;
-    for (std::size_t i = 0; i < commands.size(); ++i) {
-      void* r = nullptr;
-      if (redisGetReply(context_, &r) != REDIS_OK) {
-        ADD_FAILURE() << "redis: " << context_->errstr;
-        break;
-      }
-      replies.emplace_back(static_cast<redisReply*>(r), freeReplyObject);
-    }
-    return replies;
-  }
-
-  static std::vector<std::string> evalsha(const LimitScript& script, const std::string& key,
-                                          const std::vector<std::string>& args) {
-    std::vector<std::string> cmd{"EVALSHA", script.sha1, "1", key};
-    cmd.insert(cmd.end(), args.begin(), args.end());
-    return cmd;
-  }
-
-  static std::optional<LimitDecision> decisionOf(const redisReply* r, std::string& error) {
-    if (r->type == REDIS_REPLY_ERROR) {
-      error = r->str;
-      return std::nullopt;
-    }
-    std::vector<std::int64_t> values;
-    if (r->type == REDIS_REPLY_ARRAY) {
-      for (std::size_t i = 0; i < r->elements; ++i) {
-        if (r->element[i]->type != REDIS_REPLY_INTEGER) break;
-        values.push_back(r->element[i]->integer);
-      }
-    }
-    auto d = decisionFromReply(values);
-    if (!d) error = "not five integers";
-    return d;
-  }
-
-  // One decision through the script, with the key's expiry after it. `delayed`: the traces'
-  // copy, whose expiries are kExpiryOffsetMs later (taken off setLow and setHigh).
-  static std::optional<Remote> decide(const LimiterSpec& spec, const std::string& key, TimePoint now,
-                                      std::int64_t cost, std::string& error, bool delayed,
-                                      std::string_view holder = "h", Duration lease = kLease) {
-    std::vector<std::string> args;
-    appendDecideArgs(spec, now, cost, lease, holder, args);
-    const LimitScript& script = decideScript(spec.algorithm);
-    std::vector<std::string> eval = evalsha(script, key, args);
-    if (delayed && delayedSha_.count(std::string(script.name))) eval[1] = delayedSha_[std::string(script.name)];
-    auto replies = pipeline({{"TIME"}, eval, {"PEXPIRETIME", key}, {"TIME"}});
-    if (replies.size() != 4 || replies[2]->type != REDIS_REPLY_INTEGER) {
-      error = "no reply";
-      return std::nullopt;
-    }
-    auto d = decisionOf(replies[1].get(), error);
-    if (!d) return std::nullopt;
-    Remote r{*d, replies[2]->integer};
-    if (r.expireAt >= 0) {
-      const long long offset = delayed ? kExpiryOffsetMs : 0;
-      r.setLow = r.expireAt - millisOf(replies[3].get()) - offset;
-      r.setHigh = r.expireAt - millisOf(replies[0].get()) - offset;
-    }
-    return r;
-  }
-  // Redis's TIME reply in whole milliseconds.
-  static long long millisOf(const redisReply* time) {
-    if (time->type != REDIS_REPLY_ARRAY || time->elements != 2) return 0;
-    return std::stoll(time->element[0]->str) * 1000 + std::stoll(time->element[1]->str) / 1000;
-  }
-  static std::string command(const std::vector<std::string>& args) { return server_->command(args); }
-
-  static constexpr long long kExpiryOffsetMs = 3'600'000;
-  static RedisServer* server_;
-  static redisContext* context_;
-  static std::map<std::string, std::string> delayedSha_;
-};
-
-RedisServer* RedisScriptTest::server_ = nullptr;
-redisContext* RedisScriptTest::context_ = nullptr;
-std::map<std::string, std::string> RedisScriptTest::delayedSha_;
 
 // A seeded trace over a few keys: the clock mostly moves forward by about one request's
 // worth, sometimes stands still, sometimes jumps a whole quota window; a request's `now` lags
@@ -350,61 +173,6 @@ TEST_F(RedisScriptTest, VeryLateRequestsDecideAsTheLocalAlgorithms) {
 // The local store creates a key on its first charged request, even a denied one (a cost
 // above the quota); its fresh state then rules a later request whose clock lags: the token
 // bucket's `last`, gcra's TAT, the windows' start.
-// gatewayd sends the decisions of one loop turn as one call: a batch decides as the same
-// decisions one call after another, a key that comes back in the batch seeing its earlier
-// decisions (the batch reads every key once, then keeps its own writes).
-TEST_F(RedisScriptTest, BatchesDecideAsOneCallAfterAnother) {
-  LimiterSpec conc;
-  conc.algorithm = LimiterAlgorithm::kConcurrency;
-  conc.limit = 6;
-  const std::vector<LimiterSpec> specs{
-      bucket(LimiterAlgorithm::kTokenBucket, 20'000, 5), bucket(LimiterAlgorithm::kGcra, 20'000, 5),
-      windowed(LimiterAlgorithm::kFixedWindow, 8, millis(100)), windowed(LimiterAlgorithm::kSlidingCounter, 8, millis(100)),
-      windowed(LimiterAlgorithm::kSlidingLog, 8, millis(100)), conc};
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    const LimiterSpec& spec = specs[i];
-    std::string error;
-    auto local = makeLimiter(spec, {}, &error);
-    ASSERT_TRUE(local) << error;
-    const LimitScript& script = decideScript(spec.algorithm);
-    const std::string& sha = delayedSha_.count(std::string(script.name)) ? delayedSha_[std::string(script.name)]
-                                                                          : script.sha1;
-    std::mt19937_64 random(400 + i);
-    const auto uniform = [&](std::int64_t lo, std::int64_t hi) {
-      return std::uniform_int_distribution<std::int64_t>(lo, hi)(random);
-    };
-    TimePoint now = kUnixNow;
-    for (int call = 0; call < 60; ++call) {
-      const auto n = static_cast<std::size_t>(uniform(1, 40));
-      std::vector<std::string> keys, args;
-      std::vector<LimitDecision> want;
-      for (std::size_t d = 0; d < n; ++d) {
-        now += uniform(0, millis(3));
-        const std::int64_t cost = uniform(0, 9) == 0 ? 0 : uniform(1, 2);
-        keys.push_back("batch:" + std::to_string(i) + ":k" + std::to_string(uniform(0, 2)));
-        appendDecideArgs(spec, now, cost, kLease, "b" + std::to_string(call) + "." + std::to_string(d), args);
-        want.push_back(local->decide(keys.back(), now, cost));
-      }
-      std::vector<std::string> cmd{"EVALSHA", sha, std::to_string(n)};
-      cmd.insert(cmd.end(), keys.begin(), keys.end());
-      cmd.insert(cmd.end(), args.begin(), args.end());
-      const auto replies = pipeline({cmd});
-      ASSERT_EQ(replies.size(), 1u);
-      const redisReply* r = replies[0].get();
-      ASSERT_EQ(r->type, REDIS_REPLY_ARRAY) << (r->str ? r->str : "") << " (" << show(spec) << ")";
-      ASSERT_EQ(r->elements, 5 * n) << show(spec);
-      for (std::size_t d = 0; d < n; ++d) {
-        std::vector<std::int64_t> values;
-        for (std::size_t j = 0; j < 5; ++j) values.push_back(r->element[5 * d + j]->integer);
-        const auto got = decisionFromReply(values);
-        ASSERT_TRUE(got) << show(spec);
-        ASSERT_EQ(want[d], *got) << show(spec) << " call " << call << " decision " << d << " of " << n << " key "
-                                 << keys[d] << "\n  local: " << show(want[d]) << "\n  redis: " << show(*got);
-      }
-    }
-  }
-}
-
 TEST_F(RedisScriptTest, DeniedFirstRequestsCreateTheFreshState) {
   const std::vector<LimiterSpec> specs{
       bucket(LimiterAlgorithm::kTokenBucket, 1000, 3),       bucket(LimiterAlgorithm::kGcra, 1000, 3),
@@ -436,58 +204,6 @@ TEST_F(RedisScriptTest, SlidingCounterIsExactBeyond2To53) {
   auto local = makeLimiter(spec);
   local->decide("probe", start + 5, prev);
   EXPECT_FALSE(local->decide("probe", start + window + e, cost).allowed);  // the case is the intended one
-}
-
-TEST_F(RedisScriptTest, ConcurrencyAcquireAndReleaseAsTheLocalStore) {
-  for (const std::int64_t limit : {1, 5, 100}) {
-    LimiterSpec spec;
-    spec.algorithm = LimiterAlgorithm::kConcurrency;
-    spec.limit = limit;
-    std::string error;
-    auto local = makeLimiter(spec, {}, &error);
-    ASSERT_TRUE(local) << error;
-    std::mt19937_64 random(300 + limit);
-    const auto uniform = [&](std::int64_t lo, std::int64_t hi) {
-      return std::uniform_int_distribution<std::int64_t>(lo, hi)(random);
-    };
-    // Each key's holders and what they hold; a release gives back one of them, or a name that
-    // holds nothing (which gives back nothing).
-    std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> held;
-    for (int step = 0; step < 1500; ++step) {
-      const std::string key = "conc:" + std::to_string(limit) + ":k" + std::to_string(uniform(0, 2));
-      const std::int64_t pick = uniform(0, 99);
-      const std::int64_t cost = pick < 10 ? 0 : pick < 15 ? limit + 1 : pick < 20 ? limit : uniform(1, 3);
-      auto& holders = held[key];
-      if (uniform(0, 99) < 40) {
-        std::string holder = "nobody";
-        std::int64_t units = uniform(1, 3);
-        if (!holders.empty() && uniform(0, 9) > 0) {
-          const auto at = holders.begin() + uniform(0, static_cast<std::int64_t>(holders.size()) - 1);
-          std::tie(holder, units) = *at;
-          holders.erase(at);
-          local->release(key, kUnixNow, units);
-        }
-        const auto replies = pipeline({evalsha(releaseScript(), key, {holder, std::to_string(units)})});
-        ASSERT_EQ(replies.size(), 1u);
-        ASSERT_EQ(replies[0]->type, REDIS_REPLY_INTEGER) << (replies[0]->str ? replies[0]->str : "");
-        // The units still in flight, as a query sees them.
-        const LimitDecision after = local->decide(key, kUnixNow, 0);
-        ASSERT_EQ(replies[0]->integer, limit - after.remaining) << "step " << step << " release " << holder;
-        continue;
-      }
-      const std::string holder = "s" + std::to_string(step);
-      auto got = decide(spec, key, kUnixNow, cost, error, false, holder);
-      ASSERT_TRUE(got) << error;
-      const LimitDecision want = local->decide(key, kUnixNow, cost);
-      ASSERT_EQ(want, got->decision) << "step " << step << " limit " << limit << " key " << key << " cost " << cost
-                                     << "\n  local: " << show(want) << "\n  redis: " << show(got->decision);
-      if (want.allowed && cost > 0) {  // the key lives as long as this admission's lease
-        holders.emplace_back(holder, cost);
-        EXPECT_LE(got->setLow, kLease / kMillisecond);
-        EXPECT_GE(got->setHigh, kLease / kMillisecond);
-      }
-    }
-  }
 }
 
 TEST_F(RedisScriptTest, KeysExpireOnceFreshAndQueriesCreateNone) {
@@ -558,52 +274,6 @@ TEST_F(RedisScriptTest, WindowAddAddsResetsAndIgnoresOlderWindows) {
   const long long ttl = std::stoll(command({"PTTL", "sync:w"}));
   EXPECT_GT(ttl, 4000);
   EXPECT_LE(ttl, 5000);
-}
-
-TEST_F(RedisScriptTest, ReleaseGivesBackOnlyWhatItsHolderHoldsAndKeepsTheLease) {
-  LimiterSpec spec;
-  spec.algorithm = LimiterAlgorithm::kConcurrency;
-  spec.limit = 3;
-  std::vector<std::string> args;
-  appendDecideArgs(spec, kUnixNow, 2, seconds(5), "a", args);
-  ASSERT_EQ(args, (std::vector<std::string>{std::to_string(kUnixNow), "2", "3", "5000000", "a"}));
-  EXPECT_EQ(command(evalsha(decideScript(spec.algorithm), "rel:k", args)), "1 1 0 0 0");
-  const auto release = [&](const std::string& holder, std::int64_t cost) {
-    return command({"EVALSHA", releaseScript().sha1, "1", "rel:k", holder, std::to_string(cost)});
-  };
-  EXPECT_EQ(release("b", 2), "2") << "b holds nothing";
-  EXPECT_EQ(release("a", 1), "1");
-  EXPECT_GT(std::stoll(command({"PTTL", "rel:k"})), 4000);
-  EXPECT_EQ(release("a", 5), "0");
-  EXPECT_EQ(command({"EXISTS", "rel:k"}), "0");
-  EXPECT_EQ(release("a", 1), "0");
-  EXPECT_EQ(command({"EXISTS", "rel:k"}), "0");
-}
-
-// A gateway that dies holding units never gives them back: each unit leaves when its own lease
-// ends, however many admissions (of other holders) come after it. With one lease for the whole
-// key, renewed by each admission, a steady flow would keep the dead gateway's units forever.
-TEST_F(RedisScriptTest, ConcurrencyUnitsLeaveWhenTheirOwnLeaseEnds) {
-  LimiterSpec spec;
-  spec.algorithm = LimiterAlgorithm::kConcurrency;
-  spec.limit = 2;
-  const Duration lease = seconds(10);
-  const TimePoint t = kUnixNow;
-  std::string error;
-  const auto admitted = [&](TimePoint at, const std::string& holder) {
-    auto r = decide(spec, "lease:k", at, 1, error, true, holder, lease);
-    EXPECT_TRUE(r) << error;
-    return r && r->decision.allowed;
-  };
-  EXPECT_TRUE(admitted(t, "dead"));  // never released
-  EXPECT_TRUE(admitted(t + seconds(6), "b"));
-  EXPECT_FALSE(admitted(t + seconds(9), "c")) << "both still in flight";
-  EXPECT_TRUE(admitted(t + seconds(10), "c")) << "dead's lease ended, though b came later";
-  const auto released = command({"EVALSHA", releaseScript().sha1, "1", "lease:k", "c", "1"});
-  EXPECT_EQ(released, "1") << "b is left";
-  EXPECT_TRUE(admitted(t + seconds(12), "d"));
-  EXPECT_FALSE(admitted(t + seconds(15), "e"));
-  EXPECT_TRUE(admitted(t + seconds(16), "e")) << "b's lease ended";
 }
 
 TEST(LimitScriptTest, ClusterBoundsAcceptUsefulSpecsAndNameTheField) {

@@ -323,6 +323,8 @@ TEST(ClusterLimit, RedisCredentialsComeFromThePasswordOrItsFile) {
   EXPECT_NE(empty.find("its first line is empty"), std::string::npos) << empty;
   const std::string user = errorsOf({{"redis", {"127.0.0.1:1"}}, {"username", "gw"}});
   EXPECT_NE(user.find("/rate_limits/cluster/username: needs a \"password\""), std::string::npos) << user;
+  const std::string blank = errorsOf({{"redis", {"127.0.0.1:1"}}, {"password", ""}});
+  EXPECT_NE(blank.find("/rate_limits/cluster/password: must not be empty"), std::string::npos) << blank;
   const std::string spaced = errorsOf({{"redis", {"127.0.0.1:1"}}, {"username", "g w"}, {"password", "x"}});
   EXPECT_NE(spaced.find("/rate_limits/cluster/username: a Redis ACL user name"), std::string::npos) << spaced;
 }
@@ -336,7 +338,7 @@ TEST(ClusterLimit, KeysCarryAHashTagAndNoConsumerId) {
   limit.keyPrefix = clusterKeyPrefix("gw:rl:", "tier:free", spec);
   std::string key;
   clusterKey(limit, "c:alice", key);
-  EXPECT_TRUE(key.starts_with("gw:rl:{tier:free:")) << key;
+  EXPECT_TRUE(key.starts_with("gw:rl:v2:{tier:free:")) << key;
   EXPECT_EQ(key.back(), '}');
   EXPECT_EQ(key.find("alice"), std::string::npos);
   std::string other;
