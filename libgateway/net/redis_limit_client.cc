@@ -108,7 +108,7 @@ void RedisLimitClient::close() {
 
 void RedisLimitClient::reconfigure(const Options& next) {
   options_.timeout = next.timeout;
-  for (auto& [address, c] : connections_) c->staleAfter = std::max(seconds(2), 2 * next.timeout);
+  for (auto& [address, c] : connections_) c->staleAfter = staleAfter();
   if (next.seeds.empty() || (next.seeds == options_.seeds && next.username == options_.username &&
                              next.password == options_.password)) {
     return;
@@ -136,7 +136,7 @@ RedisConnection& RedisLimitClient::connection(const std::string& address) {
   if (!c) {
     c = std::make_shared<RedisConnection>(io_, clock_, address);
     c->setGreeting(greeting_, greetingCommands_);
-    c->staleAfter = std::max(seconds(2), 2 * options_.timeout);
+    c->staleAfter = staleAfter();
   }
   return *c;
 }

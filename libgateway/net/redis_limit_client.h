@@ -9,6 +9,7 @@
 // One per worker thread; not thread-safe. Net-internal (includes Asio).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -71,6 +72,8 @@ class RedisLimitClient final : public ClusterStore {
   RedisConnection& connection(const std::string& address);
   void refreshSlots();
   void buildGreeting();
+  // A connection silent this long while replies are due is dropped: at least twice the timeout.
+  Duration staleAfter() const { return std::max(seconds(2), 2 * options_.timeout); }
 
   boost::asio::io_context& io_;
   Clock& clock_;

@@ -6,6 +6,7 @@
 // or with ok=false on an error or when the store's timeout passes first.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,6 +26,10 @@ struct ClusterAnswer {
   std::string_view error;   // why not ok ("timeout", "connection refused", a Redis error)
   std::string holder;       // concurrency, admitted: who holds the units (release() takes it)
 };
+
+// How long a concurrency unit is held when its release never comes: `lease`, but at least 1 ms
+// (Redis keeps expiries in whole milliseconds). Every store holds units this long.
+inline Duration concurrencyHoldFor(Duration lease) { return std::max(lease, kMillisecond); }
 
 class ClusterStore {
  public:

@@ -1,10 +1,10 @@
 #include "libgateway/ratelimit/limit_script.h"
 
 #include "libgateway/core/hex.h"
+#include "libgateway/ratelimit/cluster_store.h"
 
 #include <openssl/evp.h>
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -107,7 +107,7 @@ void appendDecideArgs(const LimiterSpec& spec, TimePoint now, std::int64_t cost,
     appendArg(argv, spec.window);
   } else {
     appendArg(argv, spec.limit);
-    appendArg(argv, std::max(lease, kMillisecond));
+    appendArg(argv, concurrencyHoldFor(lease));
     argv.emplace_back(holder);
   }
 }

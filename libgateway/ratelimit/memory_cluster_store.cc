@@ -43,16 +43,12 @@ void MemoryClusterStore::decide(const LimiterSpec& spec, std::string_view key, T
   ClusterAnswer answer;
   answer.ok = true;
   LimiterStore& store = storeFor(key, spec);
-  if (spec.algorithm != LimiterAlgorithm::kConcurrency) {
-    answer.decision = store.decide(key, now, cost);
-  } else {
-    const std::string k(key);
-    expireHolders(k, store, now);
-    answer.decision = store.decide(key, now, cost);
-    if (answer.decision.allowed && cost > 0) {
-      answer.holder = "m" + std::to_string(++holderCount_);
-      holders_[k].push_back({answer.holder, now + std::max(lease, kMillisecond), cost});
-    }
+  const bool concurrency = spec.algorithm == LimiterAlgorithm::kConcurrency;
+  if (concurrency) expireHolders(std::string(key), store, now);
+  answer.decision = store.decide(key, now, cost);
+  if (concurrency && answer.decision.allowed && cost > 0) {
+    answer.holder = "m" + std::to_string(++holderCount_);
+    holders_[std::string(key)].push_back({answer.holder, now + concurrencyHoldFor(lease), cost});
   }
   ++stats_.decisions;
   if (!answer.decision.allowed) ++stats_.denied;

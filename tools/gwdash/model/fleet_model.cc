@@ -6,12 +6,6 @@ namespace gwdash {
 
 namespace {
 
-bool fleetFlag(const nlohmann::json& object, const char* key, bool otherwise) {
-  if (!object.is_object()) return otherwise;
-  const auto it = object.find(key);
-  return it != object.end() && it->is_boolean() ? it->get<bool>() : otherwise;
-}
-
 std::string fleetAddresses(const nlohmann::json& list) {
   std::string out;
   if (!list.is_array()) return out;
@@ -43,10 +37,10 @@ void FleetModel::onSnapshot(gateway::TimePoint now, const nlohmann::json& polici
   if (const nlohmann::json& list = jsonMember(fleet, "instances"); list.is_array()) {
     for (const auto& in : list) {
       FleetInstanceView v;
-      v.up = fleetFlag(in, "up", true);
+      v.up = jsonFlag(in, "up", true);
       v.requests = jsonCount(in, "requests");
       v.inFlight = static_cast<std::int64_t>(jsonNumber(in, "in_flight"));
-      v.storeUp = fleetFlag(in, "store_up", true);
+      v.storeUp = jsonFlag(in, "store_up", true);
       v.storeFailed = jsonCount(in, "store_failed");
       v.onFailure = jsonCount(in, "on_failure");
       instances_.push_back(v);
@@ -57,7 +51,7 @@ void FleetModel::onSnapshot(gateway::TimePoint now, const nlohmann::json& polici
   if (const nlohmann::json& st = jsonMember(fleet, "store"); st.is_object()) {
     store_.simulated = true;
     store_.where = "simulated Redis";
-    store_.up = fleetFlag(st, "up", true);
+    store_.up = jsonFlag(st, "up", true);
     store_.latencyMs = jsonNumber(st, "latency_ms");
     store_.decisions = jsonCount(st, "decisions");
     store_.denied = jsonCount(st, "denied");
@@ -66,10 +60,10 @@ void FleetModel::onSnapshot(gateway::TimePoint now, const nlohmann::json& polici
   } else if (cluster.is_object()) {
     // A live gatewayd: its own view of its Redis.
     store_.where = fleetAddresses(jsonMember(cluster, "store"));
-    store_.up = fleetFlag(cluster, "up", true);
+    store_.up = jsonFlag(cluster, "up", true);
     store_.decisions = jsonCount(cluster, "sent");
     store_.failed = jsonCount(cluster, "failed");
-    store_.present = store_.mode != "split";
+    store_.present = true;
   }
   // "split" asks no store: there is nothing to draw but the instances.
   if (store_.mode == "split") store_.present = false;

@@ -117,6 +117,11 @@ inline std::uint64_t jsonCount(const nlohmann::json& object, const char* key) {
   const double v = jsonNumber(object, key);
   return v > 0 ? static_cast<std::uint64_t>(v) : 0;
 }
+inline bool jsonFlag(const nlohmann::json& object, const char* key, bool otherwise) {
+  if (!object.is_object()) return otherwise;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_boolean() ? it->get<bool>() : otherwise;
+}
 inline std::string jsonText(const nlohmann::json& object, const char* key) {
   if (!object.is_object()) return {};
   const auto it = object.find(key);

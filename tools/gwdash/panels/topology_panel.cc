@@ -49,14 +49,26 @@ void topoEdgeLabel(ImDrawList* draw, ImVec2 from, ImVec2 to, const TrafficFlow& 
   pd::label(draw, ImVec2(x, y), pd::rateText(flow.rate, flow.errorShare()), pd::errorColour(flow.errorShare()));
 }
 
+// The fleet strip's rows, in lines: the instance chips, the gap under them (or under the
+// gateway when there are no chips), the store box.
+constexpr float kFleetChipLines = 1.5f, kFleetChipGapLines = 1.5f, kFleetGapLines = 1.2f, kFleetStoreLines = 3.4f;
+
+// The height topoFleet draws.
+float topoFleetHeight(const FleetModel& f, float lineH) {
+  const bool chips = f.instances().size() > 1;
+  float lines = chips ? kFleetChipLines : 0.0f;
+  if (f.store().present) lines += (chips ? kFleetChipGapLines : kFleetGapLines) + kFleetStoreLines;
+  return lines * lineH + 4;
+}
+
 // The fleet strip under the gateway, between x `left` and `right` from y `top`: a chip per
 // gateway instance, then the rate-limit store they share, a line from each instance (or from
-// the gateway) to it. Returns the height it took.
-float topoFleet(ImDrawList* draw, const FleetModel& f, float left, float right, float top, float lineH) {
-  float y = top;
+// the gateway) to it.
+void topoFleet(ImDrawList* draw, const FleetModel& f, float left, float right, float top, float lineH) {
   const auto& ins = f.instances();
-  const float storeTop = y + (ins.size() > 1 ? lineH * 3.0f : lineH * 1.2f);
-  const float storeH = lineH * 3.4f;
+  const float storeTop =
+      top + lineH * (ins.size() > 1 ? kFleetChipLines + kFleetChipGapLines : kFleetGapLines);
+  const float storeH = lineH * kFleetStoreLines;
   const ClusterStoreView& st = f.store();
   const ImVec2 storeMin(left + (right - left) * 0.05f, storeTop), storeMax(right - (right - left) * 0.05f, storeTop + storeH);
   const ImVec2 storeIn((storeMin.x + storeMax.x) / 2, storeMin.y);
@@ -64,7 +76,7 @@ float topoFleet(ImDrawList* draw, const FleetModel& f, float left, float right, 
     const float gap = 4, chipW = (right - left - gap * static_cast<float>(ins.size() - 1)) / static_cast<float>(ins.size());
     for (std::size_t i = 0; i < ins.size(); ++i) {
       const FleetInstanceView& in = ins[i];
-      const ImVec2 cmin(left + (chipW + gap) * static_cast<float>(i), y), cmax(cmin.x + chipW, y + lineH * 1.5f);
+      const ImVec2 cmin(left + (chipW + gap) * static_cast<float>(i), top), cmax(cmin.x + chipW, top + lineH * kFleetChipLines);
       if (st.present) {
         draw->AddLine(ImVec2((cmin.x + cmax.x) / 2, cmax.y), storeIn,
                       !in.up ? pd::grey(70) : in.storeUp ? IM_COL32(90, 140, 200, 200) : IM_COL32(220, 80, 80, 220), 1.2f);
@@ -84,11 +96,10 @@ float topoFleet(ImDrawList* draw, const FleetModel& f, float left, float right, 
                           static_cast<unsigned long long>(in.storeFailed), static_cast<unsigned long long>(in.onFailure));
       }
     }
-    y += lineH * 1.5f;
   } else if (st.present) {
     draw->AddLine(ImVec2(storeIn.x, top - 6), storeIn, st.up ? IM_COL32(90, 140, 200, 200) : IM_COL32(220, 80, 80, 220), 1.2f);
   }
-  if (!st.present) return y - top + 4;
+  if (!st.present) return;
   draw->AddRectFilled(storeMin, storeMax, st.up ? IM_COL32(60, 40, 40, 255) : IM_COL32(110, 30, 30, 255), 5.0f);
   draw->AddRect(storeMin, storeMax, st.up ? IM_COL32(200, 110, 100, 255) : IM_COL32(255, 90, 90, 255), 5.0f, 0, 1.5f);
   draw->PushClipRect(storeMin, storeMax, true);
@@ -109,7 +120,6 @@ float topoFleet(ImDrawList* draw, const FleetModel& f, float left, float right, 
                       static_cast<unsigned long long>(st.decisions), st.simulated ? "decisions" : "calls sent",
                       static_cast<unsigned long long>(st.failed));
   }
-  return storeMax.y - top + 4;
 }
 
 }  // namespace
@@ -139,8 +149,7 @@ void TopologyPanel::draw(gateway::TimePoint /*now*/) {
   const float instL = o.x + w * 0.70f, instR = o.x + w - 2;
   const float top = o.y + lineH + 8, bottom = o.y + h - 4;
   // Room under the gateway for the fleet strip.
-  const float fleetH = !fleet_.visible() ? 0.0f : lineH * (fleet_.instances().size() > 1 ? 1.5f : 0.0f) +
-                                                      (fleet_.store().present ? lineH * 4.8f : lineH * 0.5f) + 12;
+  const float fleetH = fleet_.visible() ? topoFleetHeight(fleet_, lineH) + 10 : 0.0f;
 
   // The gateway: one row per route, its name and rate, then the stages it has as boxes.
   const auto& routes = m.routes();
